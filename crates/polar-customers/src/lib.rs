@@ -1,0 +1,2 @@
+//! Rust client for Polar's Customers API.
+#![deny(missing_docs)]

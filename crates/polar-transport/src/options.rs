@@ -1,0 +1,31 @@
+//! Per-request settings carried in `http::Request` extensions.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Per-request overrides, put into the request's extensions by the caller.
+///
+/// Every field left `None` falls back to the client's configuration.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Bearer token to use instead of the client's.
+    pub token: Option<SecretString>,
+    /// Whole-call timeout (all attempts and waits) instead of the client's.
+    pub timeout: Option<Duration>,
+    /// Maximum number of attempts (1 = no retry) instead of the client's.
+    pub max_attempts: Option<u32>,
+    /// When true, the request is never retried, whatever the classifier says.
+    pub retry_forbidden: bool,
+}
+
+/// The route template of a request (e.g. `/v1/customers/{id}`), for tracing and metrics.
+///
+/// Set by the operation layer so logs never carry IDs from the path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteTemplate(pub &'static str);
+
+/// How many attempts a call took; put into the response's extensions by the retry layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempts(pub u32);

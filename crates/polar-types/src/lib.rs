@@ -1,0 +1,2 @@
+//! Plain data types of Polar's Customers API.
+#![deny(missing_docs)]
