@@ -1,0 +1,66 @@
+//! Metadata: a flat map of string keys to scalar values.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Key-value data the merchant attaches to an object. Values are scalars; nesting is not allowed.
+///
+/// On input Polar accepts at most 50 keys, keys of 1 to 40 characters, and string values of 1 to
+/// 500 characters; [`crate::Validate`] checks that before a request is sent.
+pub type Metadata = BTreeMap<String, MetadataValue>;
+
+/// One metadata value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MetadataValue {
+    /// A boolean.
+    Boolean(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A floating-point number.
+    Number(f64),
+    /// A string.
+    String(String),
+}
+
+impl From<&str> for MetadataValue {
+    fn from(v: &str) -> Self {
+        Self::String(v.to_owned())
+    }
+}
+
+impl From<String> for MetadataValue {
+    fn from(v: String) -> Self {
+        Self::String(v)
+    }
+}
+
+impl From<i64> for MetadataValue {
+    fn from(v: i64) -> Self {
+        Self::Integer(v)
+    }
+}
+
+impl From<f64> for MetadataValue {
+    fn from(v: f64) -> Self {
+        Self::Number(v)
+    }
+}
+
+impl From<bool> for MetadataValue {
+    fn from(v: bool) -> Self {
+        Self::Boolean(v)
+    }
+}
+
+impl std::fmt::Display for MetadataValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Boolean(v) => v.fmt(f),
+            Self::Integer(v) => v.fmt(f),
+            Self::Number(v) => v.fmt(f),
+            Self::String(v) => f.write_str(v),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Hand-written machinery the generated code calls: string enums that keep unknown values, and
+//! decoding of unions whose variant is chosen by a tag field.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::value::RawValue;
+
+/// Implements `FromStr`, `From<String>`, `Display`, `Serialize` and `Deserialize` for a string
+/// enum that has `as_str()`, `From<&str>` and an `Unknown(String)` variant.
+macro_rules! string_enum_impls {
+    ($name:ident) => {
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(s))
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match Self::from(s.as_str()) {
+                    Self::Unknown(_) => Self::Unknown(s),
+                    known => known,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl ::serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(self, v: String) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    };
+}
+pub(crate) use string_enum_impls;
+
+/// Reads the string value of `key` in a JSON object without decoding the rest.
+///
+/// `Ok(None)` when the key is missing or `null`; an error when `raw` is not an object or the
+/// tag is not a string.
+pub(crate) fn peek_tag<'a>(raw: &'a RawValue, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+    // Every union we decode is tagged by `type` or `benefit_type`; one peek struct each keeps the
+    // scan allocation-free.
+    #[derive(Deserialize)]
+    struct Type<'a> {
+        #[serde(rename = "type", borrow, default)]
+        tag: Option<Cow<'a, str>>,
+    }
+    #[derive(Deserialize)]
+    struct BenefitType<'a> {
+        #[serde(rename = "benefit_type", borrow, default)]
+        tag: Option<Cow<'a, str>>,
+    }
+    let result = match key {
+        "type" => serde_json::from_str::<Type<'a>>(raw.get()).map(|t| t.tag),
+        "benefit_type" => serde_json::from_str::<BenefitType<'a>>(raw.get()).map(|t| t.tag),
+        other => return Err(format!("no tag reader for `{other}`")),
+    };
+    result.map_err(|e| format!("cannot read `{key}`: {e}"))
+}
+
+/// Decodes one variant from raw JSON; on failure the message starts with the JSON path inside
+/// the variant, so the outer path (e.g. `items[3]`) plus this one name the exact spot.
+pub(crate) fn decode_variant<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
+/// Decodes raw JSON kept for a variant this SDK does not know.
+pub(crate) fn decode_unknown(raw: &RawValue) -> Result<serde_json::Value, String> {
+    serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+}
+
+/// Serialises `inner` (a struct) with a `type: tag` entry in front: the shape of the tagged
+/// unions (`Customer`, `CustomerState`, `CustomerCreate`).
+#[derive(serde::Serialize)]
+pub(crate) struct Tagged<'a, T> {
+    #[serde(rename = "type")]
+    pub(crate) tag: &'static str,
+    #[serde(flatten)]
+    pub(crate) inner: &'a T,
+}
