@@ -1,0 +1,229 @@
+//! The error types of the transport.
+//!
+//! Every layer of the default stack returns a [`BoxError`](crate::BoxError). When the failure
+//! comes from this crate (network, timeouts, the retry loop), the boxed value is an [`Error`];
+//! downcast it to read its [`ErrorKind`] and the number of attempts made:
+//!
+//! ```
+//! use polar_transport::{BoxError, Error, ErrorKind};
+//!
+//! fn describe(err: &BoxError) -> String {
+//!     match err.downcast_ref::<Error>() {
+//!         Some(e) if e.kind() == ErrorKind::CallTimeout => {
+//!             format!("gave up after {} attempt(s)", e.attempts())
+//!         }
+//!         Some(e) => format!("transport error: {e}"),
+//!         None => format!("other error: {err}"),
+//!     }
+//! }
+//! # let err: BoxError = Error::new(ErrorKind::CallTimeout).with_attempts(3).into();
+//! # assert_eq!(describe(&err), "gave up after 3 attempt(s)");
+//! ```
+//!
+//! Errors never contain the bearer token: the messages are fixed strings, and sources come from
+//! `hyper`/`std::io`, which do not print request headers.
+
+use std::fmt;
+
+use crate::BoxError;
+
+/// What went wrong, in a form a caller can match on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The connection could not be established (DNS, TCP connect, TLS handshake).
+    ///
+    /// The request was never sent, so it is always safe to retry.
+    Connect,
+    /// Establishing the connection took longer than the connect timeout.
+    ///
+    /// The request was never sent.
+    ConnectTimeout,
+    /// The connection failed after the request may have been sent (reset, closed early,
+    /// malformed response). The server may or may not have processed the request.
+    Io,
+    /// One attempt took longer than the per-attempt timeout.
+    AttemptTimeout,
+    /// The whole call, retries and waits included, took longer than the call timeout.
+    CallTimeout,
+    /// The request could not be prepared (for example a per-request token with invalid
+    /// header bytes, or a URI that cannot be joined to the base URL).
+    InvalidRequest,
+    /// Any other failure, for example one returned by a user-supplied service; see the source.
+    Other,
+}
+
+impl ErrorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connection failed",
+            ErrorKind::ConnectTimeout => "connect timed out",
+            ErrorKind::Io => "connection error while the request was in flight",
+            ErrorKind::AttemptTimeout => "attempt timed out",
+            ErrorKind::CallTimeout => "call timed out",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::Other => "transport error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure of the transport, with its kind, the number of attempts made and the cause.
+///
+/// `Display` prints the kind (and the attempt count when more than one attempt was made);
+/// [`std::error::Error::source`] gives the underlying cause, if any.
+pub struct Error {
+    kind: ErrorKind,
+    attempts: u32,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    /// A new error of the given kind, without a source, counting one attempt.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            attempts: 1,
+            source: None,
+        }
+    }
+
+    /// A new error of the given kind caused by `source`.
+    pub fn with_source(kind: ErrorKind, source: impl Into<BoxError>) -> Self {
+        Error {
+            kind,
+            attempts: 1,
+            source: Some(source.into()),
+        }
+    }
+
+    /// Sets the number of attempts made before this error was returned.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// How many attempts were made (1 when the request was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// True for [`ErrorKind::AttemptTimeout`], [`ErrorKind::CallTimeout`] and
+    /// [`ErrorKind::ConnectTimeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::AttemptTimeout | ErrorKind::CallTimeout | ErrorKind::ConnectTimeout
+        )
+    }
+
+    /// True when the request provably never reached the server
+    /// ([`ErrorKind::Connect`] or [`ErrorKind::ConnectTimeout`]).
+    pub fn is_connect(&self) -> bool {
+        matches!(self.kind, ErrorKind::Connect | ErrorKind::ConnectTimeout)
+    }
+
+    /// Turns any boxed error into an [`Error`]: an `Error` is unboxed as is, anything else is
+    /// wrapped as [`ErrorKind::Other`] with the original as its source.
+    pub fn from_boxed(err: BoxError) -> Self {
+        match err.downcast::<Error>() {
+            Ok(e) => *e,
+            Err(other) => Error::with_source(ErrorKind::Other, other),
+        }
+    }
+
+    /// Maps an error of the `hyper-util` client to an [`Error`] of the right kind.
+    pub(crate) fn from_client(err: hyper_util::client::legacy::Error) -> Self {
+        let kind = if err.is_connect() {
+            if chain_has_timed_out(&err) {
+                ErrorKind::ConnectTimeout
+            } else {
+                ErrorKind::Connect
+            }
+        } else {
+            ErrorKind::Io
+        };
+        Error::with_source(kind, err)
+    }
+}
+
+fn chain_has_timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("attempts", &self.attempts)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_str())?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
+
+/// Why [`TransportBuilder::build`](crate::TransportBuilder::build) refused a configuration.
+///
+/// The messages never contain the token, only what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No token was given to [`TransportBuilder::token`](crate::TransportBuilder::token), or it
+    /// was empty.
+    #[error("the bearer token is missing or empty")]
+    MissingToken,
+    /// The token holds bytes that cannot go into an HTTP header (CR, LF, other control
+    /// characters or non-visible ASCII).
+    #[error("the bearer token contains characters that are not allowed in an HTTP header")]
+    InvalidToken,
+    /// The base URL could not be parsed, or lacks a scheme or host.
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(String),
+    /// The base URL uses plain `http://` and [`TransportBuilder::allow_http`](crate::TransportBuilder::allow_http)
+    /// was not set.
+    #[error("refusing plain http:// base URL; call allow_http(true) to permit it")]
+    InsecureBaseUrl,
+    /// A header value (user agent, API version, organization id) is not a valid header value.
+    #[error("invalid value for header {0}")]
+    InvalidHeader(&'static str),
+    /// A limit in the configuration is zero or otherwise unusable.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
+    /// The TLS configuration could not be set up (for example native roots could not be read).
+    #[error("TLS setup failed")]
+    Tls(#[source] BoxError),
+}

@@ -1,0 +1,176 @@
+//! The network transport: a pooled `hyper-util` client over `hyper-rustls`.
+//!
+//! [`HyperTransport`] speaks HTTP/1.1 and HTTP/2 (chosen by ALPN) over TLS with the `ring`
+//! provider. Roots come from the bundled webpki list, or from the operating system with the
+//! `native-roots` feature; [`HyperTransport::with_tls_config`] takes any
+//! [`rustls::ClientConfig`] instead (for example one trusting a test root). Connections are
+//! pooled and reused. Errors are [`Error`]s of kind [`ErrorKind::Connect`],
+//! [`ErrorKind::ConnectTimeout`] or [`ErrorKind::Io`].
+//!
+//! It is the innermost service of [`TransportBuilder::build`](crate::TransportBuilder::build);
+//! on its own it sends requests as they are, without any of the layers:
+//!
+//! ```no_run
+//! use polar_transport::network::HyperTransport;
+//! use polar_transport::{Body, BoxError};
+//! use tower::ServiceExt;
+//!
+//! # async fn run() -> Result<(), BoxError> {
+//! let transport = HyperTransport::new(HyperTransport::config())?;
+//! let res = transport
+//!     .oneshot(http::Request::get("https://api.polar.sh/healthz").body(Body::default())?)
+//!     .await?;
+//! println!("{}", res.status());
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tower_service::Service;
+
+use crate::error::{BuildError, Error};
+use crate::{Body, BoxError, ResponseBody};
+
+/// Settings of the network transport.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NetworkConfig {
+    /// Limit on establishing a TCP connection (`None`: the OS default).
+    pub connect_timeout: Option<Duration>,
+    /// Whether plain `http://` URIs may be used (otherwise only `https://`).
+    pub allow_http: bool,
+    /// How long an idle pooled connection is kept.
+    pub pool_idle_timeout: Duration,
+    /// Maximum idle connections kept per host.
+    pub pool_max_idle_per_host: usize,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            connect_timeout: Some(Duration::from_secs(10)),
+            allow_http: false,
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 32,
+        }
+    }
+}
+
+/// The `hyper-util` client with `hyper-rustls`; see the [module docs](self).
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<HttpsConnector<HttpConnector>, Body>,
+}
+
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransport").finish_non_exhaustive()
+    }
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl HyperTransport {
+    /// Default network settings (10 s connect timeout, `https` only, pooled connections).
+    pub fn config() -> NetworkConfig {
+        NetworkConfig::default()
+    }
+
+    /// A transport trusting the default roots: the bundled webpki roots, or the operating
+    /// system's with the `native-roots` feature.
+    pub fn new(config: NetworkConfig) -> Result<Self, BuildError> {
+        use hyper_rustls::ConfigBuilderExt;
+        let builder = rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| BuildError::Tls(e.into()))?;
+        #[cfg(feature = "native-roots")]
+        let tls = builder
+            .with_native_roots()
+            .map_err(|e| BuildError::Tls(e.into()))?
+            .with_no_client_auth();
+        #[cfg(not(feature = "native-roots"))]
+        let tls = builder.with_webpki_roots().with_no_client_auth();
+        Ok(Self::with_tls_config(tls, config))
+    }
+
+    /// A transport with a caller-supplied TLS configuration (its ALPN list is replaced by
+    /// `h2` and `http/1.1`).
+    pub fn with_tls_config(mut tls: rustls::ClientConfig, config: NetworkConfig) -> Self {
+        tls.alpn_protocols.clear();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(config.connect_timeout);
+        let schemes = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
+        let connector = if config.allow_http {
+            schemes
+                .https_or_http()
+                .enable_all_versions()
+                .wrap_connector(http)
+        } else {
+            schemes
+                .https_only()
+                .enable_all_versions()
+                .wrap_connector(http)
+        };
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .build(connector);
+        HyperTransport { client }
+    }
+}
+
+impl Service<Request<Body>> for HyperTransport {
+    type Response = Response<ResponseBody>;
+    type Error = BoxError;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        ResponseFuture {
+            inner: self.client.request(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Future of [`HyperTransport`].
+    pub struct ResponseFuture {
+        #[pin]
+        inner: hyper_util::client::legacy::ResponseFuture,
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response<ResponseBody>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().inner.poll(cx) {
+            Poll::Ready(Ok(res)) => {
+                Poll::Ready(Ok(res.map(|b| b.map_err(BoxError::from).boxed_unsync())))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(Error::from_client(e).into())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

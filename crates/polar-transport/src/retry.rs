@@ -1,0 +1,499 @@
+//! Retries failed attempts when it is safe, with capped exponential backoff and full jitter.
+//!
+//! Two separate parts decide:
+//!
+//! - a **classifier** ([`Classify`], default [`DefaultClassifier`]) says whether an outcome may
+//!   be retried: [`Classification::Retry`], [`Classification::Forbid`] or
+//!   [`Classification::NoOpinion`] (treated as "do not retry");
+//! - a **backoff** ([`Backoff`]) says how long to wait: a random delay between zero and
+//!   `min(max, initial × 2^(retry − 1))`. A `Retry-After` header (seconds or HTTP-date) on a
+//!   retryable response replaces the backoff; when it asks for more than
+//!   [`RetryConfig::max_retry_after`], the response is returned instead of waiting (retrying
+//!   earlier than the server asked only extends a rate-limit block).
+//!
+//! The default policy retries idempotent methods (GET, HEAD, OPTIONS, DELETE, PUT, PATCH) on
+//! connect errors, connection errors, attempt timeouts and statuses 408, 429, 500, 502, 503 and
+//! 504. Other methods (POST) are retried only when the request provably never reached the server
+//! (a connect error) or on 429.
+//!
+//! Per request, [`RequestOptions::max_attempts`](crate::RequestOptions) and
+//! [`RequestOptions::retry_forbidden`](crate::RequestOptions) override the client's settings.
+//! The number of attempts is put into the response's extensions as [`Attempts`]; errors come
+//! back as an [`Error`] whose [`attempts`](Error::attempts) says the same. The body of a
+//! response that is retried is read (up to 64 KiB) while the backoff runs, then dropped, so the
+//! connection can go back to the pool when the body was small.
+//!
+//! ```
+//! use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+//! use std::time::Duration;
+//! use http::{Request, Response, StatusCode};
+//! use polar_transport::retry::{RetryConfig, RetryLayer};
+//! use polar_transport::{Attempts, Body, BoxError};
+//! use tower::{ServiceBuilder, ServiceExt, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), BoxError> {
+//! let calls = Arc::new(AtomicU32::new(0));
+//! let seen = calls.clone();
+//! let svc = ServiceBuilder::new()
+//!     .layer(RetryLayer::new(RetryConfig::default().max_attempts(3)))
+//!     .service(service_fn(move |_req: Request<Body>| {
+//!         let n = seen.fetch_add(1, Ordering::SeqCst);
+//!         async move {
+//!             let status = if n < 2 { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+//!             Ok::<_, BoxError>(Response::builder().status(status).body(Body::default())?)
+//!         }
+//!     }));
+//! let res = svc.oneshot(Request::get("/v1/customers/").body(Body::default())?).await?;
+//! assert_eq!(res.status(), StatusCode::OK);
+//! assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
+//! assert_eq!(calls.load(Ordering::SeqCst), 3);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::Buf;
+use http::header::RETRY_AFTER;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body::Body as HttpBody;
+use tower::ServiceExt;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::error::{Error, ErrorKind};
+use crate::timeout::AttemptCounter;
+use crate::trace::{Route, route_of};
+use crate::{Attempts, Body, BoxError, RequestOptions};
+
+/// What a classifier thinks of an outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Classification {
+    /// Safe and useful to try again.
+    Retry,
+    /// Must not be tried again.
+    Forbid,
+    /// No opinion; the retry layer does not retry.
+    NoOpinion,
+}
+
+/// Decides whether an attempt's outcome may be retried.
+pub trait Classify: Send + Sync + 'static {
+    /// Judges a response by method, status and headers.
+    fn classify_response(
+        &self,
+        method: &Method,
+        status: StatusCode,
+        headers: &HeaderMap,
+    ) -> Classification;
+
+    /// Judges an error returned by the inner service.
+    fn classify_error(&self, method: &Method, error: &BoxError) -> Classification;
+}
+
+/// The policy described in the [module docs](self).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultClassifier;
+
+/// True for methods that can be repeated without changing the outcome (PATCH included: the SDK
+/// re-sends the very same body, and Polar's PATCH sets fields to values).
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE | Method::PUT | Method::PATCH
+    )
+}
+
+impl Classify for DefaultClassifier {
+    fn classify_response(
+        &self,
+        method: &Method,
+        status: StatusCode,
+        _headers: &HeaderMap,
+    ) -> Classification {
+        match status.as_u16() {
+            429 => Classification::Retry,
+            408 | 500 | 502 | 503 | 504 if is_idempotent(method) => Classification::Retry,
+            408 | 500 | 502 | 503 | 504 => Classification::Forbid,
+            _ => Classification::NoOpinion,
+        }
+    }
+
+    fn classify_error(&self, method: &Method, error: &BoxError) -> Classification {
+        let Some(err) = error.downcast_ref::<Error>() else {
+            return Classification::NoOpinion;
+        };
+        match err.kind() {
+            ErrorKind::Connect | ErrorKind::ConnectTimeout => Classification::Retry,
+            ErrorKind::Io | ErrorKind::AttemptTimeout if is_idempotent(method) => {
+                Classification::Retry
+            }
+            ErrorKind::Io | ErrorKind::AttemptTimeout => Classification::Forbid,
+            _ => Classification::NoOpinion,
+        }
+    }
+}
+
+/// Capped exponential backoff with full jitter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// Upper bound of the first wait.
+    pub initial: Duration,
+    /// Cap on the upper bound of any wait.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(250),
+            max: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Backoff {
+    /// The upper bound of the wait before retry number `retry` (1 = the first retry):
+    /// `min(max, initial × 2^(retry − 1))`.
+    pub fn ceiling(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(31));
+        self.initial.saturating_mul(factor).min(self.max)
+    }
+
+    /// The wait before retry number `retry`, for a uniform random `unit` in `[0, 1)`.
+    pub fn delay_with(&self, retry: u32, unit: f64) -> Duration {
+        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+    }
+
+    /// The wait before retry number `retry`, drawn at random in `[0, ceiling(retry)]`.
+    pub fn delay(&self, retry: u32) -> Duration {
+        self.delay_with(retry, fastrand::f64())
+    }
+}
+
+/// Parses a `Retry-After` value: whole seconds, or an HTTP-date compared to `now` (a date in the
+/// past gives zero). Returns `None` for anything else.
+pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
+    let s = value.to_str().ok()?.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(s.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let when = httpdate::parse_http_date(s).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The `Retry-After` of a header map, if present and well formed.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    parse_retry_after(headers.get(RETRY_AFTER)?, SystemTime::now())
+}
+
+/// Sleeps for the retry layer. The default is [`TokioTimer`]; tests can inject their own.
+pub trait Timer: Send + Sync + 'static {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// A [`Timer`] on `tokio::time::sleep` (works with `tokio::time::pause`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioTimer;
+
+impl Timer for TokioTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Settings of the retry layer.
+#[derive(Clone)]
+pub struct RetryConfig {
+    max_attempts: u32,
+    backoff: Backoff,
+    max_retry_after: Duration,
+    classifier: Arc<dyn Classify>,
+    timer: Arc<dyn Timer>,
+}
+
+impl fmt::Debug for RetryConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryConfig")
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .field("max_retry_after", &self.max_retry_after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RetryConfig {
+    /// 3 attempts, backoff from 250 ms capped at 8 s, `Retry-After` honoured up to 60 s,
+    /// [`DefaultClassifier`], [`TokioTimer`].
+    fn default() -> Self {
+        RetryConfig {
+            max_attempts: 3,
+            backoff: Backoff::default(),
+            max_retry_after: Duration::from_secs(60),
+            classifier: Arc::new(DefaultClassifier),
+            timer: Arc::new(TokioTimer),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// No retries at all (one attempt).
+    pub fn disabled() -> Self {
+        RetryConfig::default().max_attempts(1)
+    }
+
+    /// Maximum number of attempts per call, first one included (at least 1).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The backoff between attempts.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The longest `Retry-After` the layer waits for; a longer one ends the retries.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// Replaces the classifier.
+    pub fn classifier(mut self, classifier: impl Classify) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// Replaces the timer used for backoff waits.
+    pub fn timer(mut self, timer: impl Timer) -> Self {
+        self.timer = Arc::new(timer);
+        self
+    }
+
+    /// The configured maximum number of attempts.
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The configured `Retry-After` cap.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+}
+
+/// Layer that applies [`Retry`].
+#[derive(Clone, Debug)]
+pub struct RetryLayer {
+    config: Arc<RetryConfig>,
+}
+
+impl RetryLayer {
+    /// A retry layer with the given settings.
+    pub fn new(config: RetryConfig) -> Self {
+        RetryLayer {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl<S> Layer<S> for RetryLayer {
+    type Service = Retry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Retry {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// Service that retries attempts; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct Retry<S> {
+    inner: S,
+    config: Arc<RetryConfig>,
+}
+
+impl<S, B> Service<Request<Body>> for Retry<S>
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: HttpBody + Send + 'static,
+    B::Data: Send,
+{
+    type Response = Response<B>;
+    type Error = BoxError;
+    type Future = ResponseFuture<B>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture {
+            inner: Box::pin(run(inner, self.config.clone(), req)),
+        }
+    }
+}
+
+/// Future of [`Retry`].
+pub struct ResponseFuture<B> {
+    inner: Pin<Box<dyn Future<Output = Result<Response<B>, BoxError>> + Send>>,
+}
+
+impl<B> Future for ResponseFuture<B> {
+    type Output = Result<Response<B>, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl<B> fmt::Debug for ResponseFuture<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+async fn run<S, B>(
+    mut svc: S,
+    config: Arc<RetryConfig>,
+    req: Request<Body>,
+) -> Result<Response<B>, BoxError>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: HttpBody + Send + 'static,
+{
+    let (max_attempts, forbidden) = match req.extensions().get::<RequestOptions>() {
+        Some(o) => (
+            o.max_attempts.unwrap_or(config.max_attempts).max(1),
+            o.retry_forbidden,
+        ),
+        None => (config.max_attempts, false),
+    };
+    let max_attempts = if forbidden { 1 } else { max_attempts };
+    let counter = req.extensions().get::<AttemptCounter>().cloned();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let route = if tracing::enabled!(tracing::Level::DEBUG) {
+        route_of(&parts)
+    } else {
+        Route::Template("")
+    };
+    let mut saved = Some((parts, body));
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        if let Some(c) = &counter {
+            c.0.store(attempt, Ordering::Relaxed);
+        }
+        let last = attempt >= max_attempts;
+        let req = match &saved {
+            Some((p, b)) if !last => Request::from_parts(p.clone(), b.clone()),
+            _ => {
+                let (p, b) = saved.take().expect("request kept until the last attempt");
+                Request::from_parts(p, b)
+            }
+        };
+        let started = tokio::time::Instant::now();
+        let ready: Result<&mut S, BoxError> = svc.ready().await.map_err(Into::into);
+        let result = match ready {
+            Ok(svc) => svc.call(req).await.map_err(Into::into),
+            Err(e) => Err(e),
+        };
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+        match result {
+            Ok(mut res) => {
+                tracing::debug!(
+                    method = %method,
+                    route = %route,
+                    attempt,
+                    status = res.status().as_u16(),
+                    duration_ms = elapsed_ms,
+                    "polar attempt finished"
+                );
+                res.extensions_mut().insert(Attempts(attempt));
+                if last {
+                    return Ok(res);
+                }
+                let verdict =
+                    config
+                        .classifier
+                        .classify_response(&method, res.status(), res.headers());
+                if verdict != Classification::Retry {
+                    return Ok(res);
+                }
+                let wait = match retry_after(res.headers()) {
+                    Some(d) if d > config.max_retry_after => return Ok(res),
+                    Some(d) => d,
+                    None => config.backoff.delay(attempt),
+                };
+                let body = res.into_body();
+                wait_and_drain(config.timer.sleep(wait), body).await;
+            }
+            Err(err) => {
+                let kind = err.downcast_ref::<Error>().map(Error::kind);
+                tracing::debug!(
+                    method = %method,
+                    route = %route,
+                    attempt,
+                    error = ?kind.unwrap_or(ErrorKind::Other),
+                    duration_ms = elapsed_ms,
+                    "polar attempt failed"
+                );
+                if last || config.classifier.classify_error(&method, &err) != Classification::Retry
+                {
+                    return Err(Error::from_boxed(err).with_attempts(attempt).into());
+                }
+                config.timer.sleep(config.backoff.delay(attempt)).await;
+            }
+        }
+    }
+}
+
+/// Waits for `sleep` while reading and discarding up to [`DRAIN_LIMIT`] bytes of `body`; the
+/// body is dropped when the wait ends, whether or not it was read to the end.
+async fn wait_and_drain<B>(sleep: Pin<Box<dyn Future<Output = ()> + Send>>, body: B)
+where
+    B: HttpBody,
+{
+    let mut sleep = sleep;
+    let mut body = std::pin::pin!(body);
+    let mut read = 0usize;
+    let mut draining = true;
+    std::future::poll_fn(|cx| {
+        while draining {
+            match body.as_mut().poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Some(data) = frame.data_ref() {
+                        read += data.remaining();
+                        if read > DRAIN_LIMIT {
+                            draining = false;
+                        }
+                    }
+                }
+                Poll::Ready(_) => draining = false,
+                Poll::Pending => break,
+            }
+        }
+        sleep.as_mut().poll(cx)
+    })
+    .await;
+}
