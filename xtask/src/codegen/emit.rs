@@ -352,6 +352,7 @@ impl<'a> Emitter<'a> {
         for u in overrides::SIBLING_UNIONS {
             self.emit_sibling_union(&mut out, u)?;
         }
+        #[allow(clippy::type_complexity)]
         let unions: Vec<(String, String, Vec<(String, String)>)> = self
             .scalar_unions
             .iter()
@@ -1047,20 +1048,19 @@ fn field_facts(
         if let Some(n) = b.max_properties {
             limits.push(format!("at most {n} keys"));
         }
-        if let Some(k) = &b.property_names {
-            if let (Some(lo), Some(hi)) = (k.min_length, k.max_length) {
-                limits.push(format!("keys of {lo} to {hi} characters"));
-            }
+        if let Some(k) = &b.property_names
+            && let (Some(lo), Some(hi)) = (k.min_length, k.max_length)
+        {
+            limits.push(format!("keys of {lo} to {hi} characters"));
         }
         if let Some(v) = b
             .additional_properties
             .as_deref()
             .and_then(|v| v.any_of.as_ref())
             .and_then(|a| a.iter().find(|x| x.ty.as_deref() == Some("string")))
+            && let (Some(lo), Some(hi)) = (v.min_length, v.max_length)
         {
-            if let (Some(lo), Some(hi)) = (v.min_length, v.max_length) {
-                limits.push(format!("string values of {lo} to {hi} characters"));
-            }
+            limits.push(format!("string values of {lo} to {hi} characters"));
         }
         if b.format.as_deref() == Some("email") {
             limits.push("an email address".to_owned());

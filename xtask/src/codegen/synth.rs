@@ -77,10 +77,21 @@ pub fn instances(
                 }
             }
         }
+        // A union's variant struct on its own does not carry the tag (the union writes it).
+        for (variant, tag) in &emitter.tag_fields {
+            if variant == name {
+                for v in &mut list {
+                    if let Value::Object(map) = v {
+                        map.remove(tag);
+                    }
+                }
+            }
+        }
         out.insert(name.clone(), list);
     }
+    let schema_types: Vec<String> = api.schemas.keys().map(|k| Emitter::type_name(k)).collect();
     for (name, def) in &emitter.enums {
-        if !api.schemas.contains_key(name) && !out.contains_key(name) {
+        if !schema_types.contains(name) {
             out.insert(name.clone(), def.values.iter().map(|v| json!(v)).collect());
         }
     }
@@ -185,6 +196,9 @@ impl<'a> Synth<'a> {
         }
         if let Some(values) = &s.enum_values {
             return Ok(json!(values[0]));
+        }
+        if s.properties.is_some() {
+            return self.object(owner, s, mode, None);
         }
         if let Some(items) = &s.prefix_items {
             return items

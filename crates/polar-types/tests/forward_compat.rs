@@ -1,0 +1,210 @@
+//! What Polar may add later must not break decoding: new enum values, new customer types, new
+//! benefit types, new fields.
+
+use polar_types::*;
+use serde_json::{Value, json};
+
+fn individual() -> Value {
+    json!({
+        "type": "individual",
+        "id": "6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e",
+        "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": null,
+        "metadata": {"plan": "pro", "seats": 3},
+        "external_id": "usr_1",
+        "email": "a@example.com",
+        "email_verified": true,
+        "name": "Ada",
+        "billing_name": null,
+        "billing_address": {"country": "US", "line1": null},
+        "tax_id": ["12-3456789", "us_ein"],
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+        "deleted_at": null,
+        "first_user_event_at": null,
+        "avatar_url": null
+    })
+}
+
+#[test]
+fn unknown_enum_values_decode_and_round_trip() {
+    let mut v = individual();
+    v["billing_address"]["country"] = json!("XK");
+    v["tax_id"] = json!(["X1", "xk_vat"]);
+    let c: Customer = serde_json::from_value(v.clone()).unwrap();
+    let Customer::Individual(ind) = &c else {
+        panic!("expected an individual, got {c:?}")
+    };
+    assert_eq!(
+        ind.billing_address.as_ref().unwrap().country,
+        CountryCode::Unknown("XK".into())
+    );
+    assert_eq!(
+        ind.tax_id.as_ref().unwrap().1,
+        TaxIdFormat::Unknown("xk_vat".into())
+    );
+    assert_eq!(serde_json::to_value(&c).unwrap(), v);
+
+    let sort: CustomerSortProperty = serde_json::from_str("\"-last_seen\"").unwrap();
+    assert_eq!(sort.as_str(), "-last_seen");
+    assert_eq!(serde_json::to_string(&sort).unwrap(), "\"-last_seen\"");
+    assert_eq!(
+        "-email".parse::<CustomerSortProperty>().unwrap(),
+        CustomerSortProperty::EmailDesc
+    );
+}
+
+#[test]
+fn unknown_customer_type_is_kept_as_raw_json() {
+    let mut v = individual();
+    v["type"] = json!("organization");
+    v["seats"] = json!(12);
+    let c: Customer = serde_json::from_value(v.clone()).unwrap();
+    assert!(matches!(c, Customer::Unknown(_)), "got {c:?}");
+    assert_eq!(c.type_name(), Some("organization"));
+    assert_eq!(c.email(), Some("a@example.com"));
+    assert_eq!(
+        c.id().unwrap().to_string(),
+        "6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e"
+    );
+    // Re-encodes exactly as received, new field included.
+    assert_eq!(serde_json::to_value(&c).unwrap(), v);
+
+    let page: ListResourceCustomer = serde_json::from_value(json!({
+        "items": [individual(), v],
+        "pagination": {"total_count": 2, "max_page": 1}
+    }))
+    .unwrap();
+    assert!(matches!(page.items[0], Customer::Individual(_)));
+    assert!(matches!(page.items[1], Customer::Unknown(_)));
+}
+
+#[test]
+fn unknown_benefit_type_keeps_its_properties() {
+    let grant = json!({
+        "id": "00000000-0000-4000-8000-000000000001",
+        "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": null,
+        "granted_at": "2026-01-02T03:04:05Z",
+        "benefit_id": "00000000-0000-4000-8000-000000000002",
+        "benefit_type": "api_quota",
+        "benefit_metadata": {},
+        "properties": {"quota": 1000, "nested": {"a": [1, 2]}}
+    });
+    let g: CustomerStateBenefitGrant = serde_json::from_value(grant.clone()).unwrap();
+    assert_eq!(g.benefit_type, BenefitType::Unknown("api_quota".into()));
+    assert!(matches!(&g.properties, BenefitGrantProperties::Other(p) if p["quota"] == 1000));
+    assert_eq!(serde_json::to_value(&g).unwrap(), grant);
+
+    // A known type picks the typed shape from the sibling field.
+    let mut discord = grant.clone();
+    discord["benefit_type"] = json!("discord");
+    discord["properties"] = json!({"guild_id": "g1", "role_id": "r1", "account_id": null});
+    let g: CustomerStateBenefitGrant = serde_json::from_value(discord.clone()).unwrap();
+    let BenefitGrantProperties::Discord(p) = &g.properties else {
+        panic!("got {:?}", g.properties)
+    };
+    assert_eq!(p.guild_id.as_deref(), Some("g1"));
+    assert!(p.account_id.is_null());
+    assert_eq!(serde_json::to_value(&g).unwrap(), discord);
+}
+
+#[test]
+fn extra_fields_everywhere_are_ignored() {
+    let mut v = individual();
+    v["brand_new"] = json!({"deep": [1, 2, 3]});
+    v["billing_address"]["plus_code"] = json!("8FVC9G8F+6X");
+    let c: Customer = serde_json::from_value(v.clone()).unwrap();
+    // Everything the SDK knows is intact; the new keys are not carried along.
+    let mut expected = v.clone();
+    expected.as_object_mut().unwrap().remove("brand_new");
+    expected["billing_address"]
+        .as_object_mut()
+        .unwrap()
+        .remove("plus_code");
+    assert_eq!(serde_json::to_value(&c).unwrap(), expected);
+
+    let page: ListResourceCustomer = serde_json::from_value(json!({
+        "items": [v],
+        "pagination": {"total_count": 1, "max_page": 1, "cursor": "abc"},
+        "meta": true
+    }))
+    .unwrap();
+    assert_eq!(page.pagination.total_count, 1);
+
+    let err: HttpValidationError = serde_json::from_value(json!({
+        "error": "PolarRequestValidationError",
+        "detail": [{"type": "value_error", "loc": ["body", "email", 0], "msg": "bad", "input": "x", "url": "https://…"}]
+    }))
+    .unwrap();
+    let detail = &err.detail.unwrap()[0];
+    assert_eq!(
+        detail.loc,
+        vec![
+            LocItem::String("body".into()),
+            LocItem::String("email".into()),
+            LocItem::Integer(0)
+        ]
+    );
+}
+
+#[test]
+fn missing_collections_and_nullable_fields_read_as_empty() {
+    let mut v = individual();
+    let obj = v.as_object_mut().unwrap();
+    for key in [
+        "metadata",
+        "avatar_url",
+        "first_user_event_at",
+        "deleted_at",
+    ] {
+        obj.remove(key);
+    }
+    let c: Customer = serde_json::from_value(v).unwrap();
+    let Customer::Individual(ind) = c else {
+        panic!()
+    };
+    assert!(ind.metadata.is_empty());
+    assert!(ind.avatar_url.is_none());
+}
+
+#[test]
+fn decode_errors_name_the_path_through_unions() {
+    let mut bad = individual();
+    bad["billing_address"]["country"] = json!(42);
+    let page = json!({
+        "items": [individual(), individual(), individual(), bad],
+        "pagination": {"total_count": 4, "max_page": 1}
+    });
+    let text = page.to_string();
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let err = serde_path_to_error::deserialize::<_, ListResourceCustomer>(&mut de).unwrap_err();
+    assert_eq!(err.path().to_string(), "items[3]");
+    let msg = err.inner().to_string();
+    assert!(
+        msg.starts_with("billing_address.country: invalid type"),
+        "{msg}"
+    );
+
+    // A missing required field inside a known variant is an error, not an Unknown customer.
+    let mut missing = individual();
+    missing.as_object_mut().unwrap().remove("id");
+    let err = serde_json::from_value::<Customer>(missing)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `id`"), "{err}");
+}
+
+#[test]
+fn create_body_without_type_is_an_individual() {
+    let c: CustomerCreate = serde_json::from_value(json!({"email": "a@b.co"})).unwrap();
+    assert!(matches!(c, CustomerCreate::Individual(_)));
+    // The type is always written out.
+    assert_eq!(
+        serde_json::to_value(&c).unwrap(),
+        json!({"type": "individual", "email": "a@b.co"})
+    );
+    let err = serde_json::from_value::<CustomerCreate>(json!({"type": "robot"}))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("robot"), "{err}");
+}
