@@ -109,19 +109,32 @@ fn unknown_benefit_type_keeps_its_properties() {
 }
 
 #[test]
-fn extra_fields_everywhere_are_ignored() {
+fn extra_fields_everywhere_decode_and_re_encode_without_loss() {
     let mut v = individual();
     v["brand_new"] = json!({"deep": [1, 2, 3]});
     v["billing_address"]["plus_code"] = json!("8FVC9G8F+6X");
     let c: Customer = serde_json::from_value(v.clone()).unwrap();
-    // Everything the SDK knows is intact; the new keys are not carried along.
-    let mut expected = v.clone();
-    expected.as_object_mut().unwrap().remove("brand_new");
-    expected["billing_address"]
-        .as_object_mut()
-        .unwrap()
-        .remove("plus_code");
-    assert_eq!(serde_json::to_value(&c).unwrap(), expected);
+    let Customer::Individual(ind) = &c else {
+        panic!("got {c:?}")
+    };
+    assert_eq!(ind.extra["brand_new"], json!({"deep": [1, 2, 3]}));
+    assert_eq!(
+        ind.billing_address.as_ref().unwrap().extra["plus_code"],
+        "8FVC9G8F+6X"
+    );
+    assert_eq!(serde_json::to_value(&c).unwrap(), v);
+
+    let mut state = individual();
+    state["active_subscriptions"] = json!([]);
+    state["granted_benefits"] = json!([]);
+    state["active_meters"] = json!([{
+        "id": "00000000-0000-4000-8000-000000000001", "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": null, "meter_id": "00000000-0000-4000-8000-000000000002",
+        "consumed_units": 1.5, "credited_units": 10, "balance": 8.5, "unit_label": "tokens"
+    }]);
+    state["lifetime_value"] = json!(1234);
+    let s: CustomerState = serde_json::from_value(state.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&s).unwrap(), state);
 
     let page: ListResourceCustomer = serde_json::from_value(json!({
         "items": [v],
@@ -136,7 +149,9 @@ fn extra_fields_everywhere_are_ignored() {
         "detail": [{"type": "value_error", "loc": ["body", "email", 0], "msg": "bad", "input": "x", "url": "https://…"}]
     }))
     .unwrap();
+    assert_eq!(err.extra["error"], "PolarRequestValidationError");
     let detail = &err.detail.unwrap()[0];
+    assert_eq!(detail.extra["url"], "https://…");
     assert_eq!(
         detail.loc,
         vec![
@@ -184,6 +199,13 @@ fn decode_errors_name_the_path_through_unions() {
         msg.starts_with("billing_address.country: invalid type"),
         "{msg}"
     );
+
+    // A key given twice is refused, as serde's derive does.
+    let dup = r#"{"total_count": 1, "total_count": 2, "max_page": 1}"#;
+    let err = serde_json::from_str::<Pagination>(dup)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate field `total_count`"), "{err}");
 
     // A missing required field inside a known variant is an error, not an Unknown customer.
     let mut missing = individual();

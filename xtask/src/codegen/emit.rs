@@ -32,6 +32,8 @@ pub struct Field {
     pub wrap: Wrap,
     pub attrs: Vec<String>,
     pub doc: String,
+    /// Decoding fails when the key is missing.
+    pub must: bool,
 }
 
 pub struct Emitter<'a> {
@@ -418,6 +420,7 @@ impl<'a> Emitter<'a> {
                 wrap,
                 attrs,
                 doc,
+                must: wrap == Wrap::Plain && !defaulted,
             });
         }
         Ok(fields)
@@ -436,9 +439,6 @@ impl<'a> Emitter<'a> {
         )
         .unwrap();
         let mut derives = vec!["Clone", "Debug", "PartialEq", "Serialize"];
-        if sibling.is_none() {
-            derives.push("Deserialize");
-        }
         if input && all_optional {
             derives.push("Default");
         }
@@ -451,6 +451,8 @@ impl<'a> Emitter<'a> {
             }
             writeln!(out, "    pub {}: {},", f.rust, f.ty).unwrap();
         }
+        out.push_str("    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.\n");
+        out.push_str("    #[serde(flatten)]\n    pub extra: ::serde_json::Map<String, ::serde_json::Value>,\n");
         out.push_str("}\n\n");
         self.count += 1;
 
@@ -476,51 +478,66 @@ impl<'a> Emitter<'a> {
                     _ => writeln!(out, "            {}: Default::default(),", f.rust).unwrap(),
                 }
             }
+            out.push_str("            extra: Default::default(),\n");
             out.push_str("        }\n    }\n}\n\n");
         }
         if input {
             self.emit_validate(out, name, s, &fields)?;
         }
+        self.emit_deserialize(out, &rust, &fields, sibling);
+        Ok(())
+    }
+
+    /// A map visitor like serde's derive, except that unknown keys are collected into `extra`
+    /// instead of being skipped, and a sibling-typed field is decoded once its tag is known.
+    fn emit_deserialize(&self, out: &mut String, rust: &str, fields: &[Field], sibling: Option<&overrides::SiblingUnion>) {
+        let is_sibling = |f: &Field| sibling.is_some_and(|u| u.field == f.json);
+        writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{").unwrap();
+        out.push_str("    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {\n");
+        out.push_str("        struct Visitor;\n");
+        out.push_str("        impl<'de> serde::de::Visitor<'de> for Visitor {\n");
+        writeln!(out, "            type Value = {rust};").unwrap();
+        writeln!(out, "            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\n                f.write_str(\"a {rust} object\")\n            }}").unwrap();
+        writeln!(out, "            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<{rust}, A::Error> {{").unwrap();
+        if !fields.is_empty() {
+            out.push_str("                use crate::support::take;\n");
+        }
+        for f in fields {
+            let slot = if is_sibling(f) { "Box<::serde_json::value::RawValue>".to_owned() } else { f.ty.clone() };
+            writeln!(out, "                let mut {}: Option<{slot}> = None;", slot_name(f)).unwrap();
+        }
+        out.push_str("                let mut extra = ::serde_json::Map::new();\n");
+        out.push_str("                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n                    match key.as_str() {\n");
+        for f in fields {
+            writeln!(out, "                        {:?} => take(&mut {}, &mut map, {:?})?,", f.json, slot_name(f), f.json).unwrap();
+        }
+        out.push_str("                        _ => {\n                            extra.insert(key.into_string(), map.next_value()?);\n                        }\n                    }\n                }\n");
+        for f in fields.iter().filter(|f| !is_sibling(f)) {
+            let value = if f.must {
+                format!("{}.ok_or_else(|| serde::de::Error::missing_field({:?}))?", slot_name(f), f.json)
+            } else {
+                format!("{}.unwrap_or_default()", slot_name(f))
+            };
+            writeln!(out, "                let {} = {value};", slot_name(f)).unwrap();
+        }
         if let Some(u) = sibling {
-            // Decode the sibling-dependent field only after its tag is known.
-            writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{").unwrap();
-            out.push_str("    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {\n");
-            out.push_str("        #[derive(Deserialize)]\n        struct Wire {\n");
-            for f in &fields {
-                for a in &f.attrs {
-                    writeln!(out, "            {a}").unwrap();
-                }
-                if f.json == u.field {
-                    writeln!(
-                        out,
-                        "            {}: Box<::serde_json::value::RawValue>,",
-                        f.rust
-                    )
-                    .unwrap();
-                } else {
-                    writeln!(out, "            {}: {},", f.rust, f.ty).unwrap();
-                }
-            }
-            out.push_str("        }\n        let wire = Wire::deserialize(deserializer)?;\n");
+            let f = fields.iter().find(|f| f.json == u.field).expect("sibling field");
+            let tag = fields.iter().find(|f| f.json == u.tag_field).expect("sibling tag");
             writeln!(
                 out,
-                "        let {field} = {name}::from_raw(&wire.{tag}, &wire.{field}).map_err(<D::Error as serde::de::Error>::custom)?;",
-                field = u.field,
+                "                let {slot} = match {slot} {{\n                    Some(raw) => {name}::from_raw(&{tag}, &raw).map_err(serde::de::Error::custom)?,\n                    None => return Err(serde::de::Error::missing_field({json:?})),\n                }};",
+                slot = slot_name(f),
                 name = u.name,
-                tag = u.tag_field
+                tag = slot_name(tag),
+                json = f.json
             )
             .unwrap();
-            out.push_str("        Ok(Self {\n");
-            for f in &fields {
-                if f.json == u.field {
-                    writeln!(out, "            {},", f.rust).unwrap();
-                } else {
-                    writeln!(out, "            {}: wire.{},", f.rust, f.rust).unwrap();
-                }
-            }
-            out.push_str("        })\n    }\n}\n\n");
         }
-        Ok(())
+        writeln!(out, "                Ok({rust} {{").unwrap();
+        for f in fields {
+            writeln!(out, "                    {}: {},", f.rust, slot_name(f)).unwrap();
+        }
+        out.push_str("                    extra,\n                })\n            }\n        }\n        deserializer.deserialize_map(Visitor)\n    }\n}\n\n");
     }
 
     fn emit_validate(
@@ -984,6 +1001,11 @@ impl<'a> Emitter<'a> {
         }
         Ok(out)
     }
+}
+
+/// Local variable holding a field while decoding (never a raw identifier).
+fn slot_name(f: &Field) -> String {
+    format!("f_{}", f.json)
 }
 
 fn opt(v: Option<usize>) -> String {

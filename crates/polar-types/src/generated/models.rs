@@ -11,7 +11,7 @@ use crate::{ListResource, Metadata, Nullable};
 /// A postal address as Polar returns it.
 ///
 /// Schema `Address` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Address {
     /// JSON `line1`: a string; may be missing or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -30,12 +30,70 @@ pub struct Address {
     pub state: Nullable<String>,
     /// JSON `country`: [`CountryCode`]; always present.
     pub country: CountryCode,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Address;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a Address object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Address, A::Error> {
+                use crate::support::take;
+                let mut f_line1: Option<Nullable<String>> = None;
+                let mut f_line2: Option<Nullable<String>> = None;
+                let mut f_postal_code: Option<Nullable<String>> = None;
+                let mut f_city: Option<Nullable<String>> = None;
+                let mut f_state: Option<Nullable<String>> = None;
+                let mut f_country: Option<CountryCode> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "line1" => take(&mut f_line1, &mut map, "line1")?,
+                        "line2" => take(&mut f_line2, &mut map, "line2")?,
+                        "postal_code" => take(&mut f_postal_code, &mut map, "postal_code")?,
+                        "city" => take(&mut f_city, &mut map, "city")?,
+                        "state" => take(&mut f_state, &mut map, "state")?,
+                        "country" => take(&mut f_country, &mut map, "country")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_line1 = f_line1.unwrap_or_default();
+                let f_line2 = f_line2.unwrap_or_default();
+                let f_postal_code = f_postal_code.unwrap_or_default();
+                let f_city = f_city.unwrap_or_default();
+                let f_state = f_state.unwrap_or_default();
+                let f_country =
+                    f_country.ok_or_else(|| serde::de::Error::missing_field("country"))?;
+                Ok(Address {
+                    line1: f_line1,
+                    line2: f_line2,
+                    postal_code: f_postal_code,
+                    city: f_city,
+                    state: f_state,
+                    country: f_country,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A postal address to send to Polar; the country is required.
 ///
 /// Schema `AddressInput` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AddressInput {
     /// JSON `line1`: a string; may be left out or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -54,6 +112,9 @@ pub struct AddressInput {
     pub state: Nullable<String>,
     /// JSON `country`: [`CountryCode`]; always present.
     pub country: CountryCode,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl AddressInput {
@@ -66,6 +127,7 @@ impl AddressInput {
             city: Default::default(),
             state: Default::default(),
             country: country.into(),
+            extra: Default::default(),
         }
     }
 }
@@ -91,16 +153,102 @@ impl crate::Validate for AddressInput {
     }
 }
 
+impl<'de> Deserialize<'de> for AddressInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AddressInput;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a AddressInput object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AddressInput, A::Error> {
+                use crate::support::take;
+                let mut f_line1: Option<Nullable<String>> = None;
+                let mut f_line2: Option<Nullable<String>> = None;
+                let mut f_postal_code: Option<Nullable<String>> = None;
+                let mut f_city: Option<Nullable<String>> = None;
+                let mut f_state: Option<Nullable<String>> = None;
+                let mut f_country: Option<CountryCode> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "line1" => take(&mut f_line1, &mut map, "line1")?,
+                        "line2" => take(&mut f_line2, &mut map, "line2")?,
+                        "postal_code" => take(&mut f_postal_code, &mut map, "postal_code")?,
+                        "city" => take(&mut f_city, &mut map, "city")?,
+                        "state" => take(&mut f_state, &mut map, "state")?,
+                        "country" => take(&mut f_country, &mut map, "country")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_line1 = f_line1.unwrap_or_default();
+                let f_line2 = f_line2.unwrap_or_default();
+                let f_postal_code = f_postal_code.unwrap_or_default();
+                let f_city = f_city.unwrap_or_default();
+                let f_state = f_state.unwrap_or_default();
+                let f_country =
+                    f_country.ok_or_else(|| serde::de::Error::missing_field("country"))?;
+                Ok(AddressInput {
+                    line1: f_line1,
+                    line2: f_line2,
+                    postal_code: f_postal_code,
+                    city: f_city,
+                    state: f_state,
+                    country: f_country,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Grant details of a custom benefit (none today).
 ///
 /// Schema `BenefitGrantCustomProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenefitGrantCustomProperties {}
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BenefitGrantCustomProperties {
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantCustomProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantCustomProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantCustomProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantCustomProperties, A::Error> {
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BenefitGrantCustomProperties { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 
 /// Grant details of a Discord benefit: the account, guild and role.
 ///
 /// Schema `BenefitGrantDiscordProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenefitGrantDiscordProperties {
     /// JSON `account_id`: a string; may be missing or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -114,28 +262,147 @@ pub struct BenefitGrantDiscordProperties {
     /// JSON `granted_account_id`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_account_id: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantDiscordProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantDiscordProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantDiscordProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantDiscordProperties, A::Error> {
+                use crate::support::take;
+                let mut f_account_id: Option<Nullable<String>> = None;
+                let mut f_guild_id: Option<Option<String>> = None;
+                let mut f_role_id: Option<Option<String>> = None;
+                let mut f_granted_account_id: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "account_id" => take(&mut f_account_id, &mut map, "account_id")?,
+                        "guild_id" => take(&mut f_guild_id, &mut map, "guild_id")?,
+                        "role_id" => take(&mut f_role_id, &mut map, "role_id")?,
+                        "granted_account_id" => {
+                            take(&mut f_granted_account_id, &mut map, "granted_account_id")?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_account_id = f_account_id.unwrap_or_default();
+                let f_guild_id = f_guild_id.unwrap_or_default();
+                let f_role_id = f_role_id.unwrap_or_default();
+                let f_granted_account_id = f_granted_account_id.unwrap_or_default();
+                Ok(BenefitGrantDiscordProperties {
+                    account_id: f_account_id,
+                    guild_id: f_guild_id,
+                    role_id: f_role_id,
+                    granted_account_id: f_granted_account_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Grant details of a downloadables benefit: the files granted.
 ///
 /// Schema `BenefitGrantDownloadablesProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenefitGrantDownloadablesProperties {
     /// JSON `files`: a list of string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<String>>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantDownloadablesProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantDownloadablesProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantDownloadablesProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantDownloadablesProperties, A::Error> {
+                use crate::support::take;
+                let mut f_files: Option<Option<Vec<String>>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "files" => take(&mut f_files, &mut map, "files")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_files = f_files.unwrap_or_default();
+                Ok(BenefitGrantDownloadablesProperties {
+                    files: f_files,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Grant details of a feature-flag benefit (none today).
 ///
 /// Schema `BenefitGrantFeatureFlagProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenefitGrantFeatureFlagProperties {}
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BenefitGrantFeatureFlagProperties {
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantFeatureFlagProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantFeatureFlagProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantFeatureFlagProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantFeatureFlagProperties, A::Error> {
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(BenefitGrantFeatureFlagProperties { extra })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 
 /// Grant details of a GitHub repository benefit: the account, repository and permission.
 ///
 /// Schema `BenefitGrantGitHubRepositoryProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenefitGrantGitHubRepositoryProperties {
     /// JSON `account_id`: a string; may be missing or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -152,12 +419,71 @@ pub struct BenefitGrantGitHubRepositoryProperties {
     /// JSON `granted_account_id`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_account_id: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantGitHubRepositoryProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantGitHubRepositoryProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantGitHubRepositoryProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantGitHubRepositoryProperties, A::Error> {
+                use crate::support::take;
+                let mut f_account_id: Option<Nullable<String>> = None;
+                let mut f_repository_owner: Option<Option<String>> = None;
+                let mut f_repository_name: Option<Option<String>> = None;
+                let mut f_permission: Option<Option<GitHubRepositoryPermission>> = None;
+                let mut f_granted_account_id: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "account_id" => take(&mut f_account_id, &mut map, "account_id")?,
+                        "repository_owner" => {
+                            take(&mut f_repository_owner, &mut map, "repository_owner")?
+                        }
+                        "repository_name" => {
+                            take(&mut f_repository_name, &mut map, "repository_name")?
+                        }
+                        "permission" => take(&mut f_permission, &mut map, "permission")?,
+                        "granted_account_id" => {
+                            take(&mut f_granted_account_id, &mut map, "granted_account_id")?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_account_id = f_account_id.unwrap_or_default();
+                let f_repository_owner = f_repository_owner.unwrap_or_default();
+                let f_repository_name = f_repository_name.unwrap_or_default();
+                let f_permission = f_permission.unwrap_or_default();
+                let f_granted_account_id = f_granted_account_id.unwrap_or_default();
+                Ok(BenefitGrantGitHubRepositoryProperties {
+                    account_id: f_account_id,
+                    repository_owner: f_repository_owner,
+                    repository_name: f_repository_name,
+                    permission: f_permission,
+                    granted_account_id: f_granted_account_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Grant details of a license-keys benefit: the key issued.
 ///
 /// Schema `BenefitGrantLicenseKeysProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenefitGrantLicenseKeysProperties {
     /// JSON `user_provided_key`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,12 +494,61 @@ pub struct BenefitGrantLicenseKeysProperties {
     /// JSON `display_key`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_key: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantLicenseKeysProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantLicenseKeysProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantLicenseKeysProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantLicenseKeysProperties, A::Error> {
+                use crate::support::take;
+                let mut f_user_provided_key: Option<Option<String>> = None;
+                let mut f_license_key_id: Option<Option<String>> = None;
+                let mut f_display_key: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "user_provided_key" => {
+                            take(&mut f_user_provided_key, &mut map, "user_provided_key")?
+                        }
+                        "license_key_id" => {
+                            take(&mut f_license_key_id, &mut map, "license_key_id")?
+                        }
+                        "display_key" => take(&mut f_display_key, &mut map, "display_key")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_user_provided_key = f_user_provided_key.unwrap_or_default();
+                let f_license_key_id = f_license_key_id.unwrap_or_default();
+                let f_display_key = f_display_key.unwrap_or_default();
+                Ok(BenefitGrantLicenseKeysProperties {
+                    user_provided_key: f_user_provided_key,
+                    license_key_id: f_license_key_id,
+                    display_key: f_display_key,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Grant details of a Slack shared-channel benefit: the invitation and channel.
 ///
 /// Schema `BenefitGrantSlackSharedChannelProperties` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenefitGrantSlackSharedChannelProperties {
     /// JSON `invited_email`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +568,65 @@ pub struct BenefitGrantSlackSharedChannelProperties {
     /// JSON `connected_team_id`: a string; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected_team_id: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for BenefitGrantSlackSharedChannelProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BenefitGrantSlackSharedChannelProperties;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a BenefitGrantSlackSharedChannelProperties object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BenefitGrantSlackSharedChannelProperties, A::Error> {
+                use crate::support::take;
+                let mut f_invited_email: Option<Option<String>> = None;
+                let mut f_channel_id: Option<Option<String>> = None;
+                let mut f_channel_name: Option<Option<String>> = None;
+                let mut f_invite_id: Option<Option<String>> = None;
+                let mut f_invite_url: Option<Option<String>> = None;
+                let mut f_connected_team_id: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "invited_email" => take(&mut f_invited_email, &mut map, "invited_email")?,
+                        "channel_id" => take(&mut f_channel_id, &mut map, "channel_id")?,
+                        "channel_name" => take(&mut f_channel_name, &mut map, "channel_name")?,
+                        "invite_id" => take(&mut f_invite_id, &mut map, "invite_id")?,
+                        "invite_url" => take(&mut f_invite_url, &mut map, "invite_url")?,
+                        "connected_team_id" => {
+                            take(&mut f_connected_team_id, &mut map, "connected_team_id")?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_invited_email = f_invited_email.unwrap_or_default();
+                let f_channel_id = f_channel_id.unwrap_or_default();
+                let f_channel_name = f_channel_name.unwrap_or_default();
+                let f_invite_id = f_invite_id.unwrap_or_default();
+                let f_invite_url = f_invite_url.unwrap_or_default();
+                let f_connected_team_id = f_connected_team_id.unwrap_or_default();
+                Ok(BenefitGrantSlackSharedChannelProperties {
+                    invited_email: f_invited_email,
+                    channel_id: f_channel_id,
+                    channel_name: f_channel_name,
+                    invite_id: f_invite_id,
+                    invite_url: f_invite_url,
+                    connected_team_id: f_connected_team_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A customer, either an individual or a team; a kind this SDK does not know is kept as raw JSON.
@@ -309,7 +743,7 @@ impl From<CustomerTeamCreate> for CustomerCreate {
 /// A customer who is one person; the email address is always set.
 ///
 /// Schema `CustomerIndividual` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerIndividual {
     /// JSON `id`: a UUID, as [`CustomerId`]; always present.
     pub id: CustomerId,
@@ -358,12 +792,128 @@ pub struct CustomerIndividual {
     /// JSON `avatar_url`: a string; may be `null`.
     #[serde(default)]
     pub avatar_url: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerIndividual {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerIndividual;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerIndividual object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerIndividual, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_email: Option<String> = None;
+                let mut f_email_verified: Option<bool> = None;
+                let mut f_name: Option<Option<String>> = None;
+                let mut f_billing_name: Option<Option<String>> = None;
+                let mut f_billing_address: Option<Option<Address>> = None;
+                let mut f_tax_id: Option<Option<(String, TaxIdFormat)>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<OrganizationId> = None;
+                let mut f_default_payment_method_id: Option<Nullable<PaymentMethodId>> = None;
+                let mut f_deleted_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_first_user_event_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_avatar_url: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "email_verified" => {
+                            take(&mut f_email_verified, &mut map, "email_verified")?
+                        }
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "default_payment_method_id" => take(
+                            &mut f_default_payment_method_id,
+                            &mut map,
+                            "default_payment_method_id",
+                        )?,
+                        "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
+                        "first_user_event_at" => {
+                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                        }
+                        "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email_verified = f_email_verified
+                    .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_name = f_billing_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id
+                    .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
+                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_deleted_at = f_deleted_at.unwrap_or_default();
+                let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
+                let f_avatar_url = f_avatar_url.unwrap_or_default();
+                Ok(CustomerIndividual {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    email: f_email,
+                    email_verified: f_email_verified,
+                    name: f_name,
+                    billing_name: f_billing_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    default_payment_method_id: f_default_payment_method_id,
+                    deleted_at: f_deleted_at,
+                    first_user_event_at: f_first_user_event_at,
+                    avatar_url: f_avatar_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Body for creating an individual customer.
 ///
 /// Schema `CustomerIndividualCreate` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerIndividualCreate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -393,6 +943,9 @@ pub struct CustomerIndividualCreate {
     pub owner: Nullable<MemberOwnerCreate>,
     /// JSON `email`: a string (an email address); always present.
     pub email: String,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl CustomerIndividualCreate {
@@ -408,6 +961,7 @@ impl CustomerIndividualCreate {
             organization_id: Default::default(),
             owner: Default::default(),
             email: email.into(),
+            extra: Default::default(),
         }
     }
 }
@@ -451,6 +1005,76 @@ impl crate::Validate for CustomerIndividualCreate {
             crate::validate::check_email("email", v)?;
         }
         Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for CustomerIndividualCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerIndividualCreate;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerIndividualCreate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerIndividualCreate, A::Error> {
+                use crate::support::take;
+                let mut f_metadata: Option<Option<Metadata>> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_billing_address: Option<Nullable<AddressInput>> = None;
+                let mut f_tax_id: Option<Nullable<String>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<Nullable<OrganizationId>> = None;
+                let mut f_owner: Option<Nullable<MemberOwnerCreate>> = None;
+                let mut f_email: Option<String> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "owner" => take(&mut f_owner, &mut map, "owner")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id.unwrap_or_default();
+                let f_owner = f_owner.unwrap_or_default();
+                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                Ok(CustomerIndividualCreate {
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    name: f_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    owner: f_owner,
+                    email: f_email,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -523,43 +1147,87 @@ pub struct CustomerStateBenefitGrant {
     pub benefit_metadata: Metadata,
     /// JSON `properties`: [`BenefitGrantProperties`]; always present.
     pub properties: BenefitGrantProperties,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire {
-            id: BenefitGrantId,
-            created_at: ::jiff::Timestamp,
-            #[serde(default)]
-            modified_at: Option<::jiff::Timestamp>,
-            granted_at: ::jiff::Timestamp,
-            benefit_id: BenefitId,
-            benefit_type: BenefitType,
-            #[serde(default)]
-            benefit_metadata: Metadata,
-            properties: Box<::serde_json::value::RawValue>,
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateBenefitGrant;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateBenefitGrant object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateBenefitGrant, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<BenefitGrantId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_granted_at: Option<::jiff::Timestamp> = None;
+                let mut f_benefit_id: Option<BenefitId> = None;
+                let mut f_benefit_type: Option<BenefitType> = None;
+                let mut f_benefit_metadata: Option<Metadata> = None;
+                let mut f_properties: Option<Box<::serde_json::value::RawValue>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "granted_at" => take(&mut f_granted_at, &mut map, "granted_at")?,
+                        "benefit_id" => take(&mut f_benefit_id, &mut map, "benefit_id")?,
+                        "benefit_type" => take(&mut f_benefit_type, &mut map, "benefit_type")?,
+                        "benefit_metadata" => {
+                            take(&mut f_benefit_metadata, &mut map, "benefit_metadata")?
+                        }
+                        "properties" => take(&mut f_properties, &mut map, "properties")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_granted_at =
+                    f_granted_at.ok_or_else(|| serde::de::Error::missing_field("granted_at"))?;
+                let f_benefit_id =
+                    f_benefit_id.ok_or_else(|| serde::de::Error::missing_field("benefit_id"))?;
+                let f_benefit_type = f_benefit_type
+                    .ok_or_else(|| serde::de::Error::missing_field("benefit_type"))?;
+                let f_benefit_metadata = f_benefit_metadata.unwrap_or_default();
+                let f_properties = match f_properties {
+                    Some(raw) => BenefitGrantProperties::from_raw(&f_benefit_type, &raw)
+                        .map_err(serde::de::Error::custom)?,
+                    None => return Err(serde::de::Error::missing_field("properties")),
+                };
+                Ok(CustomerStateBenefitGrant {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    granted_at: f_granted_at,
+                    benefit_id: f_benefit_id,
+                    benefit_type: f_benefit_type,
+                    benefit_metadata: f_benefit_metadata,
+                    properties: f_properties,
+                    extra,
+                })
+            }
         }
-        let wire = Wire::deserialize(deserializer)?;
-        let properties = BenefitGrantProperties::from_raw(&wire.benefit_type, &wire.properties)
-            .map_err(<D::Error as serde::de::Error>::custom)?;
-        Ok(Self {
-            id: wire.id,
-            created_at: wire.created_at,
-            modified_at: wire.modified_at,
-            granted_at: wire.granted_at,
-            benefit_id: wire.benefit_id,
-            benefit_type: wire.benefit_type,
-            benefit_metadata: wire.benefit_metadata,
-            properties,
-        })
+        deserializer.deserialize_map(Visitor)
     }
 }
 
 /// The state of an individual customer.
 ///
 /// Schema `CustomerStateIndividual` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerStateIndividual {
     /// JSON `id`: a UUID, as [`CustomerId`]; always present.
     pub id: CustomerId,
@@ -617,12 +1285,146 @@ pub struct CustomerStateIndividual {
     /// JSON `active_meters`: a list of [`CustomerStateMeter`]; always present.
     #[serde(default)]
     pub active_meters: Vec<CustomerStateMeter>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerStateIndividual {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateIndividual;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateIndividual object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateIndividual, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_email: Option<String> = None;
+                let mut f_email_verified: Option<bool> = None;
+                let mut f_name: Option<Option<String>> = None;
+                let mut f_billing_name: Option<Option<String>> = None;
+                let mut f_billing_address: Option<Option<Address>> = None;
+                let mut f_tax_id: Option<Option<(String, TaxIdFormat)>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<OrganizationId> = None;
+                let mut f_default_payment_method_id: Option<Nullable<PaymentMethodId>> = None;
+                let mut f_deleted_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_first_user_event_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_avatar_url: Option<Option<String>> = None;
+                let mut f_active_subscriptions: Option<Vec<CustomerStateSubscription>> = None;
+                let mut f_granted_benefits: Option<Vec<CustomerStateBenefitGrant>> = None;
+                let mut f_active_meters: Option<Vec<CustomerStateMeter>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "email_verified" => {
+                            take(&mut f_email_verified, &mut map, "email_verified")?
+                        }
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "default_payment_method_id" => take(
+                            &mut f_default_payment_method_id,
+                            &mut map,
+                            "default_payment_method_id",
+                        )?,
+                        "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
+                        "first_user_event_at" => {
+                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                        }
+                        "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
+                        "active_subscriptions" => take(
+                            &mut f_active_subscriptions,
+                            &mut map,
+                            "active_subscriptions",
+                        )?,
+                        "granted_benefits" => {
+                            take(&mut f_granted_benefits, &mut map, "granted_benefits")?
+                        }
+                        "active_meters" => take(&mut f_active_meters, &mut map, "active_meters")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email_verified = f_email_verified
+                    .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_name = f_billing_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id
+                    .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
+                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_deleted_at = f_deleted_at.unwrap_or_default();
+                let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
+                let f_avatar_url = f_avatar_url.unwrap_or_default();
+                let f_active_subscriptions = f_active_subscriptions.unwrap_or_default();
+                let f_granted_benefits = f_granted_benefits.unwrap_or_default();
+                let f_active_meters = f_active_meters.unwrap_or_default();
+                Ok(CustomerStateIndividual {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    email: f_email,
+                    email_verified: f_email_verified,
+                    name: f_name,
+                    billing_name: f_billing_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    default_payment_method_id: f_default_payment_method_id,
+                    deleted_at: f_deleted_at,
+                    first_user_event_at: f_first_user_event_at,
+                    avatar_url: f_avatar_url,
+                    active_subscriptions: f_active_subscriptions,
+                    granted_benefits: f_granted_benefits,
+                    active_meters: f_active_meters,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A usage meter of the customer with its consumed and credited units.
 ///
 /// Schema `CustomerStateMeter` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerStateMeter {
     /// JSON `id`: a UUID, as [`CustomerMeterId`]; always present.
     pub id: CustomerMeterId,
@@ -639,12 +1441,82 @@ pub struct CustomerStateMeter {
     pub credited_units: i64,
     /// JSON `balance`: a number; always present.
     pub balance: f64,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerStateMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateMeter;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateMeter object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateMeter, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerMeterId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_meter_id: Option<MeterId> = None;
+                let mut f_consumed_units: Option<f64> = None;
+                let mut f_credited_units: Option<i64> = None;
+                let mut f_balance: Option<f64> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "meter_id" => take(&mut f_meter_id, &mut map, "meter_id")?,
+                        "consumed_units" => {
+                            take(&mut f_consumed_units, &mut map, "consumed_units")?
+                        }
+                        "credited_units" => {
+                            take(&mut f_credited_units, &mut map, "credited_units")?
+                        }
+                        "balance" => take(&mut f_balance, &mut map, "balance")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_meter_id =
+                    f_meter_id.ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
+                let f_consumed_units = f_consumed_units
+                    .ok_or_else(|| serde::de::Error::missing_field("consumed_units"))?;
+                let f_credited_units = f_credited_units
+                    .ok_or_else(|| serde::de::Error::missing_field("credited_units"))?;
+                let f_balance =
+                    f_balance.ok_or_else(|| serde::de::Error::missing_field("balance"))?;
+                Ok(CustomerStateMeter {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    meter_id: f_meter_id,
+                    consumed_units: f_consumed_units,
+                    credited_units: f_credited_units,
+                    balance: f_balance,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A subscription of the customer that is active or trialing.
 ///
 /// Schema `CustomerStateSubscription` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerStateSubscription {
     /// JSON `id`: a UUID, as [`SubscriptionId`]; always present.
     pub id: SubscriptionId,
@@ -704,12 +1576,156 @@ pub struct CustomerStateSubscription {
     /// Number of units of a unit-based subscription (newer API versions).
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub units: Nullable<i64>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerStateSubscription {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateSubscription;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateSubscription object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateSubscription, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<SubscriptionId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_custom_field_data: Option<
+                    Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+                > = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_status: Option<SubscriptionStatus> = None;
+                let mut f_amount: Option<i64> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_recurring_interval: Option<RecurringInterval> = None;
+                let mut f_current_period_start: Option<::jiff::Timestamp> = None;
+                let mut f_current_period_end: Option<::jiff::Timestamp> = None;
+                let mut f_trial_start: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_trial_end: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_cancel_at_period_end: Option<bool> = None;
+                let mut f_canceled_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_started_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_ends_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_product_id: Option<ProductId> = None;
+                let mut f_discount_id: Option<Option<DiscountId>> = None;
+                let mut f_meters: Option<Vec<CustomerStateSubscriptionMeter>> = None;
+                let mut f_seats: Option<Nullable<i64>> = None;
+                let mut f_units: Option<Nullable<i64>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "custom_field_data" => {
+                            take(&mut f_custom_field_data, &mut map, "custom_field_data")?
+                        }
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "status" => take(&mut f_status, &mut map, "status")?,
+                        "amount" => take(&mut f_amount, &mut map, "amount")?,
+                        "currency" => take(&mut f_currency, &mut map, "currency")?,
+                        "recurring_interval" => {
+                            take(&mut f_recurring_interval, &mut map, "recurring_interval")?
+                        }
+                        "current_period_start" => take(
+                            &mut f_current_period_start,
+                            &mut map,
+                            "current_period_start",
+                        )?,
+                        "current_period_end" => {
+                            take(&mut f_current_period_end, &mut map, "current_period_end")?
+                        }
+                        "trial_start" => take(&mut f_trial_start, &mut map, "trial_start")?,
+                        "trial_end" => take(&mut f_trial_end, &mut map, "trial_end")?,
+                        "cancel_at_period_end" => take(
+                            &mut f_cancel_at_period_end,
+                            &mut map,
+                            "cancel_at_period_end",
+                        )?,
+                        "canceled_at" => take(&mut f_canceled_at, &mut map, "canceled_at")?,
+                        "started_at" => take(&mut f_started_at, &mut map, "started_at")?,
+                        "ends_at" => take(&mut f_ends_at, &mut map, "ends_at")?,
+                        "product_id" => take(&mut f_product_id, &mut map, "product_id")?,
+                        "discount_id" => take(&mut f_discount_id, &mut map, "discount_id")?,
+                        "meters" => take(&mut f_meters, &mut map, "meters")?,
+                        "seats" => take(&mut f_seats, &mut map, "seats")?,
+                        "units" => take(&mut f_units, &mut map, "units")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_custom_field_data = f_custom_field_data.unwrap_or_default();
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_status = f_status.ok_or_else(|| serde::de::Error::missing_field("status"))?;
+                let f_amount = f_amount.ok_or_else(|| serde::de::Error::missing_field("amount"))?;
+                let f_currency =
+                    f_currency.ok_or_else(|| serde::de::Error::missing_field("currency"))?;
+                let f_recurring_interval = f_recurring_interval
+                    .ok_or_else(|| serde::de::Error::missing_field("recurring_interval"))?;
+                let f_current_period_start = f_current_period_start
+                    .ok_or_else(|| serde::de::Error::missing_field("current_period_start"))?;
+                let f_current_period_end = f_current_period_end
+                    .ok_or_else(|| serde::de::Error::missing_field("current_period_end"))?;
+                let f_trial_start = f_trial_start.unwrap_or_default();
+                let f_trial_end = f_trial_end.unwrap_or_default();
+                let f_cancel_at_period_end = f_cancel_at_period_end
+                    .ok_or_else(|| serde::de::Error::missing_field("cancel_at_period_end"))?;
+                let f_canceled_at = f_canceled_at.unwrap_or_default();
+                let f_started_at = f_started_at.unwrap_or_default();
+                let f_ends_at = f_ends_at.unwrap_or_default();
+                let f_product_id =
+                    f_product_id.ok_or_else(|| serde::de::Error::missing_field("product_id"))?;
+                let f_discount_id = f_discount_id.unwrap_or_default();
+                let f_meters = f_meters.unwrap_or_default();
+                let f_seats = f_seats.unwrap_or_default();
+                let f_units = f_units.unwrap_or_default();
+                Ok(CustomerStateSubscription {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    custom_field_data: f_custom_field_data,
+                    metadata: f_metadata,
+                    status: f_status,
+                    amount: f_amount,
+                    currency: f_currency,
+                    recurring_interval: f_recurring_interval,
+                    current_period_start: f_current_period_start,
+                    current_period_end: f_current_period_end,
+                    trial_start: f_trial_start,
+                    trial_end: f_trial_end,
+                    cancel_at_period_end: f_cancel_at_period_end,
+                    canceled_at: f_canceled_at,
+                    started_at: f_started_at,
+                    ends_at: f_ends_at,
+                    product_id: f_product_id,
+                    discount_id: f_discount_id,
+                    meters: f_meters,
+                    seats: f_seats,
+                    units: f_units,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A meter attached to a subscription, with the usage of the current period.
 ///
 /// Schema `CustomerStateSubscriptionMeter` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerStateSubscriptionMeter {
     /// JSON `created_at`: an RFC 3339 timestamp; always present.
     pub created_at: ::jiff::Timestamp,
@@ -726,12 +1742,81 @@ pub struct CustomerStateSubscriptionMeter {
     pub amount: i64,
     /// JSON `meter_id`: a UUID, as [`MeterId`]; always present.
     pub meter_id: MeterId,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerStateSubscriptionMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateSubscriptionMeter;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateSubscriptionMeter object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateSubscriptionMeter, A::Error> {
+                use crate::support::take;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_id: Option<SubscriptionMeterId> = None;
+                let mut f_consumed_units: Option<f64> = None;
+                let mut f_credited_units: Option<i64> = None;
+                let mut f_amount: Option<i64> = None;
+                let mut f_meter_id: Option<MeterId> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "consumed_units" => {
+                            take(&mut f_consumed_units, &mut map, "consumed_units")?
+                        }
+                        "credited_units" => {
+                            take(&mut f_credited_units, &mut map, "credited_units")?
+                        }
+                        "amount" => take(&mut f_amount, &mut map, "amount")?,
+                        "meter_id" => take(&mut f_meter_id, &mut map, "meter_id")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_consumed_units = f_consumed_units
+                    .ok_or_else(|| serde::de::Error::missing_field("consumed_units"))?;
+                let f_credited_units = f_credited_units
+                    .ok_or_else(|| serde::de::Error::missing_field("credited_units"))?;
+                let f_amount = f_amount.ok_or_else(|| serde::de::Error::missing_field("amount"))?;
+                let f_meter_id =
+                    f_meter_id.ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
+                Ok(CustomerStateSubscriptionMeter {
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    id: f_id,
+                    consumed_units: f_consumed_units,
+                    credited_units: f_credited_units,
+                    amount: f_amount,
+                    meter_id: f_meter_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The state of a team customer.
 ///
 /// Schema `CustomerStateTeam` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerStateTeam {
     /// JSON `id`: a UUID, as [`CustomerId`]; always present.
     pub id: CustomerId,
@@ -790,12 +1875,146 @@ pub struct CustomerStateTeam {
     /// JSON `active_meters`: a list of [`CustomerStateMeter`]; always present.
     #[serde(default)]
     pub active_meters: Vec<CustomerStateMeter>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerStateTeam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerStateTeam;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerStateTeam object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerStateTeam, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut f_email_verified: Option<bool> = None;
+                let mut f_name: Option<Option<String>> = None;
+                let mut f_billing_name: Option<Option<String>> = None;
+                let mut f_billing_address: Option<Option<Address>> = None;
+                let mut f_tax_id: Option<Option<(String, TaxIdFormat)>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<OrganizationId> = None;
+                let mut f_default_payment_method_id: Option<Nullable<PaymentMethodId>> = None;
+                let mut f_deleted_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_first_user_event_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_avatar_url: Option<Option<String>> = None;
+                let mut f_active_subscriptions: Option<Vec<CustomerStateSubscription>> = None;
+                let mut f_granted_benefits: Option<Vec<CustomerStateBenefitGrant>> = None;
+                let mut f_active_meters: Option<Vec<CustomerStateMeter>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "email_verified" => {
+                            take(&mut f_email_verified, &mut map, "email_verified")?
+                        }
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "default_payment_method_id" => take(
+                            &mut f_default_payment_method_id,
+                            &mut map,
+                            "default_payment_method_id",
+                        )?,
+                        "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
+                        "first_user_event_at" => {
+                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                        }
+                        "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
+                        "active_subscriptions" => take(
+                            &mut f_active_subscriptions,
+                            &mut map,
+                            "active_subscriptions",
+                        )?,
+                        "granted_benefits" => {
+                            take(&mut f_granted_benefits, &mut map, "granted_benefits")?
+                        }
+                        "active_meters" => take(&mut f_active_meters, &mut map, "active_meters")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                let f_email_verified = f_email_verified
+                    .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_name = f_billing_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id
+                    .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
+                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_deleted_at = f_deleted_at.unwrap_or_default();
+                let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
+                let f_avatar_url = f_avatar_url.unwrap_or_default();
+                let f_active_subscriptions = f_active_subscriptions.unwrap_or_default();
+                let f_granted_benefits = f_granted_benefits.unwrap_or_default();
+                let f_active_meters = f_active_meters.unwrap_or_default();
+                Ok(CustomerStateTeam {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    email: f_email,
+                    email_verified: f_email_verified,
+                    name: f_name,
+                    billing_name: f_billing_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    default_payment_method_id: f_default_payment_method_id,
+                    deleted_at: f_deleted_at,
+                    first_user_event_at: f_first_user_event_at,
+                    avatar_url: f_avatar_url,
+                    active_subscriptions: f_active_subscriptions,
+                    granted_benefits: f_granted_benefits,
+                    active_meters: f_active_meters,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// A customer that is a team (a company with members); the email address may be unset.
 ///
 /// Schema `CustomerTeam` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerTeam {
     /// JSON `id`: a UUID, as [`CustomerId`]; always present.
     pub id: CustomerId,
@@ -845,12 +2064,128 @@ pub struct CustomerTeam {
     /// JSON `avatar_url`: a string; may be `null`.
     #[serde(default)]
     pub avatar_url: Option<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CustomerTeam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerTeam;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerTeam object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerTeam, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut f_email_verified: Option<bool> = None;
+                let mut f_name: Option<Option<String>> = None;
+                let mut f_billing_name: Option<Option<String>> = None;
+                let mut f_billing_address: Option<Option<Address>> = None;
+                let mut f_tax_id: Option<Option<(String, TaxIdFormat)>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<OrganizationId> = None;
+                let mut f_default_payment_method_id: Option<Nullable<PaymentMethodId>> = None;
+                let mut f_deleted_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_first_user_event_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_avatar_url: Option<Option<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "email_verified" => {
+                            take(&mut f_email_verified, &mut map, "email_verified")?
+                        }
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "default_payment_method_id" => take(
+                            &mut f_default_payment_method_id,
+                            &mut map,
+                            "default_payment_method_id",
+                        )?,
+                        "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
+                        "first_user_event_at" => {
+                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                        }
+                        "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at =
+                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                let f_email_verified = f_email_verified
+                    .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_name = f_billing_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id
+                    .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
+                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_deleted_at = f_deleted_at.unwrap_or_default();
+                let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
+                let f_avatar_url = f_avatar_url.unwrap_or_default();
+                Ok(CustomerTeam {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    email: f_email,
+                    email_verified: f_email_verified,
+                    name: f_name,
+                    billing_name: f_billing_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    default_payment_method_id: f_default_payment_method_id,
+                    deleted_at: f_deleted_at,
+                    first_user_event_at: f_first_user_event_at,
+                    avatar_url: f_avatar_url,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Body for creating a team customer.
 ///
 /// Schema `CustomerTeamCreate` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
 pub struct CustomerTeamCreate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -881,6 +2216,9 @@ pub struct CustomerTeamCreate {
     /// JSON `email`: a string (an email address); may be left out or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub email: Nullable<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl crate::Validate for CustomerTeamCreate {
@@ -924,10 +2262,80 @@ impl crate::Validate for CustomerTeamCreate {
     }
 }
 
+impl<'de> Deserialize<'de> for CustomerTeamCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerTeamCreate;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerTeamCreate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerTeamCreate, A::Error> {
+                use crate::support::take;
+                let mut f_metadata: Option<Option<Metadata>> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_billing_address: Option<Nullable<AddressInput>> = None;
+                let mut f_tax_id: Option<Nullable<String>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_organization_id: Option<Nullable<OrganizationId>> = None;
+                let mut f_owner: Option<Nullable<MemberOwnerCreate>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "owner" => take(&mut f_owner, &mut map, "owner")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_organization_id = f_organization_id.unwrap_or_default();
+                let f_owner = f_owner.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                Ok(CustomerTeamCreate {
+                    metadata: f_metadata,
+                    external_id: f_external_id,
+                    name: f_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    organization_id: f_organization_id,
+                    owner: f_owner,
+                    email: f_email,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Body of an update by Polar ID: only the fields present change.
 ///
 /// Schema `CustomerUpdate` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
 pub struct CustomerUpdate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -958,6 +2366,9 @@ pub struct CustomerUpdate {
     /// An individual can become a team; a team cannot go back.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub r#type: Nullable<CustomerType>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl crate::Validate for CustomerUpdate {
@@ -998,10 +2409,74 @@ impl crate::Validate for CustomerUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for CustomerUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerUpdate;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerUpdate, A::Error> {
+                use crate::support::take;
+                let mut f_metadata: Option<Option<Metadata>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_billing_address: Option<Nullable<AddressInput>> = None;
+                let mut f_tax_id: Option<Nullable<String>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_type: Option<Nullable<CustomerType>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "type" => take(&mut f_type, &mut map, "type")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_type = f_type.unwrap_or_default();
+                Ok(CustomerUpdate {
+                    metadata: f_metadata,
+                    email: f_email,
+                    name: f_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    external_id: f_external_id,
+                    r#type: f_type,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Body of an update by external ID: only the fields present change; the external ID and the type cannot be changed this way.
 ///
 /// Schema `CustomerUpdateExternalID` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
 pub struct CustomerUpdateExternalId {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -1024,6 +2499,9 @@ pub struct CustomerUpdateExternalId {
     /// JSON `locale`: a string; may be left out or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub locale: Nullable<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl crate::Validate for CustomerUpdateExternalId {
@@ -1061,20 +2539,113 @@ impl crate::Validate for CustomerUpdateExternalId {
     }
 }
 
+impl<'de> Deserialize<'de> for CustomerUpdateExternalId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerUpdateExternalId;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a CustomerUpdateExternalId object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerUpdateExternalId, A::Error> {
+                use crate::support::take;
+                let mut f_metadata: Option<Option<Metadata>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_billing_address: Option<Nullable<AddressInput>> = None;
+                let mut f_tax_id: Option<Nullable<String>> = None;
+                let mut f_locale: Option<Nullable<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "billing_address" => {
+                            take(&mut f_billing_address, &mut map, "billing_address")?
+                        }
+                        "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
+                        "locale" => take(&mut f_locale, &mut map, "locale")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                let f_name = f_name.unwrap_or_default();
+                let f_billing_address = f_billing_address.unwrap_or_default();
+                let f_tax_id = f_tax_id.unwrap_or_default();
+                let f_locale = f_locale.unwrap_or_default();
+                Ok(CustomerUpdateExternalId {
+                    metadata: f_metadata,
+                    email: f_email,
+                    name: f_name,
+                    billing_address: f_billing_address,
+                    tax_id: f_tax_id,
+                    locale: f_locale,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Body of a 422 answer: the list of problems found in the request.
 ///
 /// Schema `HTTPValidationError` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HttpValidationError {
     /// JSON `detail`: a list of [`ValidationError`]; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for HttpValidationError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = HttpValidationError;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a HttpValidationError object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<HttpValidationError, A::Error> {
+                use crate::support::take;
+                let mut f_detail: Option<Option<Vec<ValidationError>>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "detail" => take(&mut f_detail, &mut map, "detail")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_detail = f_detail.unwrap_or_default();
+                Ok(HttpValidationError {
+                    detail: f_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The owner member to create together with a customer.
 ///
 /// Schema `MemberOwnerCreate` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberOwnerCreate {
     /// JSON `email`: a string (an email address); always present.
     pub email: String,
@@ -1084,6 +2655,9 @@ pub struct MemberOwnerCreate {
     /// JSON `external_id`: a string; may be left out or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub external_id: Nullable<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 impl MemberOwnerCreate {
@@ -1093,6 +2667,7 @@ impl MemberOwnerCreate {
             email: email.into(),
             name: Default::default(),
             external_id: Default::default(),
+            extra: Default::default(),
         }
     }
 }
@@ -1113,35 +2688,161 @@ impl crate::Validate for MemberOwnerCreate {
     }
 }
 
+impl<'de> Deserialize<'de> for MemberOwnerCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberOwnerCreate;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a MemberOwnerCreate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberOwnerCreate, A::Error> {
+                use crate::support::take;
+                let mut f_email: Option<String> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                Ok(MemberOwnerCreate {
+                    email: f_email,
+                    name: f_name,
+                    external_id: f_external_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Metadata filter of a list request: values to match per key.
 pub type MetadataQuery = ::std::collections::BTreeMap<String, MetadataQueryValue>;
 
 /// Totals of a paginated list.
 ///
 /// Schema `Pagination` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pagination {
     /// JSON `total_count`: an integer; always present.
     pub total_count: i64,
     /// JSON `max_page`: an integer; always present.
     pub max_page: i64,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Pagination {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Pagination;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a Pagination object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Pagination, A::Error> {
+                use crate::support::take;
+                let mut f_total_count: Option<i64> = None;
+                let mut f_max_page: Option<i64> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "total_count" => take(&mut f_total_count, &mut map, "total_count")?,
+                        "max_page" => take(&mut f_max_page, &mut map, "max_page")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_total_count =
+                    f_total_count.ok_or_else(|| serde::de::Error::missing_field("total_count"))?;
+                let f_max_page =
+                    f_max_page.ok_or_else(|| serde::de::Error::missing_field("max_page"))?;
+                Ok(Pagination {
+                    total_count: f_total_count,
+                    max_page: f_max_page,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Body of a 404 answer for an unknown or deleted resource.
 ///
 /// Schema `ResourceNotFound` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceNotFound {
     /// JSON `error`: a string; always present.
     pub error: String,
     /// JSON `detail`: a string; always present.
     pub detail: String,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for ResourceNotFound {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ResourceNotFound;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a ResourceNotFound object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResourceNotFound, A::Error> {
+                use crate::support::take;
+                let mut f_error: Option<String> = None;
+                let mut f_detail: Option<String> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "error" => take(&mut f_error, &mut map, "error")?,
+                        "detail" => take(&mut f_detail, &mut map, "detail")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_error = f_error.ok_or_else(|| serde::de::Error::missing_field("error"))?;
+                let f_detail = f_detail.ok_or_else(|| serde::de::Error::missing_field("detail"))?;
+                Ok(ResourceNotFound {
+                    error: f_error,
+                    detail: f_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// One problem in a request: where (`loc`), what (`msg`) and its kind (`type`).
 ///
 /// Schema `ValidationError` of Polar's API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValidationError {
     /// JSON `loc`: a list of [`LocItem`]; always present.
     #[serde(default)]
@@ -1156,6 +2857,60 @@ pub struct ValidationError {
     /// JSON `ctx`: a JSON object; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctx: Option<::serde_json::Map<String, ::serde_json::Value>>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for ValidationError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ValidationError;
+            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("a ValidationError object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ValidationError, A::Error> {
+                use crate::support::take;
+                let mut f_loc: Option<Vec<LocItem>> = None;
+                let mut f_msg: Option<String> = None;
+                let mut f_type: Option<String> = None;
+                let mut f_input: Option<Nullable<::serde_json::Value>> = None;
+                let mut f_ctx: Option<Option<::serde_json::Map<String, ::serde_json::Value>>> =
+                    None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "loc" => take(&mut f_loc, &mut map, "loc")?,
+                        "msg" => take(&mut f_msg, &mut map, "msg")?,
+                        "type" => take(&mut f_type, &mut map, "type")?,
+                        "input" => take(&mut f_input, &mut map, "input")?,
+                        "ctx" => take(&mut f_ctx, &mut map, "ctx")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_loc = f_loc.unwrap_or_default();
+                let f_msg = f_msg.ok_or_else(|| serde::de::Error::missing_field("msg"))?;
+                let f_type = f_type.ok_or_else(|| serde::de::Error::missing_field("type"))?;
+                let f_input = f_input.unwrap_or_default();
+                let f_ctx = f_ctx.unwrap_or_default();
+                Ok(ValidationError {
+                    loc: f_loc,
+                    msg: f_msg,
+                    r#type: f_type,
+                    input: f_input,
+                    ctx: f_ctx,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Details of a benefit grant; which shape applies is decided by the grant's `benefit_type`. Benefit types without a known shape (such as `meter_credit`, or types added later) keep the raw JSON in `Other`.
