@@ -507,11 +507,17 @@ impl<'a> Emitter<'a> {
             writeln!(out, "                let mut {}: Option<{slot}> = None;", slot_name(f)).unwrap();
         }
         out.push_str("                let mut extra = ::serde_json::Map::new();\n");
-        out.push_str("                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n                    match key.as_str() {\n");
-        for f in fields {
-            writeln!(out, "                        {:?} => take(&mut {}, &mut map, {:?})?,", f.json, slot_name(f), f.json).unwrap();
+        out.push_str("                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n");
+        if fields.is_empty() {
+            out.push_str("                    extra.insert(key.into_string(), map.next_value()?);\n");
+        } else {
+            out.push_str("                    match key.as_str() {\n");
+            for f in fields {
+                writeln!(out, "                        {:?} => take(&mut {}, &mut map, {:?})?,", f.json, slot_name(f), f.json).unwrap();
+            }
+            out.push_str("                        _ => {\n                            extra.insert(key.into_string(), map.next_value()?);\n                        }\n                    }\n");
         }
-        out.push_str("                        _ => {\n                            extra.insert(key.into_string(), map.next_value()?);\n                        }\n                    }\n                }\n");
+        out.push_str("                }\n");
         for f in fields.iter().filter(|f| !is_sibling(f)) {
             let value = if f.must {
                 format!("{}.ok_or_else(|| serde::de::Error::missing_field({:?}))?", slot_name(f), f.json)

@@ -232,11 +232,7 @@ impl<'de> Deserialize<'de> for BenefitGrantCustomProperties {
             ) -> Result<BenefitGrantCustomProperties, A::Error> {
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
-                    match key.as_str() {
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
+                    extra.insert(key.into_string(), map.next_value()?);
                 }
                 Ok(BenefitGrantCustomProperties { extra })
             }
@@ -386,11 +382,7 @@ impl<'de> Deserialize<'de> for BenefitGrantFeatureFlagProperties {
             ) -> Result<BenefitGrantFeatureFlagProperties, A::Error> {
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
-                    match key.as_str() {
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
+                    extra.insert(key.into_string(), map.next_value()?);
                 }
                 Ok(BenefitGrantFeatureFlagProperties { extra })
             }
