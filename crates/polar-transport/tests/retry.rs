@@ -1,0 +1,391 @@
+//! Retry policy over real loopback HTTP (counts of what the server saw) and backoff /
+//! `Retry-After` timing under paused tokio time.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use common::{InstantTimer, Reply, refused_addr, serve};
+use http::{Method, Request};
+use polar_transport::mock::{MockResponse, MockTransport};
+use polar_transport::retry::{Backoff, parse_retry_after};
+use polar_transport::{
+    Attempts, Body, Error, ErrorKind, HttpService, RequestOptions, RetryConfig, TransportBuilder,
+};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+const MAX: u32 = 3;
+
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    ConnectRefused,
+    ResetBeforeResponse,
+    AttemptTimeout,
+    Status(u16),
+    StatusRetryAfter(u16, u32),
+}
+
+fn stack(url: &str, timer: InstantTimer) -> HttpService {
+    TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .base_url(url)
+        .allow_http(true)
+        .disable_rate_limit()
+        .attempt_timeout(Duration::from_millis(200))
+        .call_timeout(Duration::from_secs(30))
+        .retry(RetryConfig::default().max_attempts(MAX).timer(timer))
+        .build()
+        .unwrap()
+}
+
+fn request(method: &Method) -> Request<Body> {
+    let body = if method == Method::GET || method == Method::DELETE {
+        Body::default()
+    } else {
+        Body::from(r#"{"email":"a@b.c"}"#)
+    };
+    Request::builder()
+        .method(method.clone())
+        .uri("/v1/customers/?page=1")
+        .body(body)
+        .unwrap()
+}
+
+/// The attempts the policy must make for `method` facing `outcome` every time.
+fn expected_attempts(method: &Method, outcome: Outcome) -> u32 {
+    let idempotent = method != Method::POST;
+    let retryable = match outcome {
+        Outcome::ConnectRefused => true,
+        Outcome::StatusRetryAfter(429, _) | Outcome::Status(429) => true,
+        Outcome::ResetBeforeResponse | Outcome::AttemptTimeout => idempotent,
+        Outcome::Status(408 | 500 | 502 | 503 | 504) => idempotent,
+        _ => false,
+    };
+    if retryable { MAX } else { 1 }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_table_method_by_outcome() {
+    let methods = [Method::GET, Method::POST, Method::DELETE, Method::PATCH];
+    let outcomes = [
+        Outcome::ConnectRefused,
+        Outcome::ResetBeforeResponse,
+        Outcome::AttemptTimeout,
+        Outcome::Status(408),
+        Outcome::Status(429),
+        Outcome::StatusRetryAfter(429, 2),
+        Outcome::Status(500),
+        Outcome::Status(502),
+        Outcome::Status(503),
+        Outcome::Status(504),
+        Outcome::Status(400),
+        Outcome::Status(401),
+        Outcome::Status(404),
+        Outcome::Status(422),
+    ];
+    let mut failures = Vec::new();
+    for outcome in outcomes {
+        for method in &methods {
+            let expected = expected_attempts(method, outcome);
+            let timer = InstantTimer::default();
+            let (url, server) = match outcome {
+                Outcome::ConnectRefused => (format!("http://{}", refused_addr().await), None),
+                _ => {
+                    let server = serve(move |_, _| match outcome {
+                        Outcome::ResetBeforeResponse => Reply::Close,
+                        Outcome::AttemptTimeout => Reply::Stall,
+                        Outcome::Status(code) => Reply::status(code),
+                        Outcome::StatusRetryAfter(code, secs) => {
+                            Reply::with_header(code, "retry-after", &secs.to_string())
+                        }
+                        Outcome::ConnectRefused => unreachable!(),
+                    })
+                    .await;
+                    (server.url(), Some(server))
+                }
+            };
+            let result = stack(&url, timer.clone()).oneshot(request(method)).await;
+            let attempts = match &result {
+                Ok(res) => res.extensions().get::<Attempts>().map(|a| a.0),
+                Err(e) => e.downcast_ref::<Error>().map(Error::attempts),
+            };
+            // What the server saw must match the policy exactly (connect refused: nothing).
+            let seen = server.as_ref().map_or(0, |s| s.hits() as u32);
+            let want_seen = if matches!(outcome, Outcome::ConnectRefused) {
+                0
+            } else {
+                expected
+            };
+            if attempts != Some(expected) || seen != want_seen {
+                failures.push(format!(
+                    "{method} {outcome:?}: attempts {attempts:?} (want {expected}), server saw {seen} (want {want_seen})"
+                ));
+            }
+            // Error kinds match the outcome.
+            match (outcome, &result) {
+                (Outcome::ConnectRefused, Err(e)) => {
+                    assert_eq!(
+                        e.downcast_ref::<Error>().unwrap().kind(),
+                        ErrorKind::Connect
+                    )
+                }
+                (Outcome::ResetBeforeResponse, Err(e)) => {
+                    assert_eq!(e.downcast_ref::<Error>().unwrap().kind(), ErrorKind::Io)
+                }
+                (Outcome::AttemptTimeout, Err(e)) => {
+                    assert_eq!(
+                        e.downcast_ref::<Error>().unwrap().kind(),
+                        ErrorKind::AttemptTimeout
+                    )
+                }
+                (Outcome::Status(code) | Outcome::StatusRetryAfter(code, _), Ok(res)) => {
+                    assert_eq!(res.status().as_u16(), code)
+                }
+                (o, r) => panic!("{method} {o:?}: unexpected result {r:?}"),
+            }
+            // Retry-After replaces the backoff.
+            if let Outcome::StatusRetryAfter(_, secs) = outcome {
+                assert_eq!(
+                    timer.waits(),
+                    vec![Duration::from_secs(secs.into()); (expected - 1) as usize]
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "policy mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn retry_after_above_cap_returns_the_429_without_retrying() {
+    let server = serve(|_, _| Reply::with_header(429, "retry-after", "120")).await;
+    let timer = InstantTimer::default();
+    let svc = TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .base_url(&server.url())
+        .allow_http(true)
+        .disable_rate_limit()
+        .retry(
+            RetryConfig::default()
+                .max_attempts(5)
+                .max_retry_after(Duration::from_secs(60))
+                .timer(timer.clone()),
+        )
+        .build()
+        .unwrap();
+    let res = svc.oneshot(request(&Method::GET)).await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(server.hits(), 1);
+    assert!(timer.waits().is_empty());
+}
+
+#[tokio::test]
+async fn per_request_retry_forbidden_and_max_attempts() {
+    let server = serve(|_, _| Reply::status(503)).await;
+    let svc = stack(&server.url(), InstantTimer::default());
+
+    let mut req = request(&Method::GET);
+    let mut opts = RequestOptions::default();
+    opts.retry_forbidden = true;
+    req.extensions_mut().insert(opts);
+    let res = svc.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(server.hits(), 1);
+
+    let mut req = request(&Method::GET);
+    let mut opts = RequestOptions::default();
+    opts.max_attempts = Some(5);
+    req.extensions_mut().insert(opts);
+    let res = svc.oneshot(req).await.unwrap();
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(5)));
+    assert_eq!(server.hits(), 6);
+}
+
+#[tokio::test]
+async fn retried_5xx_bodies_are_drained_and_the_connection_is_reused() {
+    let server = serve(|_, n| {
+        if n < 2 {
+            Reply::json(502, r#"{"detail":"bad gateway"}"#)
+        } else {
+            Reply::status(200)
+        }
+    })
+    .await;
+    let svc = stack(&server.url(), InstantTimer::default());
+    let res = svc.oneshot(request(&Method::GET)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(server.hits(), 3);
+    // The bodies of the two 502s were read to the end, so one pooled connection served all.
+    assert_eq!(server.connections(), 1);
+}
+
+// ---- timing under paused tokio time, over the in-memory mock (no I/O, no real sleeping) ----
+
+fn mock_stack(mock: &MockTransport, retry: RetryConfig) -> HttpService {
+    TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .disable_rate_limit()
+        .retry(retry)
+        .build_with(mock.clone())
+        .unwrap()
+}
+
+fn record_times(
+    mock: &MockTransport,
+    reply: impl Fn(usize) -> MockResponse + Send + Sync + 'static,
+) -> Arc<Mutex<Vec<Instant>>> {
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let t = times.clone();
+    mock.respond_with(move |_| {
+        let mut t = t.lock().unwrap();
+        t.push(Instant::now());
+        Ok(reply(t.len() - 1))
+    });
+    times
+}
+
+fn gaps(times: &[Instant]) -> Vec<Duration> {
+    times.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_waits_stay_within_capped_exponential_bounds() {
+    let backoff = Backoff {
+        initial: Duration::from_millis(100),
+        max: Duration::from_millis(500),
+    };
+    for _ in 0..20 {
+        let mock = MockTransport::new();
+        let times = record_times(&mock, |_| MockResponse::new(503));
+        let svc = mock_stack(
+            &mock,
+            RetryConfig::default().max_attempts(6).backoff(backoff),
+        );
+        let res = svc.oneshot(request(&Method::GET)).await.unwrap();
+        assert_eq!(res.status(), 503);
+        let gaps = gaps(&times.lock().unwrap());
+        assert_eq!(gaps.len(), 5);
+        for (i, gap) in gaps.iter().enumerate() {
+            // ceilings: 100, 200, 400, 500 (capped), 500 ms
+            assert!(*gap <= backoff.ceiling(i as u32 + 1), "gap {i} = {gap:?}");
+        }
+    }
+    assert_eq!(backoff.ceiling(1), Duration::from_millis(100));
+    assert_eq!(backoff.ceiling(3), Duration::from_millis(400));
+    assert_eq!(backoff.ceiling(4), Duration::from_millis(500));
+    assert_eq!(backoff.ceiling(40), Duration::from_millis(500));
+    assert_eq!(backoff.delay_with(2, 0.5), Duration::from_millis(100));
+    assert_eq!(backoff.delay_with(2, 0.0), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_seconds_is_waited_exactly() {
+    let mock = MockTransport::new();
+    let times = record_times(&mock, |n| {
+        if n == 0 {
+            MockResponse::new(429).with_header("retry-after", "7")
+        } else {
+            MockResponse::new(200)
+        }
+    });
+    let res = mock_stack(&mock, RetryConfig::default())
+        .oneshot(request(&Method::POST))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(gaps(&times.lock().unwrap()), vec![Duration::from_secs(7)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_http_date_is_honoured() {
+    let mock = MockTransport::new();
+    let when = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(10));
+    let times = record_times(&mock, move |n| {
+        if n == 0 {
+            MockResponse::new(503).with_header("retry-after", &when)
+        } else {
+            MockResponse::new(200)
+        }
+    });
+    let res = mock_stack(&mock, RetryConfig::default())
+        .oneshot(request(&Method::GET))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let gap = gaps(&times.lock().unwrap())[0];
+    // HTTP-dates have whole seconds: the wait is 9-10 s.
+    assert!(
+        gap >= Duration::from_secs(8) && gap <= Duration::from_secs(10),
+        "{gap:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_cap_applies_to_both_forms() {
+    for value in [
+        "61".to_owned(),
+        httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600)),
+    ] {
+        let mock = MockTransport::new();
+        let v = value.clone();
+        let times = record_times(&mock, move |_| {
+            MockResponse::new(429).with_header("retry-after", &v)
+        });
+        let start = Instant::now();
+        let res = mock_stack(
+            &mock,
+            RetryConfig::default().max_retry_after(Duration::from_secs(60)),
+        )
+        .oneshot(request(&Method::GET))
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 429);
+        assert_eq!(times.lock().unwrap().len(), 1, "{value}");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+}
+
+#[test]
+fn retry_after_parsing() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let hv = |s: &str| http::HeaderValue::from_str(s).unwrap();
+    assert_eq!(
+        parse_retry_after(&hv("30"), now),
+        Some(Duration::from_secs(30))
+    );
+    assert_eq!(parse_retry_after(&hv(" 0 "), now), Some(Duration::ZERO));
+    let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+    assert_eq!(
+        parse_retry_after(&hv(&later), now),
+        Some(Duration::from_secs(90))
+    );
+    let past = httpdate::fmt_http_date(now - Duration::from_secs(90));
+    assert_eq!(parse_retry_after(&hv(&past), now), Some(Duration::ZERO));
+    assert_eq!(parse_retry_after(&hv("-5"), now), None);
+    assert_eq!(parse_retry_after(&hv("soon"), now), None);
+    assert_eq!(
+        parse_retry_after(&hv("99999999999999999999999"), now),
+        Some(Duration::from_secs(u64::MAX))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_carry_the_number_of_attempts() {
+    let mock = MockTransport::new();
+    for _ in 0..3 {
+        mock.push_error(ErrorKind::Connect);
+    }
+    let err = mock_stack(&mock, RetryConfig::default().max_attempts(3))
+        .oneshot(request(&Method::POST))
+        .await
+        .unwrap_err();
+    let err = err.downcast_ref::<Error>().unwrap();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::Connect, 3));
+    assert_eq!(mock.request_count(), 3);
+}
