@@ -1,0 +1,248 @@
+//! The client: a transport plus settings, cheap to clone.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use polar_transport::{
+    Body, BoxError, HttpService, RateLimitConfig, RetryConfig, Server, TransportBuilder,
+    into_http_service,
+};
+
+use crate::Error;
+use crate::customers::Customers;
+
+/// The default cap on a JSON response body: 32 MiB (a page of 100 customers is ~100 KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A client of Polar's Customers API.
+///
+/// Cloning is cheap (one `Arc`), and clones share the transport, so its connection pool and
+/// rate limiter. `Client` is `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: HttpService,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for a client over the default network stack.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Wraps a ready transport, e.g. one built with
+    /// [`TransportBuilder`](crate::TransportBuilder), the mock, or the fake server.
+    ///
+    /// The transport receives requests whose URI is a path and query only (`/v1/customers/?…`);
+    /// it is responsible for the base URL, authentication and the standard headers.
+    pub fn from_transport(service: HttpService) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                service,
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            }),
+        }
+    }
+
+    /// Wraps any suitable `tower::Service` as the transport (see
+    /// [`into_http_service`](polar_transport::into_http_service) for the bound).
+    pub fn from_service<S, B>(service: S) -> Self
+    where
+        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Self::from_transport(into_http_service(service))
+    }
+
+    /// The same client with another cap on JSON response bodies (the export is never capped).
+    pub fn with_max_response_bytes(self, limit: usize) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                service: self.inner.service.clone(),
+                max_response_bytes: limit,
+            }),
+        }
+    }
+
+    /// The Customers API operations.
+    pub fn customers(&self) -> Customers {
+        Customers::new(self.clone())
+    }
+
+    pub(crate) fn service(&self) -> HttpService {
+        self.inner.service.clone()
+    }
+
+    pub(crate) fn max_response_bytes(&self) -> usize {
+        self.inner.max_response_bytes
+    }
+}
+
+/// Builds a [`Client`] over polar-transport's default stack (auth, `Polar-Version` and other
+/// headers, retry, rate limit, timeouts, tracing).
+///
+/// ```
+/// use polar_customers::{Client, Server};
+/// use std::time::Duration;
+///
+/// let client = Client::builder()
+///     .token("polar_oat_example")
+///     .server(Server::Sandbox)
+///     .call_timeout(Duration::from_secs(30))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), polar_customers::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until built"]
+pub struct ClientBuilder {
+    transport: TransportBuilder,
+    max_response_bytes: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            transport: TransportBuilder::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The bearer token (organization access token or OAuth2 access token). Required.
+    ///
+    /// It is kept as a secret: never printed by `Debug`, errors or logs.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.transport = self.transport.token(token);
+        self
+    }
+
+    /// Production (default), sandbox, or a custom base URL.
+    pub fn server(mut self, server: Server) -> Self {
+        self.transport = self.transport.server(server);
+        self
+    }
+
+    /// Shorthand for a custom server URL, e.g. `http://127.0.0.1:8080` for a local fake
+    /// (plain HTTP also needs [`allow_http`](Self::allow_http)).
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.transport = self.transport.base_url(url);
+        self
+    }
+
+    /// Permits a plain `http://` base URL (local fakes, tests). Refused by default.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.transport = self.transport.allow_http(allow);
+        self
+    }
+
+    /// The `Polar-Version` header (default `2026-10`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.transport = self.transport.api_version(version);
+        self
+    }
+
+    /// Sends `Polar-Organization` to pick the organization when the token reaches several.
+    pub fn organization_id(mut self, id: crate::types::OrganizationId) -> Self {
+        self.transport = self.transport.organization_id(id);
+        self
+    }
+
+    /// Limit on each call, all attempts and waits included (a request's `.timeout(..)`
+    /// overrides it).
+    pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.transport = self.transport.call_timeout(timeout);
+        self
+    }
+
+    /// Limit on each attempt.
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.transport = self.transport.attempt_timeout(timeout);
+        self
+    }
+
+    /// Retry settings (attempts, backoff, `Retry-After` cap).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.transport = self.transport.retry(retry);
+        self
+    }
+
+    /// A client-side rate limit other than the server's default.
+    pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
+        self.transport = self.transport.rate_limit(config);
+        self
+    }
+
+    /// Turns the client-side rate limiter off.
+    pub fn disable_rate_limit(mut self) -> Self {
+        self.transport = self.transport.disable_rate_limit();
+        self
+    }
+
+    /// Any other transport setting, applied to the underlying [`TransportBuilder`].
+    pub fn configure_transport(
+        mut self,
+        f: impl FnOnce(TransportBuilder) -> TransportBuilder,
+    ) -> Self {
+        self.transport = f(self.transport);
+        self
+    }
+
+    /// Cap on JSON response bodies (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Builds the client over the network (hyper + rustls).
+    pub fn build(self) -> Result<Client, Error> {
+        let service = self.transport.build().map_err(|e| Error::Build {
+            source: Box::new(e),
+        })?;
+        Ok(Client::from_transport(service).with_max_response_bytes(self.max_response_bytes))
+    }
+
+    /// Builds the client with the same stack over another service: the mock, an in-process
+    /// fake, your own client.
+    pub fn build_with<S, B>(self, service: S) -> Result<Client, Error>
+    where
+        S: tower::Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let service = self
+            .transport
+            .build_with(service)
+            .map_err(|e| Error::Build {
+                source: Box::new(e),
+            })?;
+        Ok(Client::from_transport(service).with_max_response_bytes(self.max_response_bytes))
+    }
+}

@@ -1,0 +1,483 @@
+//! The one error type of the SDK.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+use polar_transport::BoxError;
+
+use crate::types::{InputError, ValidationError};
+
+/// How many bytes of an error response body are kept verbatim in [`ApiError::raw_excerpt`].
+pub const RAW_EXCERPT_LIMIT: usize = 2 * 1024;
+
+/// Everything that can go wrong when calling the Customers API.
+///
+/// Match on the variant to tell an answer of the API ([`Error::Api`]) from a failure to reach it
+/// ([`Error::Transport`], [`Error::Timeout`]), a response the SDK could not read
+/// ([`Error::Decode`], [`Error::BodyTooLarge`]) and a request refused before it was sent
+/// ([`Error::InvalidInput`]). The error never carries the access token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with a status outside 2xx.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request never got a complete answer: connection refused, reset, TLS failure, or a
+    /// transport layer that gave up. The source chain holds the transport's own error.
+    #[error("transport error: {source}")]
+    Transport {
+        /// The transport's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The call or one attempt took longer than its timeout.
+    #[error("request timed out")]
+    Timeout {
+        /// The timeout layer's error.
+        #[source]
+        source: BoxError,
+    },
+    /// A 2xx response whose body does not have the expected shape.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// A response body exceeded the size the SDK accepts for that kind of answer.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request was refused before sending because an argument is invalid.
+    #[error("invalid input: {0}")]
+    InvalidInput(#[from] InputError),
+    /// Writing the export to its destination failed.
+    #[error("cannot write the export: {0}")]
+    Io(#[source] std::io::Error),
+    /// The client could not be built (bad base URL, missing token, ...).
+    #[error("cannot build the client: {source}")]
+    Build {
+        /// The builder's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// The HTTP status of an API error, if this is one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for a 404 answer.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// True for a timeout of the call or of an attempt.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The transport's own error (kind, attempts made), when the failure came from
+    /// polar-transport's stack.
+    pub fn transport_error(&self) -> Option<&polar_transport::Error> {
+        match self {
+            Error::Transport { source } | Error::Timeout { source } => {
+                crate::transport_compat::find_transport_error(&**source)
+            }
+            _ => None,
+        }
+    }
+
+    /// Sorts an error from the transport into [`Error::Timeout`] or [`Error::Transport`],
+    /// keeping it whole as the source.
+    pub(crate) fn from_transport(source: BoxError) -> Self {
+        if is_timeout_error(&*source) {
+            Error::Timeout { source }
+        } else {
+            Error::Transport { source }
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidInput(InputError {
+            field: field.to_owned(),
+            message: message.into(),
+        })
+    }
+}
+
+/// Walks the source chain looking for one of the timeout errors the stack can produce.
+fn is_timeout_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.is::<tokio::time::error::Elapsed>()
+            || e.is::<tower::timeout::error::Elapsed>()
+            || crate::transport_compat::is_transport_timeout(e)
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// What kind of refusal an [`ApiError`] is, from its status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 401: no token, or the token is unknown, expired or revoked.
+    Unauthorized,
+    /// 403: the token lacks a scope or the member lacks permission.
+    Forbidden,
+    /// 404: unknown id, deleted customer, unknown route or unknown `Polar-Version`.
+    NotFound,
+    /// 409: the resource already exists.
+    Conflict,
+    /// 410: the resource is no longer available.
+    Gone,
+    /// 422: the request failed validation; see [`ApiError::validation_errors`].
+    Validation,
+    /// 429: rate limited; see [`ApiError::retry_after`].
+    RateLimited,
+    /// 5xx: a server or proxy failure, usually transient.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            410 => Self::Gone,
+            422 => Self::Validation,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// An answer of the API with a non-2xx status, with what could be read from its body.
+///
+/// Polar's error bodies are JSON objects with an `error` code and a `detail` (a string, or the
+/// list of validation issues for 422); OAuth failures use `error` and `error_description`. Bodies
+/// that are not JSON (a proxy's HTML page) leave these empty; [`raw_excerpt`](Self::raw_excerpt)
+/// always holds the first bytes of the body.
+#[derive(Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: ApiErrorKind,
+    request_id: Option<String>,
+    code: Option<String>,
+    detail: Option<String>,
+    validation: Vec<ValidationError>,
+    retry_after: Option<Duration>,
+    raw_excerpt: String,
+    body_truncated: bool,
+}
+
+impl ApiError {
+    /// Builds the error from a response's status, headers and (already size-capped) body.
+    pub(crate) fn from_parts(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        body_truncated: bool,
+    ) -> Self {
+        let request_id = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"]
+            .iter()
+            .find_map(|name| headers.get(*name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+
+        let mut code = None;
+        let mut detail = None;
+        let mut validation = Vec::new();
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) {
+            code = map.get("error").and_then(|v| v.as_str()).map(str::to_owned);
+            match map.get("detail") {
+                Some(serde_json::Value::String(s)) => detail = Some(s.clone()),
+                Some(serde_json::Value::Array(items)) => {
+                    validation = items
+                        .iter()
+                        .filter_map(|item| serde_json::from_value(item.clone()).ok())
+                        .collect();
+                }
+                _ => {}
+            }
+            if detail.is_none() {
+                detail = map
+                    .get("error_description")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+            }
+        }
+
+        let (excerpt, cut) = excerpt(body, RAW_EXCERPT_LIMIT);
+        ApiError {
+            status,
+            kind: ApiErrorKind::from_status(status),
+            request_id,
+            code,
+            detail,
+            validation,
+            retry_after,
+            raw_excerpt: excerpt,
+            body_truncated: body_truncated || cut,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The kind of error, from the status.
+    pub fn kind(&self) -> ApiErrorKind {
+        self.kind
+    }
+
+    /// The request id from a response header such as `x-request-id`, when the server sent one
+    /// (Polar's application sets none today; proxies may).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The body's `error` code, e.g. `ResourceNotFound`, `invalid_token`, `insufficient_scope`,
+    /// `RequestValidationError`.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The body's `detail` when it is a string, else its `error_description`.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The validation issues of a 422 answer (`loc`, `msg`, `type` for each).
+    pub fn validation_errors(&self) -> &[ValidationError] {
+        &self.validation
+    }
+
+    /// The wait the server asked for in `Retry-After` (seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The first bytes (at most [`RAW_EXCERPT_LIMIT`]) of the body, lossily decoded as UTF-8.
+    pub fn raw_excerpt(&self) -> &str {
+        &self.raw_excerpt
+    }
+
+    /// True when the body was longer than what was kept.
+    pub fn is_body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("request_id", &self.request_id)
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("validation", &self.validation)
+            .field("retry_after", &self.retry_after)
+            .field("raw_excerpt", &self.raw_excerpt)
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Polar API error {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        for (i, issue) in self.validation.iter().enumerate() {
+            let loc: Vec<String> = issue
+                .loc
+                .iter()
+                .map(|l| match l {
+                    crate::types::LocItem::String(s) => s.clone(),
+                    crate::types::LocItem::Integer(n) => n.to_string(),
+                })
+                .collect();
+            write!(
+                f,
+                "{} {}: {} ({})",
+                if i == 0 { ":" } else { ";" },
+                loc.join("."),
+                issue.msg,
+                issue.r#type
+            )?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+/// A 2xx response whose body could not be decoded into the expected type.
+#[derive(Debug)]
+pub struct DecodeError {
+    path: String,
+    status: StatusCode,
+    excerpt: String,
+    source: BoxError,
+}
+
+impl DecodeError {
+    pub(crate) fn json(
+        status: StatusCode,
+        body: &[u8],
+        err: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let path = err.path().to_string();
+        let (excerpt, _) = excerpt(body, 256);
+        DecodeError {
+            path,
+            status,
+            excerpt,
+            source: Box::new(err.into_inner()),
+        }
+    }
+
+    pub(crate) fn other(status: StatusCode, path: impl Into<String>, source: BoxError) -> Self {
+        DecodeError {
+            path: path.into(),
+            status,
+            excerpt: String::new(),
+            source,
+        }
+    }
+
+    /// Where in the document decoding failed, e.g. `items[3].created_at` (`.` for the root).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The first bytes of the body (at most 256), lossily decoded.
+    pub fn excerpt(&self) -> &str {
+        &self.excerpt
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot decode the response at `{}`: {}",
+            self.path, self.source
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(Box::new(e))
+    }
+}
+
+/// Keeps at most `limit` bytes, cut on a UTF-8 boundary; says whether anything was dropped.
+fn excerpt(body: &[u8], limit: usize) -> (String, bool) {
+    if body.len() <= limit {
+        return (String::from_utf8_lossy(body).into_owned(), false);
+    }
+    let mut end = limit;
+    // Step back over a partial UTF-8 sequence (at most 3 continuation bytes).
+    while end > 0 && end > limit - 3 && (body[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date; dates in the past give zero.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let parsed = jiff::fmt::rfc2822::parse(value).ok()?;
+    let at = parsed.timestamp();
+    let now = jiff::Timestamp::now();
+    let delta = at.duration_since(now);
+    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_on_char_boundary() {
+        let body = "é".repeat(2000);
+        let (s, cut) = excerpt(body.as_bytes(), RAW_EXCERPT_LIMIT);
+        assert!(cut);
+        assert!(s.len() <= RAW_EXCERPT_LIMIT);
+        assert!(!s.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

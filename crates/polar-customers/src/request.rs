@@ -1,0 +1,256 @@
+//! Turning an operation into an `http::Request`, sending it and reading the answer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, Method, Request, Response};
+use http_body_util::BodyExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use polar_transport::{Body, RequestOptions, ResponseBody, RouteTemplate};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+
+use crate::error::{ApiError, DecodeError};
+use crate::{Client, Error};
+
+/// The future returned by every operation builder: owned, `Send`, `'static`.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+/// At most this many bytes of an error body are read (the rest is dropped).
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Query keys and values: everything but unreserved characters is escaped.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'.');
+
+pub(crate) const JSON: &str = "application/json";
+pub(crate) const CSV: &str = "text/csv";
+
+/// Per-request options shared by every operation builder.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) token: Option<SecretString>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_retries: Option<u32>,
+    pub(crate) retry_forbidden: bool,
+    pub(crate) headers: HeaderMap,
+    /// The first invalid header given to `.header(..)`, reported when the request is built.
+    pub(crate) header_error: Option<String>,
+}
+
+impl CallOptions {
+    pub(crate) fn set_options(&mut self, options: RequestOptions) {
+        if options.token.is_some() {
+            self.token = options.token;
+        }
+        if options.timeout.is_some() {
+            self.timeout = options.timeout;
+        }
+        if let Some(attempts) = options.max_attempts {
+            self.max_retries = Some(attempts.saturating_sub(1));
+        }
+        self.retry_forbidden |= options.retry_forbidden;
+    }
+
+    pub(crate) fn add_header<K, V>(&mut self, name: K, value: V)
+    where
+        K: TryInto<HeaderName>,
+        V: TryInto<HeaderValue>,
+    {
+        match (name.try_into(), value.try_into()) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(true);
+                self.headers.append(name, value);
+            }
+            _ => {
+                if self.header_error.is_none() {
+                    self.header_error = Some("an extra header has an invalid name or value".into());
+                }
+            }
+        }
+    }
+
+    fn request_options(&self) -> RequestOptions {
+        let mut options = RequestOptions::default();
+        options.token = self.token.clone();
+        options.timeout = self.timeout;
+        options.max_attempts = self.max_retries.map(|r| r.saturating_add(1));
+        options.retry_forbidden = self.retry_forbidden;
+        options
+    }
+}
+
+/// One HTTP call, before it becomes an `http::Request`.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) route: &'static str,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) accept: &'static str,
+    pub(crate) options: CallOptions,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, route: &'static str, path: String) -> Self {
+        Call {
+            method,
+            route,
+            path,
+            query: Vec::new(),
+            body: None,
+            accept: JSON,
+            options: CallOptions::default(),
+        }
+    }
+
+    pub(crate) fn query(mut self, query: Vec<(String, String)>) -> Self {
+        self.query = query;
+        self
+    }
+
+    pub(crate) fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Serializes `body` as the JSON payload.
+    pub(crate) fn json_body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    pub(crate) fn path_and_query(&self) -> String {
+        let mut out = self.path.clone();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            out.extend(percent_encoding::utf8_percent_encode(k, QUERY));
+            out.push('=');
+            out.extend(percent_encoding::utf8_percent_encode(v, QUERY));
+        }
+        out
+    }
+
+    pub(crate) fn into_request(self) -> Result<Request<Body>, Error> {
+        if let Some(msg) = &self.options.header_error {
+            return Err(Error::invalid("header", msg.clone()));
+        }
+        let uri: http::Uri = self
+            .path_and_query()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| Error::invalid("path", e.to_string()))?;
+        let mut builder = Request::builder().method(self.method).uri(uri);
+        let headers = builder.headers_mut().expect("fresh builder has no error");
+        for (name, value) in &self.options.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(ACCEPT, HeaderValue::from_static(self.accept));
+        if self.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        }
+        let mut request = builder
+            .body(Body::new(self.body.unwrap_or_default()))
+            .map_err(|e| Error::invalid("request", e.to_string()))?;
+        request
+            .extensions_mut()
+            .insert(self.options.request_options());
+        request.extensions_mut().insert(RouteTemplate(self.route));
+        Ok(request)
+    }
+}
+
+impl Client {
+    /// Sends the call; a non-2xx answer becomes [`Error::Api`].
+    pub(crate) async fn send_raw(&self, call: Call) -> Result<Response<ResponseBody>, Error> {
+        let request = call.into_request()?;
+        let response = self
+            .service()
+            .oneshot(request)
+            .await
+            .map_err(Error::from_transport)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(read_api_error(response).await)
+        }
+    }
+
+    /// Sends the call and decodes the JSON answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        let response = self.send_raw(call).await?;
+        let status = response.status();
+        let (body, _) = read_capped(response.into_body(), self.max_response_bytes(), true).await?;
+        decode_json(status, &body)
+    }
+
+    /// Sends the call and expects no body (204); whatever comes is dropped unread.
+    pub(crate) async fn send_empty(&self, call: Call) -> Result<(), Error> {
+        self.send_raw(call).await.map(drop)
+    }
+}
+
+/// Decodes JSON, naming the path of the first failure.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    status: http::StatusCode,
+    body: &[u8],
+) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| Error::from(DecodeError::json(status, body, e)))?;
+    de.end().map_err(|e| {
+        Error::from(DecodeError::other(
+            status,
+            ".",
+            Box::new(e) as polar_transport::BoxError,
+        ))
+    })?;
+    Ok(value)
+}
+
+/// Reads a body up to `limit` bytes. With `strict`, more is an error; without, the rest is
+/// dropped and the flag says so.
+pub(crate) async fn read_capped(
+    mut body: ResponseBody,
+    limit: usize,
+    strict: bool,
+) -> Result<(Bytes, bool), Error> {
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(Error::from_transport)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                if strict {
+                    return Err(Error::BodyTooLarge { limit });
+                }
+                let room = limit - buf.len();
+                buf.extend_from_slice(&data[..room]);
+                return Ok((buf.freeze(), true));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok((buf.freeze(), false))
+}
+
+async fn read_api_error(response: Response<ResponseBody>) -> Error {
+    let (parts, body) = response.into_parts();
+    // A body that fails half-way still yields an API error with what was read (nothing here).
+    let (bytes, truncated) = read_capped(body, ERROR_BODY_LIMIT, false)
+        .await
+        .unwrap_or_default();
+    Error::from(ApiError::from_parts(
+        parts.status,
+        &parts.headers,
+        &bytes,
+        truncated,
+    ))
+}

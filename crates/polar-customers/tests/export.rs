@@ -1,0 +1,281 @@
+//! The CSV export streamed from a loopback server that generates the rows on the fly.
+
+mod support;
+
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::{TryStreamExt, stream};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use polar_customers::__doc::{csv_header, csv_line};
+use polar_customers::{Client, EXPORT_COLUMNS, Error, MAX_RECORD_BYTES};
+use support::serve;
+use tokio::io::AsyncWrite;
+
+const ROWS_PER_CHUNK: u64 = 400;
+
+fn row_id(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+/// A server whose export body is `rows` rows, generated chunk by chunk as the client reads.
+/// It records the request's query and `Accept` header.
+async fn export_server(rows: u64) -> (Client, Arc<Mutex<Vec<(String, String)>>>) {
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let log = seen.clone();
+    let addr = serve(move |req| {
+        log.lock().unwrap().push((
+            req.uri().to_string(),
+            req.headers()
+                .get("accept")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default(),
+        ));
+        async move {
+            let chunks = stream::unfold(0u64, move |next| async move {
+                if next > rows {
+                    return None;
+                }
+                let mut chunk = String::new();
+                let end = if next == 0 {
+                    chunk.push_str(&csv_header());
+                    1
+                } else {
+                    (next + ROWS_PER_CHUNK).min(rows + 1)
+                };
+                for n in next.max(1)..end {
+                    chunk.push_str(&csv_line(&row_id(n), &format!("c{n}@example.com"), n));
+                }
+                Some((Ok::<_, Infallible>(Frame::data(Bytes::from(chunk))), end))
+            });
+            http::Response::builder()
+                .header("content-type", "text/csv; charset=utf-8")
+                .header(
+                    "content-disposition",
+                    "attachment; filename=polar-customers.csv",
+                )
+                .body(BodyExt::boxed(StreamBody::new(chunks)))
+                .unwrap()
+        }
+    })
+    .await;
+    (support::plain_client(addr), seen)
+}
+
+async fn count_rows(rows: u64) {
+    let (client, seen) = export_server(rows).await;
+    let mut parsed = client.customers().export().rows().await.unwrap();
+    let mut count = 0u64;
+    while let Some(row) = parsed.try_next().await.unwrap() {
+        count += 1;
+        if count == 1 || count == rows {
+            assert_eq!(row.id.to_string(), row_id(count));
+            assert_eq!(
+                row.email.as_deref(),
+                Some(format!("c{count}@example.com").as_str())
+            );
+            assert_eq!(row.name.as_deref(), Some("Lovelace, Ada"));
+            assert_eq!(
+                row.external_id.as_deref(),
+                Some(format!("user_{count}").as_str())
+            );
+            assert_eq!(row.billing_address_city.as_deref(), Some("Berlin"));
+            assert_eq!(row.tax_id, None);
+            assert_eq!(
+                serde_json::to_value(&row.metadata).unwrap(),
+                serde_json::json!({"plan": "pro"})
+            );
+        }
+    }
+    assert_eq!(count, rows);
+    assert_eq!(parsed.rows_read(), rows);
+    // What the parser held at once: one network chunk plus its record buffers. A chunk from
+    // hyper is at most a few hundred KiB; the file is ~170 bytes per row.
+    let peak = parsed.peak_buffered_bytes();
+    assert!(peak < 1024 * 1024, "parser held {peak} bytes");
+    assert!(peak > 0);
+    let (uri, accept) = seen.lock().unwrap()[0].clone();
+    assert_eq!(uri, "/v1/customers/export");
+    assert_eq!(accept, "text/csv");
+}
+
+#[tokio::test]
+async fn export_rows_100k_at_constant_memory() {
+    count_rows(100_000).await;
+}
+
+/// The full million; slow in debug builds. Run with
+/// `cargo test --release -p polar-customers --test export -- --ignored`.
+#[tokio::test]
+#[ignore = "1M rows: run in release (see the report)"]
+async fn export_rows_1m_at_constant_memory() {
+    count_rows(1_000_000).await;
+}
+
+/// An `AsyncWrite` that keeps only counts: total bytes and the largest single write.
+#[derive(Default)]
+struct CountingSink {
+    total: u64,
+    largest_write: usize,
+    flushed: bool,
+}
+
+impl AsyncWrite for CountingSink {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.total += buf.len() as u64;
+        self.largest_write = self.largest_write.max(buf.len());
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.flushed = true;
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn export_write_to_streams_chunk_by_chunk() {
+    let rows = 1_000_000;
+    let (client, _) = export_server(rows).await;
+    let mut sink = CountingSink::default();
+    let written = client
+        .customers()
+        .export()
+        .await
+        .unwrap()
+        .write_to(&mut sink)
+        .await
+        .unwrap();
+    let expected: u64 = csv_header().len() as u64
+        + (1..=rows)
+            .map(|n| csv_line(&row_id(n), &format!("c{n}@example.com"), n).len() as u64)
+            .sum::<u64>();
+    assert_eq!(written, expected);
+    assert_eq!(sink.total, expected);
+    assert!(sink.flushed);
+    // Never the whole file (~170 MB) at once: each write is one network chunk.
+    assert!(
+        sink.largest_write < 1024 * 1024,
+        "largest write {}",
+        sink.largest_write
+    );
+}
+
+async fn rows_of(body: &'static str) -> Result<Vec<polar_customers::ExportRow>, Error> {
+    let addr = serve(move |_req| async move {
+        http::Response::builder()
+            .header("content-type", "text/csv")
+            .body(support::full(body))
+            .unwrap()
+    })
+    .await;
+    support::plain_client(addr)
+        .customers()
+        .export()
+        .rows()
+        .await?
+        .try_collect()
+        .await
+}
+
+#[tokio::test]
+async fn quoting_nulls_and_reordered_or_extra_columns() {
+    let body = concat!(
+        "\u{feff}Email,ID,External ID,Created At,Name,Tax ID,Billing Address Line 1,",
+        "Billing Address Line 2,Billing Address City,Billing Address State,Billing Address Zip,",
+        "Billing Address Country,Metadata,Future Column\r\n",
+        "a@example.com,3b6a1a2e-8d1c-4f5e-9a47-0c2d6f1e8b90,,2026-11-02 09:30:00+00:00,",
+        "\"Line\r\nbreak, \"\"quoted\"\"\",DE123,,,,,,FR,,x\r\n",
+        ",4b6a1a2e-8d1c-4f5e-9a47-0c2d6f1e8b90,ext/1,2026-11-02T09:30:00Z,,,,,,,,,",
+        "\"{\"\"n\"\": 1, \"\"b\"\": true}\",\r\n",
+    );
+    let rows = rows_of(body).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].email.as_deref(), Some("a@example.com"));
+    assert_eq!(rows[0].name.as_deref(), Some("Line\r\nbreak, \"quoted\""));
+    assert_eq!(rows[0].external_id, None);
+    assert_eq!(rows[0].tax_id.as_deref(), Some("DE123"));
+    assert_eq!(rows[0].created_at.to_string(), "2026-11-02T09:30:00Z");
+    assert!(rows[0].metadata.is_empty());
+    assert_eq!(rows[1].email, None);
+    assert_eq!(rows[1].external_id.as_deref(), Some("ext/1"));
+    assert_eq!(
+        serde_json::to_value(&rows[1].metadata).unwrap(),
+        serde_json::json!({"n": 1, "b": true})
+    );
+}
+
+#[tokio::test]
+async fn header_is_checked() {
+    let err = rows_of("ID,Email\r\nx,y\r\n").await.unwrap_err();
+    let Error::Decode(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.path(), "header");
+    assert!(err.to_string().contains("External ID"), "{err}");
+
+    let err = rows_of("").await.unwrap_err();
+    assert!(
+        matches!(err, Error::Decode(ref e) if e.path() == "header"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_cells_name_row_and_column() {
+    let body = format!(
+        "{}{}not-a-uuid,,2026-11-02T09:30:00Z,,,,,,,,,,\r\n",
+        csv_header(),
+        csv_line(&row_id(1), "a@example.com", 1)
+    );
+    let err = rows_of(Box::leak(body.into_boxed_str())).await.unwrap_err();
+    let Error::Decode(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.path(), "row 2 column `ID`");
+}
+
+#[tokio::test]
+async fn oversized_record_is_refused_not_buffered() {
+    let mut body = csv_header();
+    body.push('"');
+    body.push_str(&"x".repeat(MAX_RECORD_BYTES + 10));
+    body.push_str("\"\r\n");
+    let err = rows_of(Box::leak(body.into_boxed_str())).await.unwrap_err();
+    assert!(err.to_string().contains("exceeds"), "{err}");
+}
+
+#[test]
+fn columns_match_the_documented_header() {
+    assert_eq!(EXPORT_COLUMNS.len(), 13);
+    assert_eq!(EXPORT_COLUMNS[0], "ID");
+    assert_eq!(EXPORT_COLUMNS[12], "Metadata");
+}
+
+#[tokio::test]
+async fn export_error_status_is_an_api_error() {
+    let addr = serve(|_req| async {
+        support::json_response(
+            403,
+            &serde_json::json!({"error": "insufficient_scope", "error_description": "x"}),
+        )
+    })
+    .await;
+    let err = support::plain_client(addr)
+        .customers()
+        .export()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::FORBIDDEN));
+}

@@ -1,0 +1,267 @@
+//! The list stream: where it stops, what it does on errors, and that it looks one page ahead.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use polar_customers::__doc::{customer_json, page_json};
+use polar_customers::{Client, Error};
+use support::{json_response, serve};
+use tokio::sync::mpsc;
+
+/// Queries of the requests a server received, in order.
+type Log = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
+fn query_map(req: &http::Request<hyper::body::Incoming>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let d = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .unwrap()
+                    .into_owned()
+            };
+            (d(k), d(v))
+        })
+        .collect()
+}
+
+fn page_of(req: &http::Request<hyper::body::Incoming>) -> i64 {
+    query_map(req)
+        .into_iter()
+        .find(|(k, _)| k == "page")
+        .map(|(_, v)| v.parse().unwrap())
+        .unwrap_or(1)
+}
+
+fn customers_page(page: i64, n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            customer_json(
+                &uuid::Uuid::new_v4().to_string(),
+                &format!("p{page}-{i}@example.com"),
+                Some(&format!("p{page}-{i}")),
+            )
+        })
+        .collect()
+}
+
+/// A server that answers `page` with `answer(page)` and records the pages requested.
+async fn paged_server<F>(answer: F) -> (Client, Log)
+where
+    F: Fn(i64) -> http::Response<support::ServerBody> + Send + Sync + 'static,
+{
+    let seen: Log = Arc::default();
+    let log = seen.clone();
+    let answer = Arc::new(answer);
+    let addr = serve(move |req| {
+        log.lock().unwrap().push(query_map(&req));
+        let res = answer(page_of(&req));
+        async move { res }
+    })
+    .await;
+    (support::plain_client(addr), seen)
+}
+
+fn pages_requested(seen: &Log) -> Vec<i64> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            q.iter()
+                .find(|(k, _)| k == "page")
+                .unwrap()
+                .1
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stream_stops_at_max_page() {
+    // The server would answer any page with items: only max_page can stop the walk.
+    let (client, seen) =
+        paged_server(|page| json_response(200, &page_json(customers_page(page, 10), 30, 3))).await;
+    let all: Vec<_> = client
+        .customers()
+        .list()
+        .limit(10)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 30);
+    assert_eq!(pages_requested(&seen), vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn stream_stops_on_empty_page() {
+    let (client, seen) = paged_server(|page| {
+        let items = if page >= 3 {
+            vec![]
+        } else {
+            customers_page(page, 2)
+        };
+        json_response(200, &page_json(items, 100, 50))
+    })
+    .await;
+    let all: Vec<_> = client
+        .customers()
+        .list()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(pages_requested(&seen), vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn empty_first_page_ends_immediately() {
+    let (client, seen) = paged_server(|_| json_response(200, &page_json(vec![], 0, 0))).await;
+    let mut stream = client.customers().list().stream();
+    assert!(stream.next().await.is_none());
+    assert!(stream.next().await.is_none());
+    assert_eq!(pages_requested(&seen), vec![1]);
+}
+
+#[tokio::test]
+async fn stream_surfaces_an_error_and_stops() {
+    let (client, seen) = paged_server(|page| {
+        if page == 2 {
+            json_response(500, &serde_json::json!({"detail": "boom"}))
+        } else {
+            json_response(200, &page_json(customers_page(page, 3), 9, 3))
+        }
+    })
+    .await;
+    let mut stream = client.customers().list().stream();
+    for _ in 0..3 {
+        stream.next().await.unwrap().unwrap();
+    }
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
+    assert!(stream.next().await.is_none());
+    assert!(stream.next().await.is_none());
+    assert_eq!(
+        pages_requested(&seen),
+        vec![1, 2],
+        "no request after the error"
+    );
+}
+
+#[tokio::test]
+async fn every_page_keeps_the_filters_and_starts_where_asked() {
+    let (client, seen) =
+        paged_server(|page| json_response(200, &page_json(customers_page(page, 1), 5, 5))).await;
+    let org = uuid::Uuid::new_v4();
+    let pages: Vec<_> = client
+        .customers()
+        .list()
+        .page(3)
+        .limit(1)
+        .organization_id(org.to_string().parse().unwrap())
+        .metadata("plan", "pro")
+        .metadata("plan", "team")
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages_requested(&seen), vec![3, 4, 5]);
+    for query in seen.lock().unwrap().iter() {
+        let mut counts: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (k, v) in query {
+            counts.entry(k).or_default().push(v);
+        }
+        assert_eq!(counts["limit"], vec!["1"]);
+        assert_eq!(counts["organization_id"], vec![org.to_string().as_str()]);
+        assert_eq!(counts["metadata[plan]"], vec!["pro", "team"]);
+    }
+}
+
+#[tokio::test]
+async fn invalid_page_is_refused_without_a_request() {
+    let (client, seen) = paged_server(|_| json_response(200, &page_json(vec![], 0, 0))).await;
+    let err = client
+        .customers()
+        .list()
+        .page(0)
+        .stream()
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(ref e) if e.field == "page"),
+        "{err:?}"
+    );
+    assert!(pages_requested(&seen).is_empty());
+}
+
+fn assert_send_unpin_static<T: Send + Unpin + 'static>(_: &T) {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_page_is_requested_while_the_current_one_is_consumed() {
+    // The server reports each page request on a channel and counts requests in flight.
+    let (arrived_tx, mut arrived) = mpsc::unbounded_channel::<i64>();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let (flight, peak) = (in_flight.clone(), max_in_flight.clone());
+    let addr = serve(move |req| {
+        let page = page_of(&req);
+        let now = flight.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(now, Ordering::SeqCst);
+        arrived_tx.send(page).unwrap();
+        let flight = flight.clone();
+        async move {
+            // Hold the request open a moment so overlapping requests would be seen.
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            flight.fetch_sub(1, Ordering::SeqCst);
+            json_response(200, &page_json(customers_page(page, 5), 20, 4))
+        }
+    })
+    .await;
+    let client = support::plain_client(addr);
+
+    let mut stream = client.customers().list().limit(5).stream();
+    assert_send_unpin_static(&stream);
+
+    for page in 1..=4 {
+        // The first item of page `page`...
+        stream.next().await.unwrap().unwrap();
+        if page == 1 {
+            assert_eq!(arrived.recv().await, Some(1));
+        }
+        if page < 4 {
+            // ...and, while the stream is not polled, the next page's request reaches the server.
+            // (The timeout only guards against a hang; it asserts nothing about speed.)
+            let next = tokio::time::timeout(Duration::from_secs(60), arrived.recv())
+                .await
+                .expect("the next page was not prefetched");
+            assert_eq!(next, Some(page + 1));
+        }
+        for _ in 1..5 {
+            stream.next().await.unwrap().unwrap();
+        }
+    }
+    assert!(stream.next().await.is_none());
+    assert!(arrived.try_recv().is_err(), "no page after max_page");
+    assert_eq!(
+        max_in_flight.load(Ordering::SeqCst),
+        1,
+        "look-ahead is one page, never more"
+    );
+}

@@ -1,0 +1,149 @@
+//! Hostile external IDs reach a real HTTP server as exactly one path segment.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use http::StatusCode;
+use percent_encoding::percent_decode_str;
+use polar_customers::__doc::{CUSTOMER_ID, customer_json, state_json};
+use support::{json_response, plain_client, serve};
+
+fn corpus() -> Vec<String> {
+    let mut ids: Vec<String> = [
+        "a/b",
+        "x?y=1",
+        "user#1",
+        "..",
+        ".",
+        "%2F",
+        "é",
+        "a b",
+        "a+b",
+        "a;b=c",
+        "a&b",
+        "../../admin",
+        "./x",
+        "\\",
+        "a%",
+        "%",
+        "?",
+        "#",
+        "/",
+        "//",
+        "~user",
+        "日本語",
+        "emoji🙂",
+        "tab\tx",
+        "\"quoted\"",
+        "<script>",
+        "null",
+        "a:b@c",
+        "[::1]",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    ids.push("k/é?#.".repeat(1024 / 6 + 1)[..1024].to_string());
+    ids.push("x".repeat(1024));
+    ids
+}
+
+/// Splits the raw path the server received and percent-decodes each segment.
+fn decoded_segments(raw_path: &str) -> Vec<String> {
+    raw_path
+        .strip_prefix('/')
+        .unwrap()
+        .split('/')
+        .map(|seg| percent_decode_str(seg).decode_utf8().unwrap().into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_external_ids_arrive_as_one_segment() {
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let log = seen.clone();
+    let addr = serve(move |req| {
+        let log = log.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            log.lock()
+                .unwrap()
+                .push((req.method().to_string(), path.clone()));
+            if req.method() == http::Method::DELETE {
+                return http::Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .body(support::full(""))
+                    .unwrap();
+            }
+            if path.ends_with("/state") {
+                json_response(200, &state_json(CUSTOMER_ID))
+            } else {
+                json_response(200, &customer_json(CUSTOMER_ID, "a@example.com", None))
+            }
+        }
+    })
+    .await;
+    let client = plain_client(addr);
+    let customers = client.customers();
+
+    let ids = corpus();
+    for id in &ids {
+        customers.get_external(id.as_str()).await.unwrap();
+        customers
+            .update_external(id.as_str())
+            .name("n")
+            .await
+            .unwrap();
+        customers.delete_external(id.as_str()).await.unwrap();
+        customers.get_state_external(id.as_str()).await.unwrap();
+    }
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), ids.len() * 4);
+    for (i, id) in ids.iter().enumerate() {
+        let calls = &seen[i * 4..i * 4 + 4];
+        let expected_methods = ["GET", "PATCH", "DELETE", "GET"];
+        for (j, (method, raw)) in calls.iter().enumerate() {
+            assert_eq!(method, expected_methods[j], "{id:?}");
+            let mut want = vec![
+                "v1".to_owned(),
+                "customers".into(),
+                "external".into(),
+                id.clone(),
+            ];
+            if j == 3 {
+                want.push("state".into());
+            }
+            assert_eq!(decoded_segments(raw), want, "id {id:?} sent as {raw}");
+            // Dots never travel raw, so no dot-segment can be normalised away.
+            assert!(!raw.contains("/./") && !raw.contains("/../") && !raw.ends_with("/.."));
+        }
+    }
+}
+
+#[tokio::test]
+async fn empty_external_id_is_rejected_before_sending() {
+    let hits: Arc<Mutex<u32>> = Arc::default();
+    let counter = hits.clone();
+    let addr = serve(move |_req| {
+        *counter.lock().unwrap() += 1;
+        async { json_response(500, &serde_json::json!({})) }
+    })
+    .await;
+    let customers = plain_client(addr).customers();
+
+    let errors = [
+        customers.get_external("").await.unwrap_err(),
+        customers.update_external("").name("x").await.unwrap_err(),
+        customers.delete_external("").await.unwrap_err(),
+        customers.get_state_external("").await.unwrap_err(),
+    ];
+    for err in errors {
+        assert!(
+            matches!(err, polar_customers::Error::InvalidInput(ref e) if e.field == "external_id"),
+            "{err:?}"
+        );
+    }
+    assert_eq!(*hits.lock().unwrap(), 0, "nothing may reach the server");
+}
