@@ -1,0 +1,102 @@
+//! `polar-fake`: serves the fake Polar Customers API on loopback.
+//!
+//! ```text
+//! cargo run -p polar-fake -- [--port 8080] [--token VALUE] [--rate-limit N-PER-MINUTE] [--sandbox]
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str =
+    "usage: polar-fake [--port PORT] [--token TOKEN] [--rate-limit N_PER_MINUTE] [--sandbox]";
+
+struct Args {
+    port: u16,
+    token: Option<String>,
+    rate_limit: Option<u32>,
+    sandbox: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        port: 8080,
+        token: None,
+        rate_limit: None,
+        sandbox: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" | "-p" => {
+                args.port = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("bad --port: {e}"))?
+            }
+            "--token" => args.token = Some(value("--token")?),
+            "--rate-limit" => {
+                args.rate_limit = Some(
+                    value("--rate-limit")?
+                        .parse()
+                        .map_err(|e| format!("bad --rate-limit: {e}"))?,
+                )
+            }
+            "--sandbox" => args.sandbox = true,
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
+            eprintln!("{USAGE}");
+            return if msg.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    let mut builder = polar_fake::FakePolar::builder().sandbox(args.sandbox);
+    if let Some(t) = args.token {
+        builder = builder.token(t);
+    }
+    if let Some(n) = args.rate_limit {
+        builder = builder.rate_limit(n, Duration::from_secs(60));
+    }
+    let fake = builder.build();
+    let server = match fake.serve(("127.0.0.1", args.port)).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("polar-fake: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("polar-fake listening on {}", server.url());
+    println!("organization: {}", fake.organization_id());
+    println!();
+    println!("export POLAR_BASE_URL={}", server.url());
+    println!("export POLAR_ACCESS_TOKEN={}", fake.token());
+    println!();
+    println!("Press Ctrl-C to stop.");
+    // Runs until the process is interrupted.
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}
