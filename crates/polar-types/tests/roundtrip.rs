@@ -18,6 +18,14 @@ fn round_trip<T: Serialize + DeserializeOwned>(
         serde_json::from_str(&text).map_err(|e| format!("{schema}: decode failed: {e}\n{text}"))?;
     let encoded =
         serde_json::to_value(&decoded).map_err(|e| format!("{schema}: encode failed: {e}"))?;
+    // Decoding the encoded text again must succeed (catches keys written twice, which a
+    // `Value` comparison would hide) and give the same value.
+    let text_again = serde_json::to_string(&decoded).unwrap();
+    let again: T = serde_json::from_str(&text_again)
+        .map_err(|e| format!("{schema}: re-decode failed: {e}\n{text_again}"))?;
+    if serde_json::to_value(&again).unwrap() != encoded {
+        return Err(format!("{schema}: second round trip differs"));
+    }
     if &encoded != instance {
         return Err(format!(
             "{schema}: round trip changed the JSON\n in: {instance}\nout: {encoded}"

@@ -508,6 +508,11 @@ impl<'a> Emitter<'a> {
         }
         out.push_str("                let mut extra = ::serde_json::Map::new();\n");
         out.push_str("                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n");
+        // The union around a variant owns its tag: it is neither a field nor an unknown key.
+        let tags: Vec<&String> = self.tag_fields.iter().filter(|(v, _)| Self::type_name(v) == rust).map(|(_, t)| t).collect();
+        for tag in &tags {
+            writeln!(out, "                    if key.as_str() == {tag:?} {{\n                        map.next_value::<serde::de::IgnoredAny>()?;\n                        continue;\n                    }}").unwrap();
+        }
         if fields.is_empty() {
             out.push_str("                    extra.insert(key.into_string(), map.next_value()?);\n");
         } else {

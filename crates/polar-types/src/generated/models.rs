@@ -821,6 +821,10 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
                 let mut f_avatar_url: Option<Option<String>> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
@@ -1024,6 +1028,10 @@ impl<'de> Deserialize<'de> for CustomerIndividualCreate {
                 let mut f_email: Option<String> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
                         "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
@@ -1317,6 +1325,10 @@ impl<'de> Deserialize<'de> for CustomerStateIndividual {
                 let mut f_active_meters: Option<Vec<CustomerStateMeter>> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
@@ -1907,6 +1919,10 @@ impl<'de> Deserialize<'de> for CustomerStateTeam {
                 let mut f_active_meters: Option<Vec<CustomerStateMeter>> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
@@ -2093,6 +2109,10 @@ impl<'de> Deserialize<'de> for CustomerTeam {
                 let mut f_avatar_url: Option<Option<String>> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
@@ -2278,6 +2298,10 @@ impl<'de> Deserialize<'de> for CustomerTeamCreate {
                 let mut f_email: Option<Nullable<String>> = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     match key.as_str() {
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
                         "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
