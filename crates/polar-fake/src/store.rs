@@ -601,27 +601,29 @@ impl Store {
         let orgs = Self::visible_orgs(access, &q.organization_id);
         let limit = q.limit.max(1);
         let offset = (q.page.saturating_sub(1)).saturating_mul(limit);
-        let mut total: u64 = 0;
-        let mut items = Vec::new();
-        if q.sorting == [(SortKey::CreatedAt, true)] {
-            // The default order is the reverse of insertion: no sort needed.
-            for r in self
-                .records
-                .values()
-                .rev()
-                .filter(|r| Self::matches(r, &orgs, q))
-            {
-                if total >= offset && (items.len() as u64) < limit {
-                    items.push(r.to_json());
-                }
-                total += 1;
+        let mut rows: Vec<&Record> = match &q.email {
+            // Email is unique per organization: the index gives the candidates directly.
+            Some(email) => {
+                let wanted = email.to_lowercase();
+                let mut rows: Vec<&Record> = orgs
+                    .iter()
+                    .filter_map(|org| self.emails.get(&(*org, wanted.clone())))
+                    .filter_map(|seq| self.records.get(seq))
+                    .filter(|r| Self::matches(r, &orgs, q))
+                    .collect();
+                rows.sort_by_key(|r| r.seq);
+                rows
             }
-        } else {
-            let mut rows: Vec<&Record> = self
+            None => self
                 .records
                 .values()
                 .filter(|r| Self::matches(r, &orgs, q))
-                .collect();
+                .collect(),
+        };
+        if q.sorting == [(SortKey::CreatedAt, true)] {
+            // Insertion order is creation order: the default needs no sort.
+            rows.reverse();
+        } else {
             rows.sort_by(|a, b| {
                 for (key, desc) in &q.sorting {
                     let o = match key {
@@ -636,14 +638,14 @@ impl Store {
                 }
                 a.seq.cmp(&b.seq)
             });
-            total = rows.len() as u64;
-            items = rows
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .map(Record::to_json)
-                .collect();
         }
+        let total = rows.len() as u64;
+        let items: Vec<Value> = rows
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(Record::to_json)
+            .collect();
         let max_page = total.div_ceil(limit);
         json!({ "items": items, "pagination": { "total_count": total, "max_page": max_page } })
     }
