@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time each: `fuzz/run.sh [SECONDS_PER_TARGET]` (default 60).
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
+# Exits non-zero if any target found a crash (artifacts under fuzz/artifacts/<target>/).
+set -uo pipefail
+cd "$(dirname "$0")"
+secs="${1:-60}"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+python3 seed.py
+failed=()
+for target in $(cargo +nightly fuzz list); do
+  log="$(mktemp)"
+  if cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=65536 >"$log" 2>&1; then
+    echo "$target: $(grep -E '^Done [0-9]+ runs' "$log" | tail -1)"
+  else
+    echo "$target: CRASH"; grep -A4 'panicked' "$log" | head -8
+    failed+=("$target")
+  fi
+  rm -f "$log"
+done
+if [ ${#failed[@]} -gt 0 ]; then echo "crashes in: ${failed[*]}"; exit 1; fi
