@@ -1,0 +1,65 @@
+//! The quickstart (`cargo run --example quickstart`), compiled here from the same source and run
+//! against fakes: its own (no token), a served fake given by `POLAR_BASE_URL`, and failing setups.
+
+#[path = "../examples/quickstart.rs"]
+#[allow(dead_code)]
+mod quickstart;
+
+use polar_fake::{FakePolar, Operation};
+
+fn env_of(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |key| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_without_a_token_walks_every_operation_against_its_own_fake() {
+    assert_eq!(quickstart::run(&|_| None).await, Ok(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_runs_against_a_served_fake_given_by_base_url_and_cleans_up() {
+    let fake = FakePolar::new();
+    let server = fake.serve("127.0.0.1:0").await.unwrap();
+    let env = env_of(vec![
+        ("POLAR_BASE_URL", server.url()),
+        ("POLAR_ACCESS_TOKEN", fake.token().to_owned()),
+    ]);
+    assert_eq!(quickstart::run(&env).await, Ok(0));
+    let stats = fake.stats();
+    for op in Operation::ALL {
+        assert!(stats.operation(op) >= 1, "{op:?} was not called: {stats:?}");
+    }
+    assert_eq!(
+        fake.customer_count(),
+        0,
+        "the quickstart deletes what it created"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_reports_failed_steps_and_bad_settings() {
+    let fake = FakePolar::new();
+    let server = fake.serve("127.0.0.1:0").await.unwrap();
+    let wrong_token = env_of(vec![
+        ("POLAR_BASE_URL", server.url()),
+        ("POLAR_ACCESS_TOKEN", "polar_oat_wrong".to_owned()),
+    ]);
+    let failed = quickstart::run(&wrong_token).await.unwrap();
+    assert!(
+        failed >= 11,
+        "every step fails with a bad token, got {failed}"
+    );
+
+    let no_token = env_of(vec![("POLAR_BASE_URL", server.url())]);
+    assert!(quickstart::run(&no_token).await.is_err());
+    let bad_server = env_of(vec![
+        ("POLAR_ACCESS_TOKEN", "t".to_owned()),
+        ("POLAR_SERVER", "staging".to_owned()),
+    ]);
+    assert!(quickstart::run(&bad_server).await.is_err());
+}
