@@ -19,6 +19,22 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 ///
 /// Cloning is cheap (one `Arc`), and clones share the transport, so its connection pool and
 /// rate limiter. `Client` is `Send + Sync`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+/// use std::convert::Infallible;
+/// use polar_customers::Client;
+///
+/// // Any tower service can be the transport; this one answers every request with a page.
+/// let client = Client::from_service(tower::service_fn(|_req: http::Request<polar_customers::Body>| async {
+///     let page = r#"{"items":[],"pagination":{"total_count":0,"max_page":0}}"#;
+///     Ok::<_, Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::from(page))))
+/// }));
+///
+/// let page = client.customers().list().await?;
+/// assert_eq!(page.pagination.total_count, 0);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

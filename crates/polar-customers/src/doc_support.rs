@@ -158,3 +158,8 @@ pub fn client() -> Client {
         Ok::<_, Infallible>(answer(&req))
     }))
 }
+
+/// The SDK's JSON decoding as the operations use it (for the benchmarks).
+pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    crate::request::decode_json(StatusCode::OK, body)
+}

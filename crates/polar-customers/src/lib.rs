@@ -1,4 +1,37 @@
-//! Rust client for Polar's Customers API.
+//! Rust client for Polar's Customers API: create, look up, update, delete, list and export the
+//! customers of a Polar organization.
+//!
+//! One dependency is enough: the schema types of `polar-types` are re-exported as [`types`]
+//! (the common ones also at the root), and the transport's builder, [`Server`] and
+//! [`RequestOptions`] from `polar-transport`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+//! use futures_util::TryStreamExt;
+//! use polar_customers::{Client, Server};
+//!
+//! // Over the network (nothing is sent until a request is awaited):
+//! let client = Client::builder().token("polar_oat_...").server(Server::Sandbox).build()?;
+//! # let client = polar_customers::__doc::client();
+//!
+//! let ada = client.customers().create().email("ada@example.com").name("Ada").await?;
+//! let again = client.customers().get(ada.id().unwrap()).await?;
+//! assert_eq!(again.email(), Some("ada@example.com"));
+//!
+//! let mut all = client.customers().list().limit(100).stream();
+//! while let Some(customer) = all.try_next().await? {
+//!     println!("{:?}", customer.email());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation is a builder: set its parameters, then `.await` it (or call `.send()` for
+//! the boxed `Send + 'static` future). Per-request options — another token, a timeout, a retry
+//! budget, extra headers — are methods of every builder. Failures are one [`Error`] type.
+//!
+//! The transport is any `tower::Service` over `http` types: the default network stack
+//! ([`Client::builder`]), the same stack over your own service ([`ClientBuilder::build_with`]),
+//! or a service used as is ([`Client::from_service`], [`Client::from_transport`]).
 #![deny(missing_docs)]
 
 mod client;
@@ -19,7 +52,8 @@ pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
 pub use pagination::{Items, Pages};
 pub use polar_transport::{
-    BuildError, HttpService, RateLimitConfig, RequestOptions, RetryConfig, Server, TransportBuilder,
+    Body, BuildError, HttpService, RateLimitConfig, RequestOptions, RetryConfig, Server,
+    TransportBuilder,
 };
 pub use request::ResponseFuture;
 pub use types::{

@@ -199,21 +199,27 @@ impl Client {
 }
 
 /// Decodes JSON, naming the path of the first failure.
+///
+/// The document is decoded once with plain `serde_json`; only when that fails is it decoded
+/// again with a path tracker, so the common case pays nothing for the error's path.
 pub(crate) fn decode_json<T: DeserializeOwned>(
     status: http::StatusCode,
     body: &[u8],
 ) -> Result<T, Error> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| Error::from(DecodeError::json(status, body, e)))?;
-    de.end().map_err(|e| {
-        Error::from(DecodeError::other(
-            status,
-            ".",
-            Box::new(e) as polar_transport::BoxError,
-        ))
-    })?;
-    Ok(value)
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let err = match result {
+        Err(e) => DecodeError::json(status, body, e),
+        // Valid up to here, so the failure is what follows the document.
+        Ok(_) => match de.end() {
+            Err(e) => DecodeError::other(status, ".", Box::new(e)),
+            Ok(()) => DecodeError::other(status, ".", "inconsistent JSON decoding".into()),
+        },
+    };
+    Err(err.into())
 }
 
 /// Reads a body up to `limit` bytes. With `strict`, more is an error; without, the rest is

@@ -59,8 +59,8 @@ fn decoded_segments(raw_path: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn hostile_external_ids_arrive_as_one_segment() {
+/// Runs the corpus through `client_for(addr)` and checks what the server received.
+async fn check_corpus(client_for: impl Fn(std::net::SocketAddr) -> polar_customers::Client) {
     let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let log = seen.clone();
     let addr = serve(move |req| {
@@ -84,7 +84,7 @@ async fn hostile_external_ids_arrive_as_one_segment() {
         }
     })
     .await;
-    let client = plain_client(addr);
+    let client = client_for(addr);
     let customers = client.customers();
 
     let ids = corpus();
@@ -120,6 +120,25 @@ async fn hostile_external_ids_arrive_as_one_segment() {
             assert!(!raw.contains("/./") && !raw.contains("/../") && !raw.ends_with("/.."));
         }
     }
+}
+
+#[tokio::test]
+async fn hostile_external_ids_arrive_as_one_segment() {
+    check_corpus(plain_client).await;
+}
+
+#[tokio::test]
+async fn hostile_external_ids_survive_the_default_network_stack() {
+    check_corpus(|addr| {
+        polar_customers::Client::builder()
+            .token("polar_oat_paths")
+            .base_url(&format!("http://{addr}"))
+            .allow_http(true)
+            .disable_rate_limit()
+            .build()
+            .unwrap()
+    })
+    .await;
 }
 
 #[tokio::test]
