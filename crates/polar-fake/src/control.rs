@@ -53,8 +53,12 @@ impl RateLimiter {
             return Ok(());
         }
         let oldest = q.front().copied().unwrap_or(now);
-        let wait = (oldest + self.window).saturating_duration_since(now);
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let wait = oldest
+            .checked_add(self.window)
+            .map_or(self.window, |free| free.saturating_duration_since(now));
+        let secs = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
         Err(secs.max(1))
     }
 }
@@ -160,6 +164,13 @@ mod tests {
         tokio::time::advance(Duration::from_millis(500)).await;
         assert!(rl.check("a").is_ok());
         assert!(rl.check("a").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_huge_window_does_not_overflow() {
+        let rl = RateLimiter::new(1, Duration::MAX);
+        assert!(rl.check("a").is_ok());
+        assert!(rl.check("a").unwrap_err() > 0);
     }
 
     #[test]

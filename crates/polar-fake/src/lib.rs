@@ -76,6 +76,25 @@ use store::{Seed, Store};
 
 pub use polar_types::{CustomerId, OrganizationId};
 
+/// Serves `fake` on `addr` (`"127.0.0.1:0"` picks a free port); the same as [`FakePolar::serve`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let fake = polar_fake::FakePolar::new();
+/// let server = polar_fake::serve(&fake, "127.0.0.1:0").await?;
+/// println!("{} with token {}", server.url(), fake.token());
+/// server.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve(
+    fake: &FakePolar,
+    addr: impl tokio::net::ToSocketAddrs,
+) -> std::io::Result<ServeHandle> {
+    fake.serve(addr).await
+}
+
 /// The API versions the server knows (`Polar-Version`); any other gets 404.
 pub const KNOWN_API_VERSIONS: [&str; 2] = ["2026-04", "2026-10"];
 
@@ -580,6 +599,15 @@ impl FakePolar {
             .live()
             .map(store::Record::to_json)
             .collect()
+    }
+
+    /// Marks a live customer's email as verified (or not), as the server does when the customer
+    /// confirms it; changing the email through the API unsets it again. False when there is no
+    /// such live customer or it has no email.
+    pub fn set_email_verified(&self, customer: CustomerId, verified: bool) -> bool {
+        self.shared
+            .store()
+            .set_email_verified(*customer.as_uuid(), verified)
     }
 
     /// Attaches a subscription (a `CustomerStateSubscription` as JSON) to a live customer. Its

@@ -690,6 +690,25 @@ impl Store {
         self.records.values().filter(|r| r.is_live())
     }
 
+    /// Sets `email_verified` of a live customer (the server sets it when the customer confirms
+    /// their email). `false` when there is no such live customer.
+    pub(crate) fn set_email_verified(&mut self, id: Uuid, verified: bool) -> bool {
+        let Some(seq) = self.by_id.get(&id).copied() else {
+            return false;
+        };
+        match self
+            .records
+            .get_mut(&seq)
+            .filter(|r| r.is_live() && r.email.is_some())
+        {
+            Some(r) => {
+                r.email_verified = verified;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Attaches seeded state to a live customer. `false` when there is no such live customer.
     pub(crate) fn seed(&mut self, id: Uuid, what: Seed, value: Value) -> bool {
         let Some(seq) = self.by_id.get(&id).copied() else {

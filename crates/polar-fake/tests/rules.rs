@@ -1134,3 +1134,254 @@ async fn concurrent_creates_keep_emails_unique() {
     assert_eq!(created, 8);
     assert_eq!(api.fake.customer_count(), 8);
 }
+
+#[tokio::test]
+async fn email_verified_is_unset_by_an_email_change() {
+    let api = Api::new();
+    let c = api.create(json!({"email": "v@polar.sh"})).await;
+    let id: CustomerId = c["id"].as_str().unwrap().parse().unwrap();
+    assert!(api.fake.set_email_verified(id, true));
+    let path = format!("/v1/customers/{id}");
+    let same = api
+        .call(Method::PATCH, &path, Some(json!({"name": "V"})))
+        .await
+        .json();
+    assert_eq!(same["email_verified"], true, "other changes keep it");
+    let same_email = api
+        .call(Method::PATCH, &path, Some(json!({"email": "v@polar.sh"})))
+        .await
+        .json();
+    assert_eq!(
+        same_email["email_verified"], true,
+        "the same email is no change"
+    );
+    let changed = api
+        .call(Method::PATCH, &path, Some(json!({"email": "w@polar.sh"})))
+        .await
+        .json();
+    assert_eq!(changed["email_verified"], false);
+}
+
+/// A small deterministic generator for the robustness test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next(items.len())]
+    }
+
+    fn value(&mut self, depth: usize) -> Value {
+        const KEYS: [&str; 14] = [
+            "email",
+            "name",
+            "type",
+            "external_id",
+            "metadata",
+            "billing_address",
+            "country",
+            "tax_id",
+            "locale",
+            "owner",
+            "organization_id",
+            "line1",
+            "",
+            "k\u{0}",
+        ];
+        const STRINGS: [&str; 16] = [
+            "",
+            "a@polar.sh",
+            "A@POLAR.SH",
+            "team",
+            "individual",
+            "DE",
+            "US",
+            "FR61954506077",
+            "en-US",
+            "x\u{0}y",
+            "é",
+            "9f1c0a2e-6b1d-4c4e-8f3a-2b5c7d9e1f00",
+            "not-a-uuid",
+            "a@example.com",
+            " ",
+            "ü@ü.de",
+        ];
+        match if depth > 2 {
+            self.next(5)
+        } else {
+            self.next(8)
+        } {
+            0 => Value::Null,
+            1 => Value::Bool(self.next(2) == 0),
+            2 => json!(self.next(1000) as i64 - 500),
+            3 => json!(self.next(1000) as f64 / 7.0),
+            4 => Value::String(self.pick(&STRINGS).repeat(1 + self.next(3))),
+            5 => Value::Array((0..self.next(3)).map(|_| self.value(depth + 1)).collect()),
+            _ => {
+                let mut m = serde_json::Map::new();
+                for _ in 0..self.next(6) {
+                    let k = self.pick(&KEYS).to_owned();
+                    let v = self.value(depth + 1);
+                    m.insert(k, v);
+                }
+                Value::Object(m)
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn random_requests_never_panic_nor_answer_5xx() {
+    let api = Api::with(FakePolar::builder().max_body_bytes(2048).build());
+    let seeded = api
+        .create(json!({"email": "seed@polar.sh", "external_id": "seed"}))
+        .await;
+    let seeded_id = seeded["id"].as_str().unwrap().to_owned();
+    let segments = [
+        "",
+        "customers",
+        "export",
+        "external",
+        "state",
+        "seed",
+        "%2F",
+        "%ff",
+        "..",
+        "%C3%A9",
+        "%00",
+        "a%20b",
+        "x",
+        seeded_id.as_str(),
+        "01890a5d-ac96-774b-bcce-b302099a8057",
+        "payment-methods",
+    ];
+    let queries = [
+        "",
+        "page=0",
+        "page=2",
+        "limit=101",
+        "limit=-1",
+        "sorting=-name",
+        "sorting=bogus",
+        "email=SEED@polar.sh",
+        "query=se",
+        "active=yes",
+        "active=2",
+        "metadata[k]=v",
+        "metadata%5Bk%5D",
+        "organization_id=x",
+        "anonymize=true",
+        "page=99999999999999999999999",
+        "%ff=%fe",
+        "&&==",
+    ];
+    let methods = [
+        Method::GET,
+        Method::POST,
+        Method::PATCH,
+        Method::DELETE,
+        Method::PUT,
+        Method::HEAD,
+        Method::OPTIONS,
+    ];
+    let versions = ["2026-10", "2026-04", "2027-01", "garbage", ""];
+    let mut rng = Lcg(7);
+    let mut answered = 0;
+    for _ in 0..3000 {
+        let mut path = String::from("/v1/customers");
+        if rng.next(2) == 0 {
+            // A real route with a chosen or odd parameter.
+            let ids = [
+                seeded_id.as_str(),
+                "seed",
+                "not-a-uuid",
+                "9f1c0a2e-6b1d-4c4e-8f3a-2b5c7d9e1f00",
+                "%2Fx",
+            ];
+            let id = rng.pick(&ids);
+            let route = match rng.next(6) {
+                0 => "/".to_owned(),
+                1 => "/export".to_owned(),
+                2 => format!("/{id}"),
+                3 => format!("/{id}/state"),
+                4 => format!("/external/{id}"),
+                _ => format!("/external/{id}/state"),
+            };
+            path.push_str(&route);
+        } else {
+            for _ in 0..rng.next(4) {
+                path.push('/');
+                path.push_str(segments[rng.next(segments.len())]);
+            }
+            if rng.next(4) == 0 {
+                path.push('/');
+            }
+        }
+        let query: Vec<&str> = (0..rng.next(3)).map(|_| rng.pick(&queries)).collect();
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(&query.join("&"));
+        }
+        let method = methods[rng.next(methods.len())].clone();
+        let body = match rng.next(4) {
+            0 => Bytes::new(),
+            1 => Bytes::from(
+                (0..rng.next(64))
+                    .map(|_| rng.next(256) as u8)
+                    .collect::<Vec<u8>>(),
+            ),
+            _ => Bytes::from(rng.value(0).to_string()),
+        };
+        let mut b = Request::builder().method(method).uri(path.as_str());
+        match rng.next(4) {
+            0 => {}
+            1 => b = b.header("authorization", "Bearer wrong"),
+            _ => b = b.header("authorization", format!("Bearer {}", api.token)),
+        }
+        if rng.next(6) == 0 {
+            b = b.header("polar-version", rng.pick(&versions));
+        }
+        if rng.next(3) == 0 {
+            b = b.header(
+                "content-type",
+                rng.pick(&[
+                    "application/json",
+                    "text/plain",
+                    "application/x+json; charset=utf-8",
+                ]),
+            );
+        }
+        let Ok(req) = b.body(Full::new(body)) else {
+            continue;
+        };
+        let a = api.raw(req).await;
+        answered += 1;
+        assert!(a.status.as_u16() < 500, "{path}: {} {}", a.status, a.text());
+        if a.headers
+            .get("content-type")
+            .is_some_and(|c| c == "application/json")
+        {
+            assert!(
+                serde_json::from_slice::<Value>(&a.body).is_ok(),
+                "{path}: {}",
+                a.text()
+            );
+        }
+    }
+    assert!(answered > 2500);
+    let stats = api.fake.stats();
+    for status in [200, 307, 401, 404, 405, 422] {
+        assert!(stats.status(status) > 10, "too few {status}: {stats:?}");
+    }
+    // Whatever happened, the store still answers consistently.
+    let page = api.list("limit=100").await;
+    let total = page["pagination"]["total_count"].as_u64().unwrap();
+    assert_eq!(total as usize, api.fake.customer_count());
+}
