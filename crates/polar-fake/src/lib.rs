@@ -21,6 +21,26 @@
 //! Every clone of a `FakePolar` shares one store; separate `FakePolar::new()` calls share nothing,
 //! so tests can run in parallel.
 //!
+//! # What it does not model (yet)
+//!
+//! * Routes beyond the eleven Customers operations (members, payment methods, ...) answer
+//!   404 `{"detail":"Not Found"}`; `HEAD` on a `GET` route answers 405.
+//! * Email deliverability is checked offline only: syntax, special-use names (`.test`,
+//!   `localhost`, ...) and the `example.*` domains that accept no mail.
+//! * Tax IDs get a format check (and the EU country prefix), not the per-country checksums.
+//! * Anonymize replaces email and name with a digest of its own, not Polar's exact format.
+//! * The customer state is never stale (the server may cache it for up to an hour).
+//! * The rate limit is one sliding window per `Authorization` value: no lower limit for
+//!   restricted or not-yet-identified tokens, and requests refused with 429 do not extend the block.
+//! * 403 `NotPermitted` only for a `Polar-Organization` the token does not reach; no member
+//!   permissions. A single-organization token may name its own organization in `organization_id`.
+//! * Pydantic's messages are paraphrased where they are long; issues inside the create body's
+//!   union do not carry the union tag in `loc`.
+//! * Sorting compares strings byte-wise (the database uses its collation); ties keep creation
+//!   order. The export lists customers oldest first.
+//! * `billing_name`, `avatar_url`, `first_user_event_at` and `default_payment_method_id` are always
+//!   `null`; address rules per country (such as US states) are not checked.
+//!
 //! # Example
 //!
 //! ```
