@@ -97,6 +97,7 @@ async fn count_rows(rows: u64) {
     // What the parser held at once: one network chunk plus its record buffers. A chunk from
     // hyper is at most a few hundred KiB; the file is ~170 bytes per row.
     let peak = parsed.peak_buffered_bytes();
+    eprintln!("{rows} rows parsed; the parser held at most {peak} bytes at once");
     assert!(peak < 1024 * 1024, "parser held {peak} bytes");
     assert!(peak > 0);
     let (uri, accept) = seen.lock().unwrap()[0].clone();

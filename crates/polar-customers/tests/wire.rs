@@ -628,3 +628,30 @@ fn client_is_send_sync_and_futures_are_send_static() {
     send_static(c.list().stream());
     send_static(c.list().pages());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_never_answers_times_out() {
+    // A transport that accepts the request and never answers; time is paused, so the timeout
+    // fires as soon as the runtime is idle.
+    let never = tower::service_fn(|_req: http::Request<polar_customers::Body>| {
+        std::future::pending::<
+            Result<http::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible>,
+        >()
+    });
+    let client = Client::builder()
+        .token(TOKEN)
+        .disable_rate_limit()
+        .build_with(never)
+        .unwrap();
+    let err = client
+        .customers()
+        .get(id())
+        .timeout(Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        err.transport_error().is_some_and(|e| e.is_timeout()),
+        "{err:?}"
+    );
+}
