@@ -48,6 +48,10 @@ suite!(
     export_row_count_equals_list_total,
     list_stream_walks_every_page,
     state_shows_seeded_subscriptions,
+    polar_organization_header_selects_the_organization,
+    unknown_api_version_is_404_everywhere,
+    read_only_token_is_403_on_writes,
+    malformed_and_v7_ids_are_refused,
 );
 
 fn api_error(err: &Error) -> &polar_customers::ApiError {
@@ -483,6 +487,107 @@ async fn state_shows_seeded_subscriptions(t: Transport) {
     assert_eq!(s.active_meters[0].balance, 4.0);
     let active = client.customers().list().active(true).await.unwrap();
     assert_eq!(active.pagination.total_count, 1);
+}
+
+async fn polar_organization_header_selects_the_organization(t: Transport) {
+    let h = Harness::start(t, FakePolar::new()).await;
+    let (org2, _) = h.fake.add_organization();
+    let user = h.fake.add_token(
+        &[h.fake.organization_id(), org2],
+        polar_fake::Scopes::ReadWrite,
+    );
+    let any_org = h.build(Client::builder().token(&user));
+    let err = any_org
+        .customers()
+        .create()
+        .email("u@polar.sh")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        locs(&err),
+        [loc(&["body", "organization_id"])],
+        "a user token must name the organization"
+    );
+    let in_body = any_org
+        .customers()
+        .create()
+        .email("b@polar.sh")
+        .organization_id(org2)
+        .await
+        .unwrap();
+    assert_eq!(in_body.organization_id(), Some(org2));
+    let pinned = h.build(Client::builder().token(&user).organization_id(org2));
+    let c = pinned
+        .customers()
+        .create()
+        .email("h@polar.sh")
+        .await
+        .unwrap();
+    assert_eq!(c.organization_id(), Some(org2));
+    assert_eq!(
+        pinned
+            .customers()
+            .list()
+            .await
+            .unwrap()
+            .pagination
+            .total_count,
+        2
+    );
+    assert_eq!(
+        h.client()
+            .customers()
+            .list()
+            .await
+            .unwrap()
+            .pagination
+            .total_count,
+        0
+    );
+}
+
+async fn unknown_api_version_is_404_everywhere(t: Transport) {
+    let h = Harness::start(t, FakePolar::new()).await;
+    let client = h.build(h.builder().api_version("2027-01"));
+    let err = client.customers().list().await.unwrap_err();
+    assert_eq!(api_error(&err).kind(), ApiErrorKind::NotFound);
+    assert_eq!(api_error(&err).detail(), Some("Not Found"));
+    let err = client
+        .customers()
+        .create()
+        .email("v@polar.sh")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(h.fake.customer_count(), 0);
+    let current = h.build(h.builder().api_version("2026-04"));
+    current.customers().list().await.unwrap();
+}
+
+async fn read_only_token_is_403_on_writes(t: Transport) {
+    let h = Harness::start(t, FakePolar::new()).await;
+    let ro = h
+        .fake
+        .add_token(&[h.fake.organization_id()], polar_fake::Scopes::ReadOnly);
+    let client = h.client_with_token(&ro);
+    client.customers().list().await.unwrap();
+    client.customers().export().rows().await.unwrap();
+    let err = client
+        .customers()
+        .create()
+        .email("w@polar.sh")
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(&err).kind(), ApiErrorKind::Forbidden);
+    assert_eq!(api_error(&err).code(), Some("insufficient_scope"));
+}
+
+async fn malformed_and_v7_ids_are_refused(t: Transport) {
+    let h = Harness::start(t, FakePolar::new()).await;
+    let v7: CustomerId = "01890a5d-ac96-774b-bcce-b302099a8057".parse().unwrap();
+    let err = h.client().customers().get(v7).await.unwrap_err();
+    assert_eq!(api_error(&err).kind(), ApiErrorKind::Validation);
+    assert_eq!(locs(&err), [loc(&["path", "id"])]);
 }
 
 /// Served only: a connection dropped before any answer is retried for a GET.

@@ -702,13 +702,19 @@ async fn export_is_csv_with_the_servers_columns_streamed_in_chunks() {
     );
     let mut body = res.into_body();
     let mut frames = 0;
+    let mut largest = 0;
     let mut text = String::new();
     while let Some(frame) = body.frame().await {
         let data = frame.unwrap().into_data().unwrap();
         frames += 1;
+        largest = largest.max(data.len());
         text.push_str(std::str::from_utf8(&data).unwrap());
     }
     assert!(frames >= 3, "251 rows come in several chunks, got {frames}");
+    assert!(
+        largest < 32 * 1024,
+        "a chunk holds at most 100 rows, got {largest} bytes"
+    );
     assert!(text.starts_with("ID,External ID,Created At,Email,Name,Tax ID,Billing Address Line 1,Billing Address Line 2,Billing Address City,Billing Address State,Billing Address Zip,Billing Address Country,Metadata\r\n"));
     assert!(text.ends_with("\r\n"));
     assert!(!text.contains("deleted@polar.sh"));
@@ -1384,4 +1390,37 @@ async fn random_requests_never_panic_nor_answer_5xx() {
     let page = api.list("limit=100").await;
     let total = page["pagination"]["total_count"].as_u64().unwrap();
     assert_eq!(total as usize, api.fake.customer_count());
+}
+
+#[test]
+fn the_fake_and_its_body_fit_the_transport_bound() {
+    fn service<S: Clone + Send + Sync + 'static>(_: &S) {}
+    fn body<B: http_body::Body<Data = Bytes> + Send + Unpin + 'static>()
+    where
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+    }
+    service(&FakePolar::new());
+    body::<polar_fake::FakeBody>();
+}
+
+#[tokio::test]
+async fn served_speaks_http2_with_prior_knowledge() {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let fake = FakePolar::new();
+    let server = fake.serve("127.0.0.1:0").await.unwrap();
+    let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let req = Request::get(format!("http://{}/v1/customers/", server.addr()))
+        .header("authorization", format!("Bearer {}", fake.token()))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let res = send.send_request(req).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.version(), http::Version::HTTP_2);
+    server.shutdown().await;
 }
