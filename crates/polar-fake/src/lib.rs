@@ -283,6 +283,12 @@ impl std::error::Error for FakeError {
 }
 
 /// What a token may do.
+///
+/// ```
+/// let fake = polar_fake::FakePolar::new();
+/// let reader = fake.add_token(&[fake.organization_id()], polar_fake::Scopes::ReadOnly);
+/// # let _ = reader;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Scopes {
@@ -509,6 +515,16 @@ impl FakePolar {
     ///
     /// A token reaching several organizations acts like a user token: creating a customer needs
     /// `organization_id` in the body (or a `Polar-Organization` header), and reads see them all.
+    ///
+    /// ```
+    /// use polar_fake::{FakePolar, Scopes};
+    /// let fake = FakePolar::new();
+    /// let (second, _) = fake.add_organization();
+    /// let user_token = fake.add_token(&[fake.organization_id(), second], Scopes::ReadWrite);
+    /// let read_only = fake.add_token(&[second], Scopes::ReadOnly);
+    /// fake.revoke_token(&read_only);
+    /// # let _ = user_token;
+    /// ```
     pub fn add_token(&self, organizations: &[OrganizationId], scopes: Scopes) -> String {
         let token = new_token();
         self.insert_token(token.clone(), organizations, scopes);
@@ -553,6 +569,21 @@ impl FakePolar {
     }
 
     /// The counters.
+    ///
+    /// ```
+    /// # use bytes::Bytes; use http_body_util::Full; use tower_service::Service;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut fake = polar_fake::FakePolar::new();
+    /// let request = http::Request::get("/v1/customers/").body(Full::new(Bytes::new())).unwrap();
+    /// let response = fake.call(request).await.unwrap();
+    /// assert_eq!(response.status(), 401, "no token");
+    /// let stats = fake.stats();
+    /// assert_eq!(stats.requests, 1);
+    /// assert_eq!(stats.operation(polar_fake::Operation::List), 1);
+    /// assert_eq!(stats.status(401), 1);
+    /// # }
+    /// ```
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
     }
@@ -578,11 +609,29 @@ impl FakePolar {
     /// Drops the next `n` requests without an answer: served, the connection is closed; in-process,
     /// the service call fails with a [`FakeError`] whose [`is_dropped`](FakeError::is_dropped) is true.
     /// Dropped requests never reach the store.
+    ///
+    /// ```
+    /// # use bytes::Bytes; use http_body_util::Full; use tower_service::Service;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut fake = polar_fake::FakePolar::new();
+    /// fake.drop_next(1);
+    /// let request = http::Request::get("/v1/customers/").body(Full::new(Bytes::new())).unwrap();
+    /// let error = fake.call(request).await.unwrap_err();
+    /// assert!(error.is_dropped());
+    /// # }
+    /// ```
     pub fn drop_next(&self, n: u64) {
         lock(&self.shared.faults).drop_next = n;
     }
 
     /// Sets (or with `None` removes) a delay before every answer.
+    ///
+    /// ```
+    /// let fake = polar_fake::FakePolar::new();
+    /// fake.set_latency(Some(std::time::Duration::from_millis(20)));
+    /// fake.set_latency(None);
+    /// ```
     pub fn set_latency(&self, latency: Option<Duration>) {
         lock(&self.shared.faults).latency = latency;
     }
@@ -613,6 +662,10 @@ impl FakePolar {
     }
 
     /// JSON of every live customer, oldest first.
+    ///
+    /// ```
+    /// assert!(polar_fake::FakePolar::new().customers_json().is_empty());
+    /// ```
     pub fn customers_json(&self) -> Vec<serde_json::Value> {
         self.shared
             .store()
@@ -624,6 +677,11 @@ impl FakePolar {
     /// Marks a live customer's email as verified (or not), as the server does when the customer
     /// confirms it; changing the email through the API unsets it again. False when there is no
     /// such live customer or it has no email.
+    ///
+    /// ```
+    /// let fake = polar_fake::FakePolar::new();
+    /// assert!(!fake.set_email_verified(polar_types::CustomerId::new_v4(), true));
+    /// ```
     pub fn set_email_verified(&self, customer: CustomerId, verified: bool) -> bool {
         self.shared
             .store()
@@ -659,6 +717,25 @@ impl FakePolar {
 
     /// Attaches a subscription to a live customer (see [`samples::subscription`]). False when
     /// there is no such live customer.
+    ///
+    /// ```
+    /// # use bytes::Bytes; use http_body_util::{BodyExt, Full}; use tower_service::Service;
+    /// use polar_fake::{FakePolar, samples};
+    /// use polar_types::SubscriptionStatus;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut fake = FakePolar::new();
+    /// let create = http::Request::post("/v1/customers/")
+    ///     .header("authorization", format!("Bearer {}", fake.token()))
+    ///     .body(Full::new(Bytes::from(r#"{"email":"sub@polar.sh"}"#)))
+    ///     .unwrap();
+    /// let body = fake.call(create).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+    /// let customer: polar_types::Customer = serde_json::from_slice(&body).unwrap();
+    /// let id = customer.id().unwrap();
+    /// assert!(fake.add_subscription(id, &samples::subscription(SubscriptionStatus::Active, 1500)));
+    /// assert!(fake.add_meter(id, &samples::meter(3.0, 10)));
+    /// # }
+    /// ```
     pub fn add_subscription(
         &self,
         customer: CustomerId,
