@@ -439,7 +439,7 @@ fn excerpt(body: &[u8], limit: usize) -> (String, bool) {
     }
     let mut end = limit;
     // Step back over a partial UTF-8 sequence (at most 3 continuation bytes).
-    while end > 0 && end > limit - 3 && (body[end] & 0xC0) == 0x80 {
+    while end > limit.saturating_sub(3) && (body[end] & 0xC0) == 0x80 {
         end -= 1;
     }
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)

@@ -174,6 +174,10 @@ async fn export_write_to_streams_chunk_by_chunk() {
 }
 
 async fn rows_of(body: &'static str) -> Result<Vec<polar_customers::ExportRow>, Error> {
+    rows_of_bytes(body.as_bytes()).await
+}
+
+async fn rows_of_bytes(body: &'static [u8]) -> Result<Vec<polar_customers::ExportRow>, Error> {
     let addr = serve(move |_req| async move {
         http::Response::builder()
             .header("content-type", "text/csv")
@@ -279,4 +283,28 @@ async fn export_error_status_is_an_api_error() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::FORBIDDEN));
+}
+
+#[tokio::test]
+async fn garbage_never_panics() {
+    let header = csv_header();
+    let line = csv_line(&row_id(1), "a@example.com", 1);
+    let mut inputs: Vec<Vec<u8>> = vec![
+        b"\xff\xfe\x00\x01".to_vec(),
+        format!("{header}\"unterminated").into_bytes(),
+        format!("{header}{}", &line[..line.len() / 2]).into_bytes(),
+        format!("{header}\r\n\r\n,,,\r\n").into_bytes(),
+        format!("{header}{}", line.replace("2026", "\u{0}")).into_bytes(),
+        [header.as_bytes(), b"\xc3\x28,\xff\r\n"].concat(),
+    ];
+    // Cut a valid file at every few bytes.
+    let full = format!("{header}{line}{line}");
+    for cut in (0..full.len()).step_by(7) {
+        inputs.push(full.as_bytes()[..cut].to_vec());
+    }
+    for input in inputs {
+        let input: &'static [u8] = Box::leak(input.into_boxed_slice());
+        // Any result is fine; a panic fails the test.
+        let _ = rows_of_bytes(input).await;
+    }
 }
