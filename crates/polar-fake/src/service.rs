@@ -358,11 +358,23 @@ fn refusal(r: Refusal) -> Res {
     }
 }
 
-fn path_id(raw: &str) -> Result<Uuid, Res> {
+fn path_id(raw: &str) -> Result<Uuid, Vec<Issue>> {
     let decoded = decode_segment(raw);
     match uuid_issue(at(&root("path"), "id"), &decoded) {
-        Some(issue) => Err(resp::invalid(&[issue], false)),
-        None => Uuid::parse_str(&decoded).map_err(|_| resp::route_not_found()),
+        Some(issue) => Err(vec![issue]),
+        None => Uuid::parse_str(&decoded).map_err(|_| Vec::new()),
+    }
+}
+
+/// Like FastAPI, reports the issues of every parameter (path first, then query or body) at once.
+fn both<A, B>(a: Result<A, Vec<Issue>>, b: Result<B, Vec<Issue>>) -> Result<(A, B), Res> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => {
+            let mut issues = a.err().unwrap_or_default();
+            issues.extend(b.err().unwrap_or_default());
+            Err(resp::invalid(&issues, false))
+        }
     }
 }
 
@@ -445,7 +457,7 @@ fn operation(
 ) -> Res {
     let check = shared.config.check_email_domains;
     let param = param.unwrap_or_default();
-    let key = || -> Result<Key<'_>, Res> {
+    let key = || -> Result<Key<'_>, Vec<Issue>> {
         match op {
             Operation::GetExternal
             | Operation::UpdateExternal
@@ -481,26 +493,23 @@ fn operation(
             Ok(res)
         }
         Operation::Get | Operation::GetExternal => {
-            let k = key()?;
+            let k = key().map_err(|e| resp::invalid(&e, false))?;
             let c = shared.store().get(access, k).map_err(refusal)?;
             Ok(resp::json(StatusCode::OK, &c))
         }
         Operation::GetState | Operation::GetStateExternal => {
-            let k = key()?;
+            let k = key().map_err(|e| resp::invalid(&e, false))?;
             let c = shared.store().state(access, k).map_err(refusal)?;
             Ok(resp::json(StatusCode::OK, &c))
         }
         Operation::Update | Operation::UpdateExternal => {
-            let k = key()?;
             let by_ext = op == Operation::UpdateExternal;
-            let input =
-                input::parse_update(&body, by_ext, check).map_err(|e| resp::invalid(&e, false))?;
+            let (k, input) = both(key(), input::parse_update(&body, by_ext, check))?;
             let c = shared.store().update(access, k, input).map_err(refusal)?;
             Ok(resp::json(StatusCode::OK, &c))
         }
         Operation::Delete | Operation::DeleteExternal => {
-            let k = key()?;
-            let anonymize = input::parse_delete(pairs).map_err(|e| resp::invalid(&e, false))?;
+            let (k, anonymize) = both(key(), input::parse_delete(pairs))?;
             shared
                 .store()
                 .delete(access, k, anonymize)
