@@ -4,7 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -69,7 +69,10 @@ pub(crate) async fn serve(fake: FakePolar, addr: impl ToSocketAddrs) -> io::Resu
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let builder = auto::Builder::new(TokioExecutor::new());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // With a timer, hyper closes connections that never finish sending their headers.
+        builder.http1().timer(TokioTimer::new());
+        builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
         loop {
             tokio::select! {
