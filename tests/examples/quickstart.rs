@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use polar_customers::{Client, CustomerId, Error, Server};
 use polar_e2e::StatusLog;
-use polar_fake::{FakePolar, ServeHandle};
+use polar_fake::{FakePolar, ServeHandle, samples};
+use polar_types::SubscriptionStatus;
 
 /// Where the walk goes.
 struct Target {
@@ -195,7 +196,7 @@ impl Walk {
         };
         let mark = if ok { "ok  " } else { "FAIL" };
         println!(
-            "{:>2}  {mark}  {operation:<24} {method:<6} {path:<44} {status:>7} {:>9}  {detail}",
+            "{:>2}  {mark}  {operation:<24} {method:<6} {path:<42} {status:>6} {:>9}  {detail}",
             self.step,
             ms(elapsed),
         );
@@ -226,7 +227,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
     println!("polar-rs quickstart: talking to {}", target.description);
     println!();
     println!(
-        "{:>2}  {:<4}  {:<24} {:<6} {:<44} {:>7} {:>9}  result",
+        "{:>2}  {:<4}  {:<24} {:<6} {:<42} {:>6} {:>9}  result",
         "#", "", "operation", "method", "path", "status", "time"
     );
     let mut walk = Walk {
@@ -259,6 +260,12 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         .await;
     let ada_id = ada.as_ref().and_then(|c| c.id());
     created.extend(ada_id);
+    // On the local fake, give Ada a subscription and a meter so that her state has something to
+    // show (on Polar they come from checkouts and usage events).
+    if let (Some((fake, _)), Some(id)) = (&target.local, ada_id) {
+        fake.add_subscription(id, &samples::subscription(SubscriptionStatus::Active, 1900));
+        fake.add_meter(id, &samples::meter(42.0, 100));
+    }
 
     let team = walk
         .step(
@@ -340,20 +347,25 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         |c| format!("{} updated", c.type_name().unwrap_or("customer")),
     )
     .await;
-    let describe_state = |s: &polar_customers::CustomerState| match s {
-        polar_customers::CustomerState::Individual(s) => format!(
-            "{} subscriptions, {} benefits, {} meters",
-            s.active_subscriptions.len(),
-            s.granted_benefits.len(),
-            s.active_meters.len()
-        ),
-        polar_customers::CustomerState::Team(s) => format!(
-            "{} subscriptions, {} benefits, {} meters",
-            s.active_subscriptions.len(),
-            s.granted_benefits.len(),
-            s.active_meters.len()
-        ),
-        _ => "state of a customer type this SDK does not know".to_owned(),
+    let describe_state = |s: &polar_customers::CustomerState| {
+        let counts = |subscriptions: usize, benefits: usize, meters: usize| {
+            format!(
+                "{subscriptions} active subscription(s), {benefits} benefit grant(s), {meters} meter(s)"
+            )
+        };
+        match s {
+            polar_customers::CustomerState::Individual(s) => counts(
+                s.active_subscriptions.len(),
+                s.granted_benefits.len(),
+                s.active_meters.len(),
+            ),
+            polar_customers::CustomerState::Team(s) => counts(
+                s.active_subscriptions.len(),
+                s.granted_benefits.len(),
+                s.active_meters.len(),
+            ),
+            _ => "state of a customer type this SDK does not know".to_owned(),
+        }
     };
     if let Some(id) = ada_id {
         walk.step(
