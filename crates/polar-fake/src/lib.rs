@@ -315,7 +315,7 @@ fn new_token() -> String {
 ///     .build();
 /// assert_eq!(fake.token(), "polar_oat_test");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FakePolarBuilder {
     token: Option<String>,
     organization_id: Option<Uuid>,
@@ -325,6 +325,22 @@ pub struct FakePolarBuilder {
     sandbox: bool,
     max_body_bytes: usize,
     check_email_domains: bool,
+}
+
+impl fmt::Debug for FakePolarBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token is a secret: only whether one was chosen is shown.
+        f.debug_struct("FakePolarBuilder")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("organization_id", &self.organization_id)
+            .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
+            .field("versions", &self.versions)
+            .field("sandbox", &self.sandbox)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("check_email_domains", &self.check_email_domains)
+            .finish()
+    }
 }
 
 impl Default for FakePolarBuilder {

@@ -1424,3 +1424,16 @@ async fn served_speaks_http2_with_prior_knowledge() {
     assert_eq!(res.version(), http::Version::HTTP_2);
     server.shutdown().await;
 }
+
+#[test]
+fn tokens_never_show_in_debug_output() {
+    let builder = FakePolar::builder().token("polar_oat_secret_value");
+    assert!(!format!("{builder:?}").contains("secret_value"));
+    let fake = builder.build();
+    let extra = fake.add_token(&[fake.organization_id()], Scopes::ReadOnly);
+    let shown = format!("{fake:?} {:?}", fake.stats());
+    assert!(
+        !shown.contains("secret_value") && !shown.contains(&extra),
+        "{shown}"
+    );
+}
