@@ -380,6 +380,18 @@ impl FakePolarBuilder {
         self
     }
 
+    /// Turns on Polar's own limit for organization tokens: 100 requests per minute when the fake
+    /// acts as the sandbox ([`sandbox`](Self::sandbox), set it first), else 500 per minute.
+    ///
+    /// ```
+    /// let fake = polar_fake::FakePolar::builder().sandbox(true).polar_rate_limit().build();
+    /// # let _ = fake;
+    /// ```
+    pub fn polar_rate_limit(self) -> Self {
+        let per_minute = if self.sandbox { 100 } else { 500 };
+        self.rate_limit(per_minute, Duration::from_secs(60))
+    }
+
     /// Waits this long before answering each request (tokio's clock).
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = Some(latency);
