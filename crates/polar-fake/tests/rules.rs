@@ -1437,3 +1437,44 @@ fn tokens_never_show_in_debug_output() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_binary_prints_its_url_and_token_and_serves() {
+    use std::io::BufRead;
+    /// Stops the child process however the test ends.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_polar-fake"))
+            .args(["--port", "0", "--token", "polar_oat_cli"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut url = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("export POLAR_BASE_URL=") {
+            url = Some(u.to_owned());
+        }
+        if line == "export POLAR_ACCESS_TOKEN=polar_oat_cli" {
+            break;
+        }
+    }
+    let url = url.expect("the URL is printed");
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let answer = raw_http(
+        addr,
+        "GET /v1/customers/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer polar_oat_cli\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    drop(child);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""total_count":0"#), "{answer}");
+}
