@@ -39,6 +39,7 @@ mod customers;
 mod doc_support;
 mod error;
 mod export;
+mod fast_decode;
 mod pagination;
 mod path;
 mod request;

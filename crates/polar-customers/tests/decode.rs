@@ -1,0 +1,73 @@
+//! The SDK's decoding of customers, pages and states gives exactly what polar-types' own
+//! decoding gives, for every variant, and keeps its errors.
+
+use polar_customers::__doc::{
+    CUSTOMER_ID, customer_json, decode_page, decode_state, page_json, state_json,
+};
+use polar_customers::{Customer, CustomerState, Error, ListResource};
+use serde_json::json;
+
+fn variants() -> Vec<serde_json::Value> {
+    let individual = customer_json(CUSTOMER_ID, "ada@example.com", Some("user_42"));
+    let mut team = individual.clone();
+    team["type"] = json!("team");
+    team["email"] = json!(null);
+    let mut future = individual.clone();
+    future["type"] = json!("household");
+    let mut untyped = individual.clone();
+    untyped.as_object_mut().unwrap().remove("type");
+    let mut extra = individual.clone();
+    extra["a_field_from_2027"] = json!({"nested": [1, 2]});
+    let mut escaped = individual.clone();
+    escaped["name"] = json!("Ada \"Countess\" Lovelace\n\u{e9}\u{1F642}");
+    vec![individual, team, future, untyped, extra, escaped]
+}
+
+#[test]
+fn pages_decode_like_polar_types() {
+    let body = serde_json::to_vec(&page_json(variants(), 6, 1)).unwrap();
+    let ours = decode_page(&body).unwrap();
+    let theirs: ListResource<Customer> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ours, theirs);
+    assert!(matches!(ours.items[0], Customer::Individual(_)));
+    assert!(matches!(ours.items[1], Customer::Team(_)));
+    assert!(matches!(ours.items[2], Customer::Unknown(_)));
+}
+
+#[test]
+fn states_decode_like_polar_types() {
+    for kind in ["individual", "team", "household"] {
+        let mut state = state_json(CUSTOMER_ID);
+        state["type"] = json!(kind);
+        let body = serde_json::to_vec(&state).unwrap();
+        let ours = decode_state(&body).unwrap();
+        let theirs: CustomerState = serde_json::from_slice(&body).unwrap();
+        assert_eq!(ours, theirs, "{kind}");
+    }
+}
+
+#[test]
+fn failures_keep_polar_types_paths() {
+    let mut items = variants();
+    items[4]["email_verified"] = json!("yes");
+    let body = serde_json::to_vec(&page_json(items, 6, 1)).unwrap();
+    let err = decode_page(&body).unwrap_err();
+    let Error::Decode(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(e.path().starts_with("items[4]"), "{}", e.path());
+    assert!(err.to_string().contains("email_verified"), "{err}");
+
+    let mut state = state_json(CUSTOMER_ID);
+    state["active_meters"][0]["balance"] = json!("lots");
+    let err = decode_state(&serde_json::to_vec(&state).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("balance"), "{err}");
+
+    assert!(
+        decode_page(
+            b"{\"items\": [], \"pagination\": {\"total_count\": 0, \"max_page\": 0}} trailing"
+        )
+        .is_err()
+    );
+    assert!(decode_page(b"").is_err());
+}
