@@ -321,6 +321,8 @@ pub struct FakePolarBuilder {
     organization_id: Option<Uuid>,
     rate_limit: Option<(u32, Duration)>,
     latency: Option<Duration>,
+    fail_first: Option<(u64, StatusCode)>,
+    drop_first: u64,
     versions: Vec<String>,
     sandbox: bool,
     max_body_bytes: usize,
@@ -335,6 +337,8 @@ impl fmt::Debug for FakePolarBuilder {
             .field("organization_id", &self.organization_id)
             .field("rate_limit", &self.rate_limit)
             .field("latency", &self.latency)
+            .field("fail_first", &self.fail_first)
+            .field("drop_first", &self.drop_first)
             .field("versions", &self.versions)
             .field("sandbox", &self.sandbox)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -350,6 +354,8 @@ impl Default for FakePolarBuilder {
             organization_id: None,
             rate_limit: None,
             latency: None,
+            fail_first: None,
+            drop_first: 0,
             versions: KNOWN_API_VERSIONS.iter().map(|v| (*v).to_owned()).collect(),
             sandbox: false,
             max_body_bytes: 1024 * 1024,
@@ -395,6 +401,25 @@ impl FakePolarBuilder {
     /// Waits this long before answering each request (tokio's clock).
     pub fn latency(mut self, latency: Duration) -> Self {
         self.latency = Some(latency);
+        self
+    }
+
+    /// Answers the first `n` requests with `status` (see [`FakePolar::fail_next`]).
+    ///
+    /// ```
+    /// let fake = polar_fake::FakePolar::builder()
+    ///     .fail_first(2, http::StatusCode::BAD_GATEWAY)
+    ///     .build();
+    /// # let _ = fake;
+    /// ```
+    pub fn fail_first(mut self, n: u64, status: StatusCode) -> Self {
+        self.fail_first = Some((n, status));
+        self
+    }
+
+    /// Drops the first `n` requests without an answer (see [`FakePolar::drop_next`]).
+    pub fn drop_first(mut self, n: u64) -> Self {
+        self.drop_first = n;
         self
     }
 
@@ -460,7 +485,9 @@ impl FakePolarBuilder {
             limiter: self.rate_limit.map(|(n, w)| RateLimiter::new(n, w)),
             faults: Mutex::new(Faults {
                 latency: self.latency,
-                ..Faults::default()
+                drop_next: self.drop_first,
+                fail_next: self.fail_first.map_or(0, |(n, _)| n),
+                fail_status: self.fail_first.map(|(_, status)| status),
             }),
             counters: Counters::default(),
         };

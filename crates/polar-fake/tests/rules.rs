@@ -1478,3 +1478,28 @@ async fn the_binary_prints_its_url_and_token_and_serves() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""total_count":0"#), "{answer}");
 }
+
+#[tokio::test]
+async fn faults_can_be_set_up_by_the_builder() {
+    let api = Api::with(
+        FakePolar::builder()
+            .drop_first(1)
+            .fail_first(1, StatusCode::BAD_GATEWAY)
+            .build(),
+    );
+    let err = api
+        .fake
+        .clone()
+        .call(api.request(Method::GET, "/v1/customers/", None))
+        .await
+        .unwrap_err();
+    assert!(err.is_dropped());
+    assert_eq!(
+        api.call(Method::GET, "/v1/customers/", None).await.status,
+        502
+    );
+    assert_eq!(
+        api.call(Method::GET, "/v1/customers/", None).await.status,
+        200
+    );
+}
