@@ -17,4 +17,29 @@ for target, schemas in corpora.items():
         for inst in instances[s]:
             data = json.dumps(inst).encode()
             open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb").write(data)
-print("seeded", ", ".join(corpora))
+
+def put(target, data):
+    d = os.path.join(root, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb").write(data)
+
+for ext_id in ["a/b", "x?y=1", "user#1", "..", ".", "%2F", "é", "a b+c", "x" * 1024, "usr_1337"]:
+    put("sdk_path_segments", ext_id.encode())
+errors = [
+    (1, {"error": "Unauthorized", "detail": "Unauthorized"}),
+    (5, {"error": "ResourceNotFound", "detail": "Not found"}),
+    (8, {"error": "PolarRequestValidationError", "detail": [{"type": "value_error", "loc": ["body", "email"], "msg": "A customer with this email address already exists.", "input": "a@b.co"}]}),
+    (4, {"error": "insufficient_scope", "error_description": "The token lacks customers:read"}),
+    (0, instances["Customer"][0]),
+    (0, instances["ListResource_Customer_"][0]),
+]
+for pick, body in errors:
+    put("sdk_error_responses", bytes([pick, 7]) + json.dumps(body).encode())
+put("sdk_error_responses", bytes([0x8a, 3]) + b"<html><body>502 Bad Gateway</body></html>")
+csv = ('ID,External ID,Created At,Email,Name,Tax ID,Billing Address Line 1,Billing Address Line 2,'
+       'Billing Address City,Billing Address State,Billing Address Zip,Billing Address Country,Metadata\r\n'
+       '6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e,usr_1,2026-01-02T03:04:05Z,a@example.com,"Ada, ""the"" first",,'
+       '"1 Main St\nFloor 2",,Paris,,75001,FR,"{""plan"": ""pro""}"\r\n')
+put("sdk_export_rows", bytes([0x10]) + csv.encode())
+put("sdk_export_rows", bytes([0x03]) + csv.split("\r\n", 1)[1].encode())
+print("seeded", ", ".join(list(corpora) + ["sdk_path_segments", "sdk_error_responses", "sdk_export_rows"]))
