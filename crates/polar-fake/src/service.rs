@@ -408,7 +408,25 @@ where
             v
         }
     };
-    let (op, param) = match route(&parts.method, &path) {
+    let mut res = routed(shared, parts, body).await?;
+    if let Ok(v) = HeaderValue::from_str(&version) {
+        res.headers_mut().insert("polar-version", v);
+    }
+    Ok(res)
+}
+
+/// Everything after the version check; every answer from here carries `Polar-Version`.
+async fn routed<B>(
+    shared: &Arc<Shared>,
+    parts: http::request::Parts,
+    body: B,
+) -> Result<Res, FakeError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let path = parts.uri.path();
+    let (op, param) = match route(&parts.method, path) {
         Routed::Found(op, param) => (op, param.map(decode_segment)),
         Routed::MethodNotAllowed(allow) => return Ok(resp::method_not_allowed(&allow)),
         Routed::Redirect(to) => return Ok(resp::redirect(&location(&parts, &to))),
@@ -440,11 +458,7 @@ where
         Err(res) => return Ok(res),
     };
     let pairs = input::query_pairs(parts.uri.query());
-    let mut res = operation(shared, op, param, json_body, &pairs, &access);
-    if let Ok(v) = HeaderValue::from_str(&version) {
-        res.headers_mut().insert("polar-version", v);
-    }
-    Ok(res)
+    Ok(operation(shared, op, param, json_body, &pairs, &access))
 }
 
 fn operation(

@@ -764,6 +764,10 @@ async fn auth_failures() {
     };
     let a = wrong.call(Method::GET, "/v1/customers/", None).await;
     assert_eq!(a.status, 401);
+    assert_eq!(
+        a.headers["polar-version"], "2026-10",
+        "every answer echoes the version"
+    );
     assert_eq!(a.json()["error"], "invalid_token");
     assert!(a.headers.contains_key("www-authenticate"));
     let ro = api
