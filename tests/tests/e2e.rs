@@ -612,3 +612,42 @@ async fn served_dropped_connection_is_retried_for_get() {
         "the dropped attempt never reached the store"
     );
 }
+
+/// In-process with paused time (no socket, no real waiting): the client's default limiter
+/// (Polar's production numbers) keeps a burst under the fake's limit of the same numbers.
+#[tokio::test(start_paused = true)]
+async fn in_process_client_limiter_stays_under_polars_production_limit() {
+    let fake = FakePolar::builder().polar_rate_limit().build();
+    let h = Harness::start(Transport::InProcess, fake).await;
+    let client = h.client();
+    let start = tokio::time::Instant::now();
+    for _ in 0..1_100 {
+        client.customers().list().limit(1).await.unwrap();
+    }
+    let stats = h.fake.stats();
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    assert_eq!(stats.requests, 1_100);
+    assert!(
+        start.elapsed() >= Duration::from_secs(120),
+        "1 100 calls need three windows of 500"
+    );
+}
+
+/// In-process with paused time: a server stricter than the client (sandbox's 100/minute against
+/// the client's production default) answers 429s, and the client's cooldown and retries still
+/// get every call through.
+#[tokio::test(start_paused = true)]
+async fn in_process_429s_from_a_stricter_server_are_absorbed() {
+    let fake = FakePolar::builder()
+        .sandbox(true)
+        .polar_rate_limit()
+        .build();
+    let h = Harness::start(Transport::InProcess, fake).await;
+    let client = h.client();
+    for _ in 0..250 {
+        client.customers().list().limit(1).await.unwrap();
+    }
+    let stats = h.fake.stats();
+    assert!(stats.rate_limited >= 1, "{stats:?}");
+    assert_eq!(stats.operation(Operation::List), 250);
+}
