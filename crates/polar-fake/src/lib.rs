@@ -1,7 +1,6 @@
 //! A fake of Polar's Customers API, kept in memory, for testing code that talks to Polar.
 //!
-//! [`FakePolar`] answers the eleven Customers operations the way Polar's server does (the rules
-//! are listed in the project's notes on the API): UUID v4 ids, RFC 3339 timestamps, email and
+//! [`FakePolar`] answers the eleven Customers operations the way Polar's server does: UUID v4 ids, RFC 3339 timestamps, email and
 //! external ID uniqueness per organization with Polar's 422 bodies, soft delete and anonymize,
 //! list filters, sorting and page-number pagination, customer state, the CSV export, 401/403/404
 //! bodies, FastAPI-style 422s, 307 redirects for a missing or extra trailing slash, and 404 for an
