@@ -1,1 +1,254 @@
-fn main() {}
+//! Overhead of the default stack over a bare `hyper-util` client, side by side, against the
+//! same loopback hyper server: GET with a small JSON answer, at concurrency 1 and 64.
+//!
+//! Three clients hit the server:
+//! - `bare_hyper`: a `hyper-util` legacy client sending a bare GET (the baseline);
+//! - `bare_hyper_same_headers`: the same client sending the headers the stack sends
+//!   (`User-Agent`, `Accept`, `Polar-Version`, `Authorization`), i.e. the same bytes on the wire;
+//! - `polar_stack`: `TransportBuilder::build()` with the rate limiter disabled.
+//!
+//! Criterion reports each; then alternating paired rounds (the order rotates every round, so
+//! all three see the same machine load) print the throughput ratio against each baseline
+//! (median of the rounds), and the ratio of CPU time used by the process (client and server
+//! threads) per request, which is what bounds throughput on a busy machine.
+//!
+//! Requests are issued from a task on the runtime's worker thread, as an application would.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use polar_transport::{Body, HttpService, TransportBuilder};
+use tower::ServiceExt;
+
+const JSON: &str = r#"{"id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","email":"ada@example.com","name":"Ada","metadata":{},"created_at":"2026-11-25T10:00:00Z"}"#;
+const PATH: &str = "/v1/customers/1dbfc517-0bbf-4301-9ba8-555ca42b9737";
+const TOKEN: &str = "polar_oat_bench_token";
+
+fn start_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                tokio::spawn(async move {
+                    let svc =
+                        hyper::service::service_fn(|_req: Request<hyper::body::Incoming>| async {
+                            Ok::<_, Infallible>(
+                                Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from_static(JSON.as_bytes())))
+                                    .unwrap(),
+                            )
+                        });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    rx.recv().unwrap()
+}
+
+#[derive(Clone)]
+enum Target {
+    Bare(Box<Client<HttpConnector, Body>>, String, bool),
+    Stack(HttpService),
+}
+
+impl Target {
+    async fn get(&self) {
+        let bytes = match self {
+            Target::Bare(client, url, same_headers) => {
+                let mut req = Request::get(url.as_str());
+                if *same_headers {
+                    req = req
+                        .header("user-agent", "polar-rs/0.1.0")
+                        .header("accept", "application/json")
+                        .header("polar-version", "2026-10")
+                        .header("authorization", "Bearer polar_oat_bench_token");
+                }
+                let res = client
+                    .request(req.body(Body::default()).unwrap())
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success());
+                res.into_body().collect().await.unwrap().to_bytes()
+            }
+            Target::Stack(svc) => {
+                let req = Request::get(PATH).body(Body::default()).unwrap();
+                let res = svc.clone().oneshot(req).await.unwrap();
+                assert!(res.status().is_success());
+                res.into_body().collect().await.unwrap().to_bytes()
+            }
+        };
+        assert_eq!(bytes.len(), JSON.len());
+    }
+
+    /// Runs `iters` rounds of `concurrency` requests from a task on the runtime's worker.
+    async fn run(&self, iters: u64, concurrency: usize) -> Duration {
+        let this = self.clone();
+        tokio::spawn(async move { this.run_here(iters, concurrency).await })
+            .await
+            .unwrap()
+    }
+
+    async fn run_here(&self, iters: u64, concurrency: usize) -> Duration {
+        let start = Instant::now();
+        for _ in 0..iters {
+            if concurrency == 1 {
+                self.get().await;
+            } else {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..concurrency {
+                    let t = self.clone();
+                    set.spawn(async move { t.get().await });
+                }
+                while let Some(r) = set.join_next().await {
+                    r.unwrap();
+                }
+            }
+        }
+        start.elapsed()
+    }
+}
+
+fn targets(addr: SocketAddr) -> [(&'static str, Target); 3] {
+    let bare = || {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        Box::new(Client::builder(TokioExecutor::new()).build(http))
+    };
+    let url = format!("http://{addr}{PATH}");
+    let stack = TransportBuilder::new()
+        .token(TOKEN)
+        .base_url(&format!("http://{addr}"))
+        .allow_http(true)
+        .disable_rate_limit()
+        .build()
+        .unwrap();
+    [
+        ("bare_hyper", Target::Bare(bare(), url.clone(), false)),
+        ("bare_hyper_same_headers", Target::Bare(bare(), url, true)),
+        ("polar_stack", Target::Stack(stack)),
+    ]
+}
+
+/// CPU time used so far by all threads of this process, in nanoseconds (Linux; 0 elsewhere).
+fn cpu_ns() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bench(c: &mut Criterion) {
+    let addr = start_server();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let targets = targets(addr);
+
+    // For profiling (perf, strace): POLAR_BENCH_ONLY=<target>,<concurrency> runs one target alone.
+    if let Ok(only) = std::env::var("POLAR_BENCH_ONLY") {
+        let (name, conc) = only.split_once(',').unwrap_or((only.as_str(), "1"));
+        let conc: usize = conc.parse().unwrap_or(1);
+        let target = &targets
+            .iter()
+            .find(|t| t.0 == name)
+            .expect("unknown target")
+            .1;
+        let iters = if conc == 1 { 20_000 } else { 300 };
+        let d = rt.block_on(target.run(iters, conc));
+        println!(
+            "{name} c{conc}: {:?} per request",
+            d / (iters as u32 * conc as u32)
+        );
+        return;
+    }
+
+    for concurrency in [1usize, 64] {
+        let mut group = c.benchmark_group(format!("get_small_json/c{concurrency}"));
+        group.throughput(Throughput::Elements(concurrency as u64));
+        for (name, target) in [&targets[0], &targets[2]] {
+            group.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.to_async(&rt)
+                    .iter_custom(|iters| async move { target.run(iters, concurrency).await })
+            });
+        }
+        group.finish();
+    }
+
+    println!("\n== polar_stack throughput relative to the bare client (1.00 = no overhead) ==");
+    for concurrency in [1usize, 64] {
+        let iters = if concurrency == 1 { 1500 } else { 25 };
+        let rounds = 21;
+        let mut wall = vec![Vec::new(); 3];
+        let mut cpu = [0u64; 3];
+        rt.block_on(async {
+            for round in 0..rounds {
+                let mut t = [0f64; 3];
+                for k in 0..3 {
+                    let i = (k + round) % 3;
+                    let c0 = cpu_ns();
+                    t[i] = targets[i].1.run(iters, concurrency).await.as_secs_f64();
+                    cpu[i] += cpu_ns() - c0;
+                }
+                for i in 0..3 {
+                    wall[i].push(t[0] / t[i]);
+                }
+            }
+        });
+        let vs_bare = median(wall[2].clone());
+        let mut vs_same: Vec<f64> = Vec::new();
+        for (a, b) in wall[1].iter().zip(&wall[2]) {
+            // wall[1] holds t0/t1 and wall[2] t0/t2, so t1/t2 = wall[2] / wall[1].
+            vs_same.push(b / a);
+        }
+        println!(
+            "concurrency {concurrency:>2}: throughput vs bare {:.3} (rounds {:.3}..{:.3}), vs bare with same headers {:.3}; CPU per request bare/stack {:.3}, same-headers/stack {:.3}",
+            vs_bare,
+            wall[2].iter().cloned().fold(f64::INFINITY, f64::min),
+            wall[2].iter().cloned().fold(0.0, f64::max),
+            median(vs_same),
+            cpu[0] as f64 / cpu[2] as f64,
+            cpu[1] as f64 / cpu[2] as f64,
+        );
+    }
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(30)
+}
+
+criterion_group! { name = benches; config = config(); targets = bench }
+criterion_main!(benches);

@@ -100,6 +100,20 @@ impl BaseUrl {
         port == self.port()
     }
 
+    fn join_owned(&self, uri: Uri) -> Result<Uri, http::Error> {
+        if !self.prefix.is_empty() {
+            return self.join(&uri);
+        }
+        // No prefix: reuse the parsed path and query as they are.
+        let mut parts = uri.into_parts();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        if parts.path_and_query.is_none() {
+            parts.path_and_query = Some(PathAndQuery::from_static("/"));
+        }
+        Ok(Uri::from_parts(parts)?)
+    }
+
     fn join(&self, uri: &Uri) -> Result<Uri, http::Error> {
         let pq = uri.path_and_query().map_or("/", PathAndQuery::as_str);
         let pq = if self.prefix.is_empty() {
@@ -176,7 +190,7 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         if req.uri().scheme().is_none() {
-            match self.base.join(req.uri()) {
+            match self.base.join_owned(std::mem::take(req.uri_mut())) {
                 Ok(uri) => *req.uri_mut() = uri,
                 Err(e) => {
                     return ResponseFuture::failed(Error::with_source(

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::{Request, Response, Uri};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
+use tower::util::BoxCloneSyncService;
 use tower::{ServiceBuilder, ServiceExt};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -340,7 +341,7 @@ impl TransportBuilder {
                 self.organization_id.as_deref(),
             )?,
             attempt_timeout: TimeoutLayer::attempt(self.attempt_timeout),
-            call_timeout: TimeoutLayer::call(self.call_timeout),
+            call_timeout: TimeoutLayer::call_cooperative(self.call_timeout),
             rate_limit: rate_limit.map(RateLimitLayer::new),
             retry: RetryLayer::new(self.retry.clone()),
         })
@@ -369,7 +370,9 @@ impl Layers {
         let inner = inner
             .map_err(Into::<BoxError>::into)
             .map_response(|res: Response<B>| res.map(|b| b.map_err(Into::into).boxed_unsync()));
-        into_http_service(
+        // The stack already answers `Response<ResponseBody>` with `BoxError`: box the service
+        // once, without wrapping the body a second time.
+        BoxCloneSyncService::new(
             ServiceBuilder::new()
                 .layer(TraceLayer::new())
                 .layer(self.call_timeout)

@@ -102,6 +102,12 @@ impl Error {
         }
     }
 
+    /// Sets the cause of this error.
+    pub fn with_cause(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
     /// Sets the number of attempts made before this error was returned.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;

@@ -128,6 +128,7 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let h = req.headers_mut();
+        h.reserve(6);
         let v = &*self.values;
         h.entry(USER_AGENT).or_insert_with(|| v.user_agent.clone());
         h.entry(ACCEPT).or_insert_with(|| APPLICATION_JSON.clone());

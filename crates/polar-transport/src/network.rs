@@ -4,7 +4,8 @@
 //! provider. Roots come from the bundled webpki list, or from the operating system with the
 //! `native-roots` feature; [`HyperTransport::with_tls_config`] takes any
 //! [`rustls::ClientConfig`] instead (for example one trusting a test root). Connections are
-//! pooled and reused. Errors are [`Error`]s of kind [`ErrorKind::Connect`],
+//! pooled and reused. Responses carry hyper's streamed [`Incoming`] body (the builder boxes it
+//! once into a [`ResponseBody`](crate::ResponseBody)). Errors are [`Error`]s of kind [`ErrorKind::Connect`],
 //! [`ErrorKind::ConnectTimeout`] or [`ErrorKind::Io`].
 //!
 //! It is the innermost service of [`TransportBuilder::build`](crate::TransportBuilder::build);
@@ -33,15 +34,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Request, Response};
-use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::TokioExecutor;
 use tower_service::Service;
 
 use crate::error::{BuildError, Error};
-use crate::{Body, BoxError, ResponseBody};
+use crate::{Body, BoxError};
 
 /// Settings of the network transport.
 #[derive(Clone, Debug)]
@@ -51,9 +52,10 @@ pub struct NetworkConfig {
     pub connect_timeout: Option<Duration>,
     /// Whether plain `http://` URIs may be used (otherwise only `https://`).
     pub allow_http: bool,
-    /// How long an idle pooled connection is kept.
+    /// How long an idle pooled connection may be reused (checked when a connection is taken
+    /// from the pool; no background timer runs).
     pub pool_idle_timeout: Duration,
-    /// Maximum idle connections kept per host.
+    /// Maximum idle connections kept per host (default: no limit, like `hyper-util`).
     pub pool_max_idle_per_host: usize,
 }
 
@@ -63,7 +65,7 @@ impl Default for NetworkConfig {
             connect_timeout: Some(Duration::from_secs(10)),
             allow_http: false,
             pool_idle_timeout: Duration::from_secs(90),
-            pool_max_idle_per_host: 32,
+            pool_max_idle_per_host: usize::MAX,
         }
     }
 }
@@ -71,7 +73,9 @@ impl Default for NetworkConfig {
 /// The `hyper-util` client with `hyper-rustls`; see the [module docs](self).
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<HttpsConnector<HttpConnector>, Body>,
+    // Behind an `Arc`: the client is a few hundred bytes and every layer clones its inner
+    // service per call, so this keeps clones and moves cheap.
+    client: Arc<Client<HttpsConnector<HttpConnector>, Body>>,
 }
 
 impl fmt::Debug for HyperTransport {
@@ -128,17 +132,17 @@ impl HyperTransport {
                 .wrap_connector(http)
         };
         let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
             .pool_idle_timeout(config.pool_idle_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .build(connector);
-        HyperTransport { client }
+        HyperTransport {
+            client: Arc::new(client),
+        }
     }
 }
 
 impl Service<Request<Body>> for HyperTransport {
-    type Response = Response<ResponseBody>;
+    type Response = Response<Incoming>;
     type Error = BoxError;
     type Future = ResponseFuture;
 
@@ -162,13 +166,11 @@ pin_project_lite::pin_project! {
 }
 
 impl Future for ResponseFuture {
-    type Output = Result<Response<ResponseBody>, BoxError>;
+    type Output = Result<Response<Incoming>, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().inner.poll(cx) {
-            Poll::Ready(Ok(res)) => {
-                Poll::Ready(Ok(res.map(|b| b.map_err(BoxError::from).boxed_unsync())))
-            }
+            Poll::Ready(Ok(res)) => Poll::Ready(Ok(res)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(Error::from_client(e).into())),
             Poll::Pending => Poll::Pending,
         }

@@ -53,6 +53,7 @@ use tower_service::Service;
 
 use crate::BoxError;
 use crate::retry::retry_after;
+use crate::timeout::CallContext;
 
 /// Settings of the rate limiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +98,13 @@ impl RateLimitConfig {
     pub fn period(&self) -> Duration {
         self.period
     }
+}
+
+/// `t + d`, saturating at roughly thirty years ahead instead of overflowing.
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(86_400 * 365 * 30)))
+        .unwrap_or(t)
 }
 
 struct State {
@@ -146,7 +154,7 @@ impl RateLimiter {
             // The log is full: the new send must come one period after the oldest of the last
             // `rate` sends, and never before a slot already reserved.
             let oldest = st.log.pop_front().unwrap_or(now);
-            now.max(oldest + self.config.period)
+            now.max(later(oldest, self.config.period))
                 .max(st.log.back().copied().unwrap_or(now))
         };
         st.log.push_back(at);
@@ -174,6 +182,30 @@ impl RateLimiter {
         }
     }
 
+    /// Counts one more request and returns true when it may be sent right now (no cooldown, a
+    /// free slot); otherwise changes nothing and returns false.
+    pub fn try_acquire_now(&self) -> bool {
+        let now = Instant::now();
+        let mut st = self.lock();
+        if st.cooldown_until.is_some_and(|t| t > now) {
+            return false;
+        }
+        let rate = self.config.rate as usize;
+        let free = st.log.len() < rate
+            || st
+                .log
+                .front()
+                .is_some_and(|oldest| later(*oldest, self.config.period) <= now);
+        if !free || st.log.back().is_some_and(|last| *last > now) {
+            return false;
+        }
+        if st.log.len() >= rate {
+            st.log.pop_front();
+        }
+        st.log.push_back(now);
+        true
+    }
+
     /// Waits until one more request may be sent, then counts it.
     pub async fn acquire(&self) {
         self.wait_cooldown().await;
@@ -189,7 +221,7 @@ impl RateLimiter {
         if res.status() == StatusCode::TOO_MANY_REQUESTS
             && let Some(wait) = retry_after(res.headers())
         {
-            self.cool_down_until(Instant::now() + wait.min(self.config.max_cooldown));
+            self.cool_down_until(later(Instant::now(), wait.min(self.config.max_cooldown)));
         }
     }
 }
@@ -254,7 +286,21 @@ where
         let limiter = self.limiter.clone();
         ResponseFuture {
             inner: Box::pin(async move {
-                limiter.acquire().await;
+                if !limiter.try_acquire_now() {
+                    // Wait for a slot, but not past the call's deadline.
+                    match req.extensions().get::<CallContext>() {
+                        Some(ctx) if ctx.deadline.is_some() => {
+                            let deadline = ctx.deadline.unwrap_or_else(Instant::now);
+                            if tokio::time::timeout_at(deadline, limiter.acquire())
+                                .await
+                                .is_err()
+                            {
+                                return Err(ctx.timeout_error().into());
+                            }
+                        }
+                        _ => limiter.acquire().await,
+                    }
+                }
                 let res = inner.oneshot(req).await.map_err(Into::into)?;
                 limiter.observe(&res);
                 Ok(res)

@@ -64,12 +64,11 @@ use bytes::Buf;
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body as HttpBody;
-use tower::ServiceExt;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{Error, ErrorKind};
-use crate::timeout::AttemptCounter;
+use crate::timeout::CallContext;
 use crate::trace::{Route, route_of};
 use crate::{Attempts, Body, BoxError, RequestOptions};
 
@@ -389,10 +388,12 @@ where
         None => (config.max_attempts, false),
     };
     let max_attempts = if forbidden { 1 } else { max_attempts };
-    let counter = req.extensions().get::<AttemptCounter>().cloned();
+    let ctx = req.extensions().get::<CallContext>().cloned();
+    let deadline = ctx.as_ref().and_then(|c| c.deadline);
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
-    let route = if tracing::enabled!(tracing::Level::DEBUG) {
+    let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
+    let route = if tracing_on {
         route_of(&parts)
     } else {
         Route::Template("")
@@ -401,8 +402,8 @@ where
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        if let Some(c) = &counter {
-            c.0.store(attempt, Ordering::Relaxed);
+        if let Some(c) = &ctx {
+            c.attempts.store(attempt, Ordering::Relaxed);
         }
         let last = attempt >= max_attempts;
         let req = match &saved {
@@ -412,13 +413,14 @@ where
                 Request::from_parts(p, b)
             }
         };
-        let started = tokio::time::Instant::now();
-        let ready: Result<&mut S, BoxError> = svc.ready().await.map_err(Into::into);
+        // Wall-clock time, read only when attempt events are wanted.
+        let started = tracing_on.then(std::time::Instant::now);
+        let ready = ready_by(&mut svc, deadline, ctx.as_ref()).await;
         let result = match ready {
             Ok(svc) => svc.call(req).await.map_err(Into::into),
             Err(e) => Err(e),
         };
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+        let elapsed_ms = started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
         match result {
             Ok(mut res) => {
                 tracing::debug!(
@@ -445,8 +447,12 @@ where
                     Some(d) => d,
                     None => config.backoff.delay(attempt),
                 };
+                let (wait, out_of_time) = bounded(wait, deadline);
                 let body = res.into_body();
                 wait_and_drain(config.timer.sleep(wait), body).await;
+                if out_of_time && let Some(c) = &ctx {
+                    return Err(c.timeout_error().into());
+                }
             }
             Err(err) => {
                 let kind = err.downcast_ref::<Error>().map(Error::kind);
@@ -462,10 +468,62 @@ where
                 {
                     return Err(Error::from_boxed(err).with_attempts(attempt).into());
                 }
-                config.timer.sleep(config.backoff.delay(attempt)).await;
+                let (wait, out_of_time) = bounded(config.backoff.delay(attempt), deadline);
+                config.timer.sleep(wait).await;
+                if out_of_time && let Some(c) = &ctx {
+                    return Err(c.timeout_error().with_cause(err).into());
+                }
             }
         }
     }
+}
+
+/// Cuts `wait` at the call's deadline; true when the deadline comes first.
+fn bounded(wait: Duration, deadline: Option<tokio::time::Instant>) -> (Duration, bool) {
+    match deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(tokio::time::Instant::now());
+            if wait >= left {
+                (left, true)
+            } else {
+                (wait, false)
+            }
+        }
+        None => (wait, false),
+    }
+}
+
+/// Waits until `svc` is ready, but not past the call's deadline.
+async fn ready_by<'a, S, R>(
+    svc: &'a mut S,
+    deadline: Option<tokio::time::Instant>,
+    ctx: Option<&CallContext>,
+) -> Result<&'a mut S, BoxError>
+where
+    S: Service<R>,
+    S::Error: Into<BoxError>,
+{
+    // Fast path: ready at once (the network client always is), no timer needed.
+    let mut pending = false;
+    std::future::poll_fn(|cx| match svc.poll_ready(cx) {
+        Poll::Ready(r) => Poll::Ready(r.map_err(Into::into)),
+        Poll::Pending => {
+            pending = true;
+            Poll::Ready(Ok(()))
+        }
+    })
+    .await?;
+    if pending {
+        let ready = std::future::poll_fn(|cx| svc.poll_ready(cx));
+        match (deadline, ctx) {
+            (Some(d), Some(c)) => match tokio::time::timeout_at(d, ready).await {
+                Ok(r) => r.map_err(Into::into)?,
+                Err(_) => return Err(c.timeout_error().into()),
+            },
+            _ => ready.await.map_err(Into::into)?,
+        }
+    }
+    Ok(svc)
 }
 
 /// Waits for `sleep` while reading and discarding up to [`DRAIN_LIMIT`] bytes of `body`; the

@@ -9,6 +9,13 @@
 //!   rate-limit waits and backoff sleeps. It fails with [`ErrorKind::CallTimeout`], carrying the
 //!   number of attempts started so far. `RequestOptions::timeout` overrides its duration.
 //!
+//! The call timeout also puts its deadline into the request's extensions. The attempt timeout,
+//! the retry layer's backoff and the rate limiter's waits all stop at that deadline and report
+//! [`ErrorKind::CallTimeout`], so inside [`TransportBuilder`](crate::TransportBuilder)'s stack
+//! the call timeout needs no timer of its own (one timer per attempt instead of two per call).
+//! Used on its own, over services that know nothing of the deadline, the call timeout arms its
+//! own timer.
+//!
 //! Both stop when the response head arrives; reading a streamed body is not bounded by them.
 //! The connect timeout is set on the network connector (see
 //! [`TransportBuilder::connect_timeout`](crate::TransportBuilder::connect_timeout)).
@@ -43,22 +50,45 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Request, Response};
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{Error, ErrorKind};
 use crate::{BoxError, RequestOptions};
 
-/// Shared count of attempts started, put into request extensions by the call timeout so its
-/// error can report how far the retry layer got.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct AttemptCounter(pub(crate) Arc<AtomicU32>);
+/// Per-call context put into request extensions by the call timeout: the call's deadline and a
+/// shared count of attempts started, so every layer can stop at the deadline and report how far
+/// the retry layer got.
+#[derive(Clone, Debug)]
+pub(crate) struct CallContext {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) attempts: Arc<AtomicU32>,
+}
+
+impl CallContext {
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed).max(1)
+    }
+
+    /// The error for a call that reached its deadline.
+    pub(crate) fn timeout_error(&self) -> Error {
+        Error::new(ErrorKind::CallTimeout).with_attempts(self.attempts())
+    }
+}
+
+/// `now + d`, or `None` when that does not fit in an `Instant` (no limit in practice).
+fn deadline_after(d: Duration) -> Option<Instant> {
+    Instant::now().checked_add(d)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Attempt,
-    Call,
+    /// `own_timer`: false when every inner wait honours the deadline (the builder's stack).
+    Call {
+        own_timer: bool,
+    },
 }
 
 /// Layer that applies [`Timeout`].
@@ -69,7 +99,9 @@ pub struct TimeoutLayer {
 }
 
 impl TimeoutLayer {
-    /// A per-attempt timeout (`None`: no limit). Fails with [`ErrorKind::AttemptTimeout`].
+    /// A per-attempt timeout (`None`: no limit of its own). Fails with
+    /// [`ErrorKind::AttemptTimeout`], or [`ErrorKind::CallTimeout`] when the call's deadline
+    /// comes first.
     pub fn attempt(duration: Option<Duration>) -> Self {
         TimeoutLayer {
             duration,
@@ -82,7 +114,16 @@ impl TimeoutLayer {
     pub fn call(duration: Option<Duration>) -> Self {
         TimeoutLayer {
             duration,
-            kind: Kind::Call,
+            kind: Kind::Call { own_timer: true },
+        }
+    }
+
+    /// A call timeout that relies on the inner layers to honour its deadline (only for stacks
+    /// where an attempt timeout sits below every wait, as in the builder's).
+    pub(crate) fn call_cooperative(duration: Option<Duration>) -> Self {
+        TimeoutLayer {
+            duration,
+            kind: Kind::Call { own_timer: false },
         }
     }
 }
@@ -121,24 +162,42 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let mut counter = None;
-        let duration = match self.kind {
-            Kind::Attempt => self.duration,
-            Kind::Call => {
-                let c = AttemptCounter::default();
-                counter = Some(c.0.clone());
-                req.extensions_mut().insert(c);
-                req.extensions()
+        match self.kind {
+            Kind::Attempt => {
+                let own = self.duration.and_then(deadline_after);
+                let ctx = req.extensions().get::<CallContext>().cloned();
+                let call_deadline = ctx.as_ref().and_then(|c| c.deadline);
+                // The earlier of the two deadlines; the call's wins a tie.
+                let (at, fires_as_call) = match (own, call_deadline) {
+                    (Some(a), Some(c)) if c <= a => (Some(c), true),
+                    (Some(a), _) => (Some(a), false),
+                    (None, Some(c)) => (Some(c), true),
+                    (None, None) => (None, false),
+                };
+                ResponseFuture {
+                    inner: self.inner.call(req),
+                    sleep: at.map(tokio::time::sleep_until),
+                    on_fire: if fires_as_call { ctx } else { None },
+                }
+            }
+            Kind::Call { own_timer } => {
+                let duration = req
+                    .extensions()
                     .get::<RequestOptions>()
                     .and_then(|o| o.timeout)
-                    .or(self.duration)
+                    .or(self.duration);
+                let deadline = duration.and_then(deadline_after);
+                let ctx = CallContext {
+                    deadline,
+                    attempts: Arc::default(),
+                };
+                req.extensions_mut().insert(ctx.clone());
+                ResponseFuture {
+                    inner: self.inner.call(req),
+                    sleep: deadline.filter(|_| own_timer).map(tokio::time::sleep_until),
+                    on_fire: Some(ctx),
+                }
             }
-        };
-        ResponseFuture {
-            inner: self.inner.call(req),
-            sleep: duration.map(tokio::time::sleep),
-            kind: self.kind,
-            counter,
         }
     }
 }
@@ -150,8 +209,8 @@ pin_project_lite::pin_project! {
         inner: F,
         #[pin]
         sleep: Option<Sleep>,
-        kind: Kind,
-        counter: Option<Arc<AtomicU32>>,
+        // Some: the timer stands for the call's deadline.
+        on_fire: Option<CallContext>,
     }
 }
 
@@ -170,15 +229,9 @@ where
         if let Some(sleep) = this.sleep.as_pin_mut()
             && sleep.poll(cx).is_ready()
         {
-            let err = match this.kind {
-                Kind::Attempt => Error::new(ErrorKind::AttemptTimeout),
-                Kind::Call => {
-                    let attempts = this
-                        .counter
-                        .as_ref()
-                        .map_or(1, |c| c.load(Ordering::Relaxed).max(1));
-                    Error::new(ErrorKind::CallTimeout).with_attempts(attempts)
-                }
+            let err = match this.on_fire {
+                Some(ctx) => ctx.timeout_error(),
+                None => Error::new(ErrorKind::AttemptTimeout),
             };
             return Poll::Ready(Err(err.into()));
         }

@@ -34,7 +34,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use tokio::time::Instant;
+use std::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 use tracing::Span;
@@ -123,10 +123,16 @@ where
             let _enter = span.enter();
             self.inner.call(req)
         };
+        // Only read the clock when someone listens.
+        let started = if span.is_disabled() {
+            None
+        } else {
+            Some(Instant::now())
+        };
         ResponseFuture {
             inner,
             span,
-            started: Instant::now(),
+            started,
         }
     }
 }
@@ -137,7 +143,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Span,
-        started: Instant,
+        started: Option<Instant>,
     }
 }
 
@@ -155,8 +161,8 @@ where
             Poll::Ready(out) => out.map_err(Into::into),
             Poll::Pending => return Poll::Pending,
         };
-        if !this.span.is_disabled() {
-            let ms = this.started.elapsed().as_secs_f64() * 1e3;
+        if let Some(started) = this.started {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
             match &out {
                 Ok(res) => {
                     let attempts = res.extensions().get::<Attempts>().map_or(1, |a| a.0);
