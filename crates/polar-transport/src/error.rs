@@ -1,6 +1,6 @@
 //! The error types of the transport.
 //!
-//! Every layer of the default stack returns a [`BoxError`](crate::BoxError). When the failure
+//! Every layer of the default stack returns a [`BoxError`]. When the failure
 //! comes from this crate (network, timeouts, the retry loop), the boxed value is an [`Error`];
 //! downcast it to read its [`ErrorKind`] and the number of attempts made:
 //!

@@ -5,8 +5,8 @@
 //! `native-roots` feature; [`HyperTransport::with_tls_config`] takes any
 //! [`rustls::ClientConfig`] instead (for example one trusting a test root). Connections are
 //! pooled and reused. Responses carry hyper's streamed [`Incoming`] body (the builder boxes it
-//! once into a [`ResponseBody`](crate::ResponseBody)). Errors are [`Error`]s of kind [`ErrorKind::Connect`],
-//! [`ErrorKind::ConnectTimeout`] or [`ErrorKind::Io`].
+//! once into a [`ResponseBody`](crate::ResponseBody)). Errors are [`Error`]s of kind [`ErrorKind::Connect`](crate::ErrorKind::Connect),
+//! [`ErrorKind::ConnectTimeout`](crate::ErrorKind::ConnectTimeout) or [`ErrorKind::Io`](crate::ErrorKind::Io).
 //!
 //! It is the innermost service of [`TransportBuilder::build`](crate::TransportBuilder::build);
 //! on its own it sends requests as they are, without any of the layers:

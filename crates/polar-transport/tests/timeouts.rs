@@ -134,3 +134,44 @@ fn zero_timeouts_are_refused() {
         .unwrap_err();
     assert!(matches!(err, polar_transport::BuildError::InvalidConfig(_)));
 }
+
+#[tokio::test]
+async fn connect_timeout_is_its_own_kind() {
+    // A listener that never accepts, with its accept queue filled: further SYNs are dropped, so
+    // a new connection hangs in the handshake until the connect timeout.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => fillers.push(s),
+            _ => break,
+        }
+    }
+    let svc = TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .base_url(&format!("http://{addr}"))
+        .allow_http(true)
+        .connect_timeout(Duration::from_millis(150))
+        .retry(
+            RetryConfig::default()
+                .max_attempts(2)
+                .timer(InstantTimer::default()),
+        )
+        .build()
+        .unwrap();
+    let err = svc
+        .oneshot(Request::post("/v1/customers/").body(empty()).unwrap())
+        .await
+        .unwrap_err();
+    // Never sent, so even a POST was tried twice.
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::ConnectTimeout, 2));
+    drop(listener);
+}
