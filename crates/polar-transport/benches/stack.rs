@@ -205,6 +205,37 @@ fn bench(c: &mut Criterion) {
         group.finish();
     }
 
+    // The stack's own CPU cost per call, without a network: the same answer from memory.
+    let answer = tower::service_fn(|_req: Request<Body>| async {
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+            JSON.as_bytes(),
+        ))))
+    });
+    let in_memory = TransportBuilder::new()
+        .token(TOKEN)
+        .disable_rate_limit()
+        .build_with(answer)
+        .unwrap();
+    let mut group = c.benchmark_group("in_memory_overhead");
+    group.bench_function("bare_service", |b| {
+        b.to_async(&rt).iter(|| async {
+            let req = Request::get(PATH).body(Body::default()).unwrap();
+            let res = answer.oneshot(req).await.unwrap();
+            res.into_body().collect().await.unwrap().to_bytes()
+        })
+    });
+    group.bench_function("polar_stack", |b| {
+        b.to_async(&rt).iter(|| async {
+            let req = Request::get(PATH).body(Body::default()).unwrap();
+            let res = in_memory.clone().oneshot(req).await.unwrap();
+            res.into_body().collect().await.unwrap().to_bytes()
+        })
+    });
+    group.finish();
+    if std::env::var_os("POLAR_BENCH_IN_MEMORY_ONLY").is_some() {
+        return;
+    }
+
     println!("\n== polar_stack throughput relative to the bare client (1.00 = no overhead) ==");
     for concurrency in [1usize, 64] {
         let iters = if concurrency == 1 { 1500 } else { 25 };

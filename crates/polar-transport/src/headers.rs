@@ -49,11 +49,11 @@ pub const DEFAULT_API_VERSION: &str = "2026-10";
 pub const DEFAULT_USER_AGENT: &str = concat!("polar-rs/", env!("CARGO_PKG_VERSION"));
 
 /// The `Polar-Version` header name.
-pub static POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
+pub const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
 /// The `Polar-Organization` header name.
-pub static POLAR_ORGANIZATION: HeaderName = HeaderName::from_static("polar-organization");
+pub const POLAR_ORGANIZATION: HeaderName = HeaderName::from_static("polar-organization");
 
-static APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 #[derive(Debug)]
 struct Values {
@@ -131,10 +131,10 @@ where
         h.reserve(6);
         let v = &*self.values;
         h.entry(USER_AGENT).or_insert_with(|| v.user_agent.clone());
-        h.entry(ACCEPT).or_insert_with(|| APPLICATION_JSON.clone());
-        h.entry(&POLAR_VERSION).or_insert_with(|| v.version.clone());
+        h.entry(ACCEPT).or_insert(APPLICATION_JSON);
+        h.entry(POLAR_VERSION).or_insert_with(|| v.version.clone());
         if let Some(org) = &v.organization {
-            h.entry(&POLAR_ORGANIZATION).or_insert_with(|| org.clone());
+            h.entry(POLAR_ORGANIZATION).or_insert_with(|| org.clone());
         }
         ResponseFuture::new(self.inner.call(req))
     }
