@@ -91,6 +91,10 @@ pub(crate) fn peek_tag<'a>(raw: &'a RawValue, key: &str) -> Result<Option<Cow<'a
 /// Decodes one variant from raw JSON; on failure the message starts with the JSON path inside
 /// the variant, so the outer path (e.g. `items[3]`) plus this one name the exact spot.
 pub(crate) fn decode_variant<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    // The path tracker costs as much as a second parse: only pay for it to explain a failure.
+    if let Ok(value) = serde_json::from_str(raw.get()) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

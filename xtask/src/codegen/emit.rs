@@ -490,7 +490,13 @@ impl<'a> Emitter<'a> {
 
     /// A map visitor like serde's derive, except that unknown keys are collected into `extra`
     /// instead of being skipped, and a sibling-typed field is decoded once its tag is known.
-    fn emit_deserialize(&self, out: &mut String, rust: &str, fields: &[Field], sibling: Option<&overrides::SiblingUnion>) {
+    fn emit_deserialize(
+        &self,
+        out: &mut String,
+        rust: &str,
+        fields: &[Field],
+        sibling: Option<&overrides::SiblingUnion>,
+    ) {
         let is_sibling = |f: &Field| sibling.is_some_and(|u| u.field == f.json);
         writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{").unwrap();
         out.push_str("    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {\n");
@@ -503,37 +509,72 @@ impl<'a> Emitter<'a> {
             out.push_str("                use crate::support::take;\n");
         }
         for f in fields {
-            let slot = if is_sibling(f) { "Box<::serde_json::value::RawValue>".to_owned() } else { f.ty.clone() };
-            writeln!(out, "                let mut {}: Option<{slot}> = None;", slot_name(f)).unwrap();
+            let slot = if is_sibling(f) {
+                "Box<::serde_json::value::RawValue>".to_owned()
+            } else {
+                f.ty.clone()
+            };
+            writeln!(
+                out,
+                "                let mut {}: Option<{slot}> = None;",
+                slot_name(f)
+            )
+            .unwrap();
         }
         out.push_str("                let mut extra = ::serde_json::Map::new();\n");
-        out.push_str("                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n");
+        out.push_str(
+            "                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {\n",
+        );
         // The union around a variant owns its tag: it is neither a field nor an unknown key.
-        let tags: Vec<&String> = self.tag_fields.iter().filter(|(v, _)| Self::type_name(v) == rust).map(|(_, t)| t).collect();
+        let tags: Vec<&String> = self
+            .tag_fields
+            .iter()
+            .filter(|(v, _)| Self::type_name(v) == rust)
+            .map(|(_, t)| t)
+            .collect();
         for tag in &tags {
             writeln!(out, "                    if key.as_str() == {tag:?} {{\n                        map.next_value::<serde::de::IgnoredAny>()?;\n                        continue;\n                    }}").unwrap();
         }
         if fields.is_empty() {
-            out.push_str("                    extra.insert(key.into_string(), map.next_value()?);\n");
+            out.push_str(
+                "                    extra.insert(key.into_string(), map.next_value()?);\n",
+            );
         } else {
             out.push_str("                    match key.as_str() {\n");
             for f in fields {
-                writeln!(out, "                        {:?} => take(&mut {}, &mut map, {:?})?,", f.json, slot_name(f), f.json).unwrap();
+                writeln!(
+                    out,
+                    "                        {:?} => take(&mut {}, &mut map, {:?})?,",
+                    f.json,
+                    slot_name(f),
+                    f.json
+                )
+                .unwrap();
             }
             out.push_str("                        _ => {\n                            extra.insert(key.into_string(), map.next_value()?);\n                        }\n                    }\n");
         }
         out.push_str("                }\n");
         for f in fields.iter().filter(|f| !is_sibling(f)) {
             let value = if f.must {
-                format!("{}.ok_or_else(|| serde::de::Error::missing_field({:?}))?", slot_name(f), f.json)
+                format!(
+                    "{}.ok_or_else(|| serde::de::Error::missing_field({:?}))?",
+                    slot_name(f),
+                    f.json
+                )
             } else {
                 format!("{}.unwrap_or_default()", slot_name(f))
             };
             writeln!(out, "                let {} = {value};", slot_name(f)).unwrap();
         }
         if let Some(u) = sibling {
-            let f = fields.iter().find(|f| f.json == u.field).expect("sibling field");
-            let tag = fields.iter().find(|f| f.json == u.tag_field).expect("sibling tag");
+            let f = fields
+                .iter()
+                .find(|f| f.json == u.field)
+                .expect("sibling field");
+            let tag = fields
+                .iter()
+                .find(|f| f.json == u.tag_field)
+                .expect("sibling tag");
             writeln!(
                 out,
                 "                let {slot} = match {slot} {{\n                    Some(raw) => {name}::from_raw(&{tag}, &raw).map_err(serde::de::Error::custom)?,\n                    None => return Err(serde::de::Error::missing_field({json:?})),\n                }};",
