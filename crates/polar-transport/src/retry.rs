@@ -169,7 +169,15 @@ impl Backoff {
 
     /// The wait before retry number `retry`, for a uniform random `unit` in `[0, 1)`.
     pub fn delay_with(&self, retry: u32, unit: f64) -> Duration {
-        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+        let ceiling = self.ceiling(retry);
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        // Never panics: a product that does not fit (huge ceilings) falls back to the ceiling.
+        Duration::try_from_secs_f64(ceiling.as_secs_f64() * unit)
+            .map_or(ceiling, |d| d.min(ceiling))
     }
 
     /// The wait before retry number `retry`, drawn at random in `[0, ceiling(retry)]`.

@@ -282,6 +282,13 @@ async fn backoff_waits_stay_within_capped_exponential_bounds() {
     assert_eq!(backoff.ceiling(40), Duration::from_millis(500));
     assert_eq!(backoff.delay_with(2, 0.5), Duration::from_millis(100));
     assert_eq!(backoff.delay_with(2, 0.0), Duration::ZERO);
+    assert_eq!(backoff.delay_with(2, f64::NAN), Duration::ZERO);
+    let huge = Backoff {
+        initial: Duration::MAX,
+        max: Duration::MAX,
+    };
+    assert_eq!(huge.delay_with(40, 1.0), Duration::MAX);
+    assert!(huge.delay(3) <= Duration::MAX);
 }
 
 #[tokio::test(start_paused = true)]
