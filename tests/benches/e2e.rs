@@ -1,0 +1,2 @@
+//! End-to-end benchmarks (work in progress).
+fn main() {}
