@@ -159,3 +159,16 @@ impl tower::Service<http::Request<Body>> for Recording {
         })
     }
 }
+
+/// The guides in `docs/`, compiled and run as doctests so that their examples stay true.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../docs/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../docs/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../../docs/middleware.md")]
+    struct Middleware;
+    #[doc = include_str!("../../docs/errors.md")]
+    struct Errors;
+}
