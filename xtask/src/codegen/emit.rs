@@ -176,7 +176,7 @@ impl<'a> Emitter<'a> {
         {
             return Ok((u.name.to_owned(), false));
         }
-        if is_any(s) {
+        if s.is_any() {
             return Ok(("::serde_json::Value".to_owned(), true));
         }
         if branches.len() != 1 {
@@ -1062,17 +1062,6 @@ fn slot_name(f: &Field) -> String {
 
 fn opt(v: Option<usize>) -> String {
     v.map_or("None".to_owned(), |v| format!("Some({v})"))
-}
-
-fn is_any(s: &Schema) -> bool {
-    s.reference.is_none()
-        && s.ty.is_none()
-        && s.any_of.is_none()
-        && s.one_of.is_none()
-        && s.enum_values.is_none()
-        && s.const_value.is_none()
-        && s.properties.is_none()
-        && s.items.is_none()
 }
 
 fn describe_scalar(variant: &str) -> &'static str {

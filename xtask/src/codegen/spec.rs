@@ -104,6 +104,18 @@ impl Schema {
         self.ty.as_deref() == Some("null")
     }
 
+    /// `{}`: any JSON value, `null` included.
+    pub fn is_any(&self) -> bool {
+        self.reference.is_none()
+            && self.ty.is_none()
+            && self.any_of.is_none()
+            && self.one_of.is_none()
+            && self.enum_values.is_none()
+            && self.const_value.is_none()
+            && self.properties.is_none()
+            && self.items.is_none()
+    }
+
     /// Splits `anyOf: [X, null]` into `(branches without null, had null)`.
     pub fn nullable_parts(&self) -> (Vec<&Schema>, bool) {
         match &self.any_of {

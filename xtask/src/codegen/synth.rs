@@ -146,7 +146,7 @@ impl<'a> Synth<'a> {
             }
             let required = s.required.contains(prop);
             let (_, nullable) = ps.nullable_parts();
-            let nullable = nullable || is_any(ps);
+            let nullable = nullable || ps.is_any();
             match mode {
                 Mode::Full => {
                     map.insert(prop.clone(), self.value(name, prop, ps, Mode::Full)?);
@@ -245,19 +245,8 @@ impl<'a> Synth<'a> {
                 }
             }
             Some("object") => json!({"limit": 5, "pattern": "x"}),
-            None if is_any(s) => json!({"nested": [1, "two", null]}),
+            None if s.is_any() => json!({"nested": [1, "two", null]}),
             other => return Err(format!("{owner}.{field}: cannot synthesise {other:?}")),
         })
     }
-}
-
-fn is_any(s: &Schema) -> bool {
-    s.reference.is_none()
-        && s.ty.is_none()
-        && s.any_of.is_none()
-        && s.one_of.is_none()
-        && s.enum_values.is_none()
-        && s.const_value.is_none()
-        && s.properties.is_none()
-        && s.items.is_none()
 }
