@@ -4,21 +4,7 @@ use crate::rules;
 use crate::store::{Record, python_json};
 
 /// The header row, as the server writes it.
-pub(crate) const HEADER: [&str; 13] = [
-    "ID",
-    "External ID",
-    "Created At",
-    "Email",
-    "Name",
-    "Tax ID",
-    "Billing Address Line 1",
-    "Billing Address Line 2",
-    "Billing Address City",
-    "Billing Address State",
-    "Billing Address Zip",
-    "Billing Address Country",
-    "Metadata",
-];
+pub(crate) const HEADER: [&str; 13] = polar_types::CUSTOMER_EXPORT_COLUMNS;
 
 /// Rows per chunk of the streamed body.
 pub(crate) const ROWS_PER_CHUNK: usize = 100;

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod customer_ext;
+mod export;
 mod generated;
 mod ids;
 mod list;
@@ -32,6 +33,7 @@ mod nullable;
 mod support;
 mod validate;
 
+pub use export::CUSTOMER_EXPORT_COLUMNS;
 pub use generated::*;
 pub use ids::*;
 pub use list::{ListResource, ListResourceCustomer};
