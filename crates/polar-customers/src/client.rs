@@ -185,10 +185,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit on each call, all attempts and waits included (a request's `.timeout(..)`
-    /// overrides it).
+    /// Limit on each call, all attempts and waits and reading the answer included (a request's
+    /// `.timeout(..)` overrides it). The export is bounded by it only until its answer starts;
+    /// see [`body_idle_timeout`](Self::body_idle_timeout).
     pub fn call_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.transport = self.transport.call_timeout(timeout);
+        self
+    }
+
+    /// Longest silence allowed while streaming the export (default 30 s); a longer stall ends
+    /// the stream with [`Error::Timeout`].
+    pub fn body_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.transport = self.transport.body_idle_timeout(timeout);
         self
     }
 

@@ -1017,15 +1017,26 @@ impl ExportCustomers {
     request_options!();
 
     /// Sends the request; the answer's body is handed out as it arrives.
+    ///
+    /// The call timeout (the client's, or [`timeout`](Self::timeout)) bounds the wait for the
+    /// answer to start, not the whole download: a large export may stream for longer. A stream
+    /// that stalls fails with [`Error::Timeout`] once no data has arrived for the transport's
+    /// body idle timeout ([`ClientBuilder::body_idle_timeout`](crate::ClientBuilder::body_idle_timeout),
+    /// 30 s by default).
     pub fn send(self) -> ResponseFuture<ExportStream> {
         let query = self
             .organization_ids
             .iter()
             .map(|id| ("organization_id".to_owned(), id.to_string()))
             .collect();
+        let mut options = self.options;
+        // An export of many customers may take longer than the call timeout: only its head is
+        // bounded by it; the body fails when the server sends nothing for the transport's body
+        // idle timeout.
+        options.streaming_body = true;
         let mut call = Call::new(Method::GET, ROUTE_EXPORT, ROUTE_EXPORT.to_owned())
             .query(query)
-            .options(self.options);
+            .options(options);
         call.accept = CSV;
         let client = self.client;
         Box::pin(async move {

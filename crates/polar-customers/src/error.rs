@@ -31,7 +31,9 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    /// The call or one attempt took longer than its timeout.
+    /// The call or one attempt took longer than its timeout, reading the answer included, or a
+    /// streamed export stalled longer than the body idle timeout. `transport_error()` gives the
+    /// transport's kind (`CallTimeout`, `AttemptTimeout`, `BodyIdleTimeout`, `ConnectTimeout`).
     #[error("request timed out")]
     Timeout {
         /// The timeout layer's error.
@@ -84,7 +86,8 @@ impl Error {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// True for a timeout of the call or of an attempt.
+    /// True for a timeout of the call (response body included), of an attempt, of the
+    /// connection, or of a stalled export stream.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }

@@ -42,6 +42,9 @@ pub(crate) struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_retries: Option<u32>,
     pub(crate) retry_forbidden: bool,
+    /// The answer is a long stream (the export): the call timeout bounds only its head, and an
+    /// idle limit between chunks bounds the body (see `RequestOptions::streaming_body`).
+    pub(crate) streaming_body: bool,
     pub(crate) headers: HeaderMap,
     /// The first invalid header given to `.header(..)`, reported when the request is built.
     pub(crate) header_error: Option<String>,
@@ -59,6 +62,7 @@ impl CallOptions {
             self.max_retries = Some(attempts.saturating_sub(1));
         }
         self.retry_forbidden |= options.retry_forbidden;
+        self.streaming_body |= options.streaming_body;
     }
 
     pub(crate) fn add_header<K, V>(&mut self, name: K, value: V)
@@ -85,6 +89,7 @@ impl CallOptions {
         options.timeout = self.timeout;
         options.max_attempts = self.max_retries.map(|r| r.saturating_add(1));
         options.retry_forbidden = self.retry_forbidden;
+        options.streaming_body = self.streaming_body;
         options
     }
 }
@@ -187,6 +192,9 @@ impl Client {
     }
 
     /// Sends the call and decodes the JSON answer.
+    ///
+    /// Over polar-transport's stack the call timeout also bounds reading the body, so a body
+    /// that trickles ends in [`Error::Timeout`].
     pub(crate) async fn send_json<T: Decode>(&self, call: Call) -> Result<T, Error> {
         let response = self.send_raw(call).await?;
         let status = response.status();

@@ -20,9 +20,9 @@ use crate::headers::{DEFAULT_API_VERSION, DEFAULT_USER_AGENT, HeadersLayer};
 use crate::network::{HyperTransport, NetworkConfig};
 use crate::ratelimit::{RateLimitConfig, RateLimitLayer};
 use crate::retry::{RetryConfig, RetryLayer};
-use crate::timeout::TimeoutLayer;
+use crate::timeout::{CallTimeoutLayer, DEFAULT_BODY_IDLE_TIMEOUT, TimeoutBody, TimeoutLayer};
 use crate::trace::TraceLayer;
-use crate::{Body, BoxError, HttpService, into_http_service};
+use crate::{Body, BoxError, HttpService, ResponseBody, into_http_service};
 
 /// Which Polar server to talk to.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -71,7 +71,8 @@ type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
 /// From the outside in, a call goes through:
 ///
 /// 1. [`Trace`](crate::trace) — a span per call,
-/// 2. [`Timeout`](crate::timeout) (whole call, [`call_timeout`](Self::call_timeout)),
+/// 2. [`CallTimeout`](crate::timeout) (whole call and response body,
+///    [`call_timeout`](Self::call_timeout), [`body_idle_timeout`](Self::body_idle_timeout)),
 /// 3. [`Retry`](crate::retry) ([`retry`](Self::retry)),
 /// 4. [`RateLimit`](crate::ratelimit) ([`rate_limit`](Self::rate_limit)), shared by all clones,
 /// 5. [`Timeout`](crate::timeout) (each attempt, [`attempt_timeout`](Self::attempt_timeout)),
@@ -107,6 +108,7 @@ pub struct TransportBuilder {
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
+    body_idle_timeout: Option<Duration>,
     retry: RetryConfig,
     rate_limit: RateLimitSetting,
     tls: Option<rustls::ClientConfig>,
@@ -125,6 +127,7 @@ impl fmt::Debug for TransportBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("call_timeout", &self.call_timeout)
+            .field("body_idle_timeout", &self.body_idle_timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("custom_tls", &self.tls.is_some())
@@ -142,7 +145,8 @@ impl Default for TransportBuilder {
 impl TransportBuilder {
     /// A builder with the defaults: production server, API version `2026-10`, user agent
     /// `polar-rs/<version>`, connect timeout 10 s, attempt timeout 30 s, call timeout 120 s,
-    /// [`RetryConfig::default`], the server's rate limit. A token must still be set.
+    /// body idle timeout 30 s, [`RetryConfig::default`], the server's rate limit. A token must
+    /// still be set.
     pub fn new() -> Self {
         TransportBuilder {
             token: None,
@@ -154,6 +158,7 @@ impl TransportBuilder {
             connect_timeout: Some(Duration::from_secs(10)),
             attempt_timeout: Some(Duration::from_secs(30)),
             call_timeout: Some(Duration::from_secs(120)),
+            body_idle_timeout: Some(DEFAULT_BODY_IDLE_TIMEOUT),
             retry: RetryConfig::default(),
             rate_limit: RateLimitSetting::ServerDefault,
             tls: None,
@@ -214,10 +219,21 @@ impl TransportBuilder {
         self
     }
 
-    /// Limit on the whole call (all attempts, rate-limit waits and backoff), until the response
-    /// head arrives. A request's `RequestOptions::timeout` overrides it.
+    /// Limit on the whole call: all attempts, rate-limit waits and backoff, and reading the
+    /// response body. A request's `RequestOptions::timeout` overrides it. A request marked
+    /// [`RequestOptions::streaming_body`](crate::RequestOptions::streaming_body) is bounded by it
+    /// only until the response head arrives (see [`body_idle_timeout`](Self::body_idle_timeout)).
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on the wait for the next data frame of a streamed body (default 30 s): reading the
+    /// body of a request marked [`RequestOptions::streaming_body`](crate::RequestOptions::streaming_body)
+    /// fails with [`ErrorKind::BodyIdleTimeout`](crate::ErrorKind::BodyIdleTimeout) when the
+    /// server sends nothing for this long. A slow but steady stream may take as long as it needs.
+    pub fn body_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.body_idle_timeout = Some(timeout);
         self
     }
 
@@ -312,6 +328,7 @@ impl TransportBuilder {
             self.connect_timeout,
             self.attempt_timeout,
             self.call_timeout,
+            self.body_idle_timeout,
         ]
         .into_iter()
         .flatten()
@@ -341,7 +358,8 @@ impl TransportBuilder {
                 self.organization_id.as_deref(),
             )?,
             attempt_timeout: TimeoutLayer::attempt(self.attempt_timeout),
-            call_timeout: TimeoutLayer::call_cooperative(self.call_timeout),
+            call_timeout: CallTimeoutLayer::cooperative(self.call_timeout)
+                .body_idle_timeout(self.body_idle_timeout),
             rate_limit: rate_limit.map(RateLimitLayer::new),
             retry: RetryLayer::new(self.retry.clone()),
         })
@@ -353,7 +371,7 @@ struct Layers {
     base_uri: BaseUriLayer,
     headers: HeadersLayer,
     attempt_timeout: TimeoutLayer,
-    call_timeout: TimeoutLayer,
+    call_timeout: CallTimeoutLayer,
     rate_limit: Option<RateLimitLayer>,
     retry: RetryLayer,
 }
@@ -367,14 +385,13 @@ impl Layers {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let inner = inner
-            .map_err(Into::<BoxError>::into)
-            .map_response(|res: Response<B>| res.map(|b| b.map_err(Into::into).boxed_unsync()));
-        // The stack already answers `Response<ResponseBody>` with `BoxError`: box the service
-        // once, without wrapping the body a second time.
+        let inner = inner.map_err(Into::<BoxError>::into);
+        // The inner body travels unboxed through the stack; the call timeout wraps it in its
+        // deadline, and that is boxed once into a `ResponseBody`.
         BoxCloneSyncService::new(
             ServiceBuilder::new()
                 .layer(TraceLayer::new())
+                .map_response(box_body::<B>)
                 .layer(self.call_timeout)
                 .layer(self.retry)
                 .option_layer(self.rate_limit)
@@ -385,4 +402,13 @@ impl Layers {
                 .service(inner),
         )
     }
+}
+
+/// Boxes the call timeout's body into the [`ResponseBody`] every part of the SDK agrees on.
+fn box_body<B>(res: Response<TimeoutBody<B>>) -> Response<ResponseBody>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    res.map(BodyExt::boxed_unsync)
 }

@@ -44,8 +44,14 @@ pub enum ErrorKind {
     Io,
     /// One attempt took longer than the per-attempt timeout.
     AttemptTimeout,
-    /// The whole call, retries and waits included, took longer than the call timeout.
+    /// The whole call, retries, waits and reading the response body included, took longer
+    /// than the call timeout.
     CallTimeout,
+    /// A streamed response body (a request marked
+    /// [`RequestOptions::streaming_body`](crate::RequestOptions::streaming_body)) sent no data
+    /// for longer than the body idle timeout. The response head had arrived, so the request
+    /// reached the server; the answer is incomplete.
+    BodyIdleTimeout,
     /// The request could not be prepared (for example a per-request token with invalid
     /// header bytes, or a URI that cannot be joined to the base URL).
     InvalidRequest,
@@ -61,6 +67,7 @@ impl ErrorKind {
             ErrorKind::Io => "connection error while the request was in flight",
             ErrorKind::AttemptTimeout => "attempt timed out",
             ErrorKind::CallTimeout => "call timed out",
+            ErrorKind::BodyIdleTimeout => "response body stalled past the idle timeout",
             ErrorKind::InvalidRequest => "invalid request",
             ErrorKind::Other => "transport error",
         }
@@ -124,12 +131,15 @@ impl Error {
         self.attempts
     }
 
-    /// True for [`ErrorKind::AttemptTimeout`], [`ErrorKind::CallTimeout`] and
-    /// [`ErrorKind::ConnectTimeout`].
+    /// True for [`ErrorKind::AttemptTimeout`], [`ErrorKind::CallTimeout`],
+    /// [`ErrorKind::BodyIdleTimeout`] and [`ErrorKind::ConnectTimeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::AttemptTimeout | ErrorKind::CallTimeout | ErrorKind::ConnectTimeout
+            ErrorKind::AttemptTimeout
+                | ErrorKind::CallTimeout
+                | ErrorKind::BodyIdleTimeout
+                | ErrorKind::ConnectTimeout
         )
     }
 

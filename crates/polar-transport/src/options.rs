@@ -18,6 +18,15 @@ pub struct RequestOptions {
     pub max_attempts: Option<u32>,
     /// When true, the request is never retried, whatever the classifier says.
     pub retry_forbidden: bool,
+    /// Marks a request whose answer is a long stream (for example the CSV export).
+    ///
+    /// By default the whole-call timeout also bounds reading the response body. For a request
+    /// marked here, the call timeout stops when the response head arrives; the body is then
+    /// bounded by the body idle timeout instead
+    /// ([`TransportBuilder::body_idle_timeout`](crate::TransportBuilder::body_idle_timeout)):
+    /// reading fails with [`ErrorKind::BodyIdleTimeout`](crate::ErrorKind::BodyIdleTimeout)
+    /// only when no data arrives for that long. See the [`timeout`](crate::timeout) module.
+    pub streaming_body: bool,
 }
 
 /// The route template of a request (e.g. `/v1/customers/{id}`), for tracing and metrics.

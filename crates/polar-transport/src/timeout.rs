@@ -1,61 +1,98 @@
-//! Timeouts for one attempt and for the whole call.
+//! Timeouts for one attempt and for the whole call, response body included.
 //!
-//! The same layer serves both purposes; the kind decides which error it returns and whether a
-//! per-request [`RequestOptions::timeout`](crate::RequestOptions) applies:
+//! Two layers:
 //!
-//! - [`TimeoutLayer::attempt`] sits inside the retry layer and bounds each attempt; it fails with
-//!   [`ErrorKind::AttemptTimeout`], which the retry policy may retry.
-//! - [`TimeoutLayer::call`] sits outside the retry layer and bounds everything: every attempt,
-//!   rate-limit waits and backoff sleeps. It fails with [`ErrorKind::CallTimeout`], carrying the
-//!   number of attempts started so far. `RequestOptions::timeout` overrides its duration.
+//! - [`TimeoutLayer::attempt`] sits inside the retry layer and bounds each attempt until its
+//!   response head arrives; it fails with [`ErrorKind::AttemptTimeout`], which the retry policy
+//!   may retry.
+//! - [`CallTimeoutLayer`] sits outside the retry layer and bounds everything: every attempt,
+//!   rate-limit waits, backoff sleeps **and reading the response body**. It fails with
+//!   [`ErrorKind::CallTimeout`], carrying the number of attempts started so far.
+//!   [`RequestOptions::timeout`](crate::RequestOptions) overrides its duration.
+//!
+//! # The response body
+//!
+//! The call timeout wraps the response body in a [`TimeoutBody`]. Reading it fails with
+//! [`ErrorKind::CallTimeout`] once the call's deadline has passed, whether the body stalls,
+//! trickles a byte now and then, or keeps arriving steadily but too slowly. A body read to its
+//! end before the deadline is untouched; the timer is only armed the first time the body has to
+//! wait for the network, so a small answer that arrives with its head costs no timer at all.
+//!
+//! A streamed answer (the CSV export of every customer) can legitimately take longer than any
+//! sensible call timeout. A request marked with
+//! [`RequestOptions::streaming_body`](crate::RequestOptions::streaming_body) is therefore only
+//! bounded by the call deadline until its response head arrives; its body is then bounded by an
+//! **idle** timeout instead ([`CallTimeoutLayer::body_idle_timeout`], in the builder
+//! [`TransportBuilder::body_idle_timeout`](crate::TransportBuilder::body_idle_timeout), 30 s by
+//! default): when no data frame arrives for that long, reading fails with
+//! [`ErrorKind::BodyIdleTimeout`]. A slow but steady stream never ends; a stalled one does.
+//!
+//! # One timer per attempt
 //!
 //! The call timeout also puts its deadline into the request's extensions. The attempt timeout,
 //! the retry layer's backoff and the rate limiter's waits all stop at that deadline and report
 //! [`ErrorKind::CallTimeout`], so inside [`TransportBuilder`](crate::TransportBuilder)'s stack
-//! the call timeout needs no timer of its own (one timer per attempt instead of two per call).
-//! Used on its own, over services that know nothing of the deadline, the call timeout arms its
-//! own timer.
+//! the call timeout needs no timer of its own until the head arrives (one timer per attempt
+//! instead of two per call). Used on its own ([`CallTimeoutLayer::new`]), over services that
+//! know nothing of the deadline, the call timeout arms its own timer.
 //!
-//! Both stop when the response head arrives; reading a streamed body is not bounded by them.
 //! The connect timeout is set on the network connector (see
 //! [`TransportBuilder::connect_timeout`](crate::TransportBuilder::connect_timeout)).
 //! Timers use `tokio::time`, so tests can drive them with `tokio::time::pause`.
 //!
 //! ```
 //! use std::time::Duration;
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll};
 //! use http::{Request, Response};
-//! use polar_transport::timeout::TimeoutLayer;
+//! use http_body::Frame;
+//! use http_body_util::BodyExt;
+//! use polar_transport::timeout::CallTimeoutLayer;
 //! use polar_transport::{Body, BoxError, Error, ErrorKind};
 //! use tower::{ServiceBuilder, ServiceExt, service_fn};
 //!
+//! /// A body whose next byte never comes.
+//! struct Stalled;
+//! impl http_body::Body for Stalled {
+//!     type Data = bytes::Bytes;
+//!     type Error = BoxError;
+//!     fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
+//!         Poll::Pending
+//!     }
+//! }
+//!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), BoxError> {
+//! // The head comes at once, then the body stalls.
 //! let svc = ServiceBuilder::new()
-//!     .layer(TimeoutLayer::call(Some(Duration::from_secs(5))))
-//!     .service(service_fn(|_req: Request<Body>| async {
-//!         tokio::time::sleep(Duration::from_secs(60)).await; // a stalled server
-//!         Ok::<_, BoxError>(Response::new(()))
-//!     }));
-//! let err = svc.oneshot(Request::get("/v1/customers/").body(Body::default())?).await.unwrap_err();
+//!     .layer(CallTimeoutLayer::new(Some(Duration::from_secs(5))))
+//!     .service(service_fn(|_req: Request<Body>| async { Ok::<_, BoxError>(Response::new(Stalled)) }));
+//! let res = svc.oneshot(Request::get("/v1/customers/").body(Body::default())?).await?;
+//! let err = res.into_body().collect().await.unwrap_err();
 //! assert_eq!(err.downcast_ref::<Error>().unwrap().kind(), ErrorKind::CallTimeout);
 //! # Ok(())
 //! # }
 //! ```
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::{Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{Error, ErrorKind};
 use crate::{BoxError, RequestOptions};
+
+/// The idle limit on a streamed body when none is configured: 30 s.
+pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Per-call context put into request extensions by the call timeout: the call's deadline and a
 /// shared count of attempts started, so every layer can stop at the deadline and report how far
@@ -82,49 +119,21 @@ fn deadline_after(d: Duration) -> Option<Instant> {
     Instant::now().checked_add(d)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Attempt,
-    /// `own_timer`: false when every inner wait honours the deadline (the builder's stack).
-    Call {
-        own_timer: bool,
-    },
-}
+// ---------------------------------------------------------------------------------------------
+// Attempt timeout
 
-/// Layer that applies [`Timeout`].
+/// Layer that applies [`Timeout`]: the per-attempt timeout.
 #[derive(Clone, Copy, Debug)]
 pub struct TimeoutLayer {
     duration: Option<Duration>,
-    kind: Kind,
 }
 
 impl TimeoutLayer {
-    /// A per-attempt timeout (`None`: no limit of its own). Fails with
-    /// [`ErrorKind::AttemptTimeout`], or [`ErrorKind::CallTimeout`] when the call's deadline
-    /// comes first.
+    /// A per-attempt timeout (`None`: no limit of its own), until the response head arrives.
+    /// Fails with [`ErrorKind::AttemptTimeout`], or [`ErrorKind::CallTimeout`] when the call's
+    /// deadline (set by a [`CallTimeoutLayer`] further out) comes first.
     pub fn attempt(duration: Option<Duration>) -> Self {
-        TimeoutLayer {
-            duration,
-            kind: Kind::Attempt,
-        }
-    }
-
-    /// A whole-call timeout (`None`: no limit unless the request sets one). Fails with
-    /// [`ErrorKind::CallTimeout`]; `RequestOptions::timeout` overrides the duration.
-    pub fn call(duration: Option<Duration>) -> Self {
-        TimeoutLayer {
-            duration,
-            kind: Kind::Call { own_timer: true },
-        }
-    }
-
-    /// A call timeout that relies on the inner layers to honour its deadline (only for stacks
-    /// where an attempt timeout sits below every wait, as in the builder's).
-    pub(crate) fn call_cooperative(duration: Option<Duration>) -> Self {
-        TimeoutLayer {
-            duration,
-            kind: Kind::Call { own_timer: false },
-        }
+        TimeoutLayer { duration }
     }
 }
 
@@ -135,17 +144,15 @@ impl<S> Layer<S> for TimeoutLayer {
         Timeout {
             inner,
             duration: self.duration,
-            kind: self.kind,
         }
     }
 }
 
-/// Service that bounds the time to a response; see the [module docs](self).
+/// Service that bounds each attempt until its response head; see the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct Timeout<S> {
     inner: S,
     duration: Option<Duration>,
-    kind: Kind,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Timeout<S>
@@ -161,49 +168,27 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        match self.kind {
-            Kind::Attempt => {
-                let own = self.duration.and_then(deadline_after);
-                let ctx = req.extensions().get::<CallContext>().cloned();
-                let call_deadline = ctx.as_ref().and_then(|c| c.deadline);
-                // The earlier of the two deadlines; the call's wins a tie.
-                let (at, fires_as_call) = match (own, call_deadline) {
-                    (Some(a), Some(c)) if c <= a => (Some(c), true),
-                    (Some(a), _) => (Some(a), false),
-                    (None, Some(c)) => (Some(c), true),
-                    (None, None) => (None, false),
-                };
-                ResponseFuture {
-                    inner: self.inner.call(req),
-                    sleep: at.map(tokio::time::sleep_until),
-                    on_fire: if fires_as_call { ctx } else { None },
-                }
-            }
-            Kind::Call { own_timer } => {
-                let duration = req
-                    .extensions()
-                    .get::<RequestOptions>()
-                    .and_then(|o| o.timeout)
-                    .or(self.duration);
-                let deadline = duration.and_then(deadline_after);
-                let ctx = CallContext {
-                    deadline,
-                    attempts: Arc::default(),
-                };
-                req.extensions_mut().insert(ctx.clone());
-                ResponseFuture {
-                    inner: self.inner.call(req),
-                    sleep: deadline.filter(|_| own_timer).map(tokio::time::sleep_until),
-                    on_fire: Some(ctx),
-                }
-            }
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let own = self.duration.and_then(deadline_after);
+        let ctx = req.extensions().get::<CallContext>().cloned();
+        let call_deadline = ctx.as_ref().and_then(|c| c.deadline);
+        // The earlier of the two deadlines; the call's wins a tie.
+        let (at, fires_as_call) = match (own, call_deadline) {
+            (Some(a), Some(c)) if c <= a => (Some(c), true),
+            (Some(a), _) => (Some(a), false),
+            (None, Some(c)) => (Some(c), true),
+            (None, None) => (None, false),
+        };
+        ResponseFuture {
+            inner: self.inner.call(req),
+            sleep: at.map(tokio::time::sleep_until),
+            on_fire: if fires_as_call { ctx } else { None },
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// Future of [`Timeout`].
+    /// Future of [`Timeout`] (and the head part of [`CallTimeout`]'s future).
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
@@ -236,5 +221,271 @@ where
             return Poll::Ready(Err(err.into()));
         }
         Poll::Pending
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call timeout
+
+/// Layer that applies [`CallTimeout`]: the whole-call timeout, response body included.
+#[derive(Clone, Copy, Debug)]
+pub struct CallTimeoutLayer {
+    duration: Option<Duration>,
+    body_idle: Option<Duration>,
+    /// False when every inner wait honours the deadline (the builder's stack).
+    own_timer: bool,
+}
+
+impl CallTimeoutLayer {
+    /// A whole-call timeout (`None`: no limit unless the request sets one), with the default
+    /// idle limit ([`DEFAULT_BODY_IDLE_TIMEOUT`]) for streamed bodies. Fails with
+    /// [`ErrorKind::CallTimeout`]; `RequestOptions::timeout` overrides the duration.
+    pub fn new(duration: Option<Duration>) -> Self {
+        CallTimeoutLayer {
+            duration,
+            body_idle: Some(DEFAULT_BODY_IDLE_TIMEOUT),
+            own_timer: true,
+        }
+    }
+
+    /// The longest wait for the next data frame of a body whose request is marked
+    /// [`streaming_body`](crate::RequestOptions::streaming_body) (`None`: no limit). Reading
+    /// such a body fails with [`ErrorKind::BodyIdleTimeout`] when it stalls this long.
+    pub fn body_idle_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.body_idle = idle;
+        self
+    }
+
+    /// A call timeout that relies on the inner layers to honour its deadline until the head
+    /// arrives (only for stacks where an attempt timeout sits below every wait, as in the
+    /// builder's).
+    pub(crate) fn cooperative(duration: Option<Duration>) -> Self {
+        CallTimeoutLayer {
+            own_timer: false,
+            ..CallTimeoutLayer::new(duration)
+        }
+    }
+}
+
+impl<S> Layer<S> for CallTimeoutLayer {
+    type Service = CallTimeout<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CallTimeout {
+            inner,
+            layer: *self,
+        }
+    }
+}
+
+/// Service that bounds a whole call, body included; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct CallTimeout<S> {
+    inner: S,
+    layer: CallTimeoutLayer,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CallTimeout<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: Into<BoxError>,
+    ResBody: HttpBody,
+    ResBody::Error: Into<BoxError>,
+{
+    type Response = Response<TimeoutBody<ResBody>>;
+    type Error = BoxError;
+    type Future = CallResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let (duration, streaming) = match req.extensions().get::<RequestOptions>() {
+            Some(o) => (o.timeout.or(self.layer.duration), o.streaming_body),
+            None => (self.layer.duration, false),
+        };
+        let deadline = duration.and_then(deadline_after);
+        let ctx = CallContext {
+            deadline,
+            attempts: Arc::default(),
+        };
+        req.extensions_mut().insert(ctx.clone());
+        let limit = if streaming {
+            self.layer
+                .body_idle
+                .map_or(BodyLimit::None, BodyLimit::Idle)
+        } else {
+            deadline.map_or(BodyLimit::None, BodyLimit::Deadline)
+        };
+        let sleep = deadline
+            .filter(|_| self.layer.own_timer)
+            .map(tokio::time::sleep_until);
+        CallResponseFuture {
+            head: ResponseFuture {
+                inner: self.inner.call(req),
+                sleep,
+                on_fire: Some(ctx.clone()),
+            },
+            body: Some((limit, ctx)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Future of [`CallTimeout`]: the head within the deadline, then the body wrapped in a
+    /// [`TimeoutBody`].
+    pub struct CallResponseFuture<F> {
+        #[pin]
+        head: ResponseFuture<F>,
+        body: Option<(BodyLimit, CallContext)>,
+    }
+}
+
+impl<F, B, E> Future for CallResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<TimeoutBody<B>>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let res = ready!(this.head.poll(cx))?;
+        let (limit, ctx) = this
+            .body
+            .take()
+            .expect("CallResponseFuture polled after completion");
+        Poll::Ready(Ok(res.map(|inner| TimeoutBody {
+            inner,
+            sleep: None,
+            limit,
+            ctx,
+            progressed: false,
+            failed: false,
+        })))
+    }
+}
+
+/// What bounds the reading of one response body.
+#[derive(Clone, Copy, Debug)]
+enum BodyLimit {
+    None,
+    /// Fails with `CallTimeout` once the call's deadline has passed.
+    Deadline(Instant),
+    /// Fails with `BodyIdleTimeout` when no data frame arrives for this long.
+    Idle(Duration),
+}
+
+pin_project_lite::pin_project! {
+    /// A response body bounded by the call's deadline or, for a streamed answer, by an idle
+    /// limit between data frames; see the [module docs](self).
+    ///
+    /// Errors are [`BoxError`]s; the ones raised here are an [`Error`] of kind
+    /// [`ErrorKind::CallTimeout`] or [`ErrorKind::BodyIdleTimeout`], carrying the number of
+    /// attempts the call made. After such an error the body reports its end.
+    pub struct TimeoutBody<B> {
+        #[pin]
+        inner: B,
+        // Armed the first time the body has to wait.
+        #[pin]
+        sleep: Option<Sleep>,
+        limit: BodyLimit,
+        ctx: CallContext,
+        // A data frame arrived since the idle timer was last set.
+        progressed: bool,
+        failed: bool,
+    }
+}
+
+impl<B> fmt::Debug for TimeoutBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutBody")
+            .field("limit", &self.limit)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> HttpBody for TimeoutBody<B>
+where
+    B: HttpBody,
+    B::Error: Into<BoxError>,
+{
+    type Data = B::Data;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let mut this = self.project();
+        if *this.failed {
+            return Poll::Ready(None);
+        }
+        match this.inner.poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                match *this.limit {
+                    // A body that keeps arriving is cut too once the deadline has passed.
+                    BodyLimit::Deadline(at) => {
+                        let late = match this.sleep.as_ref().as_pin_ref() {
+                            Some(sleep) => sleep.is_elapsed(),
+                            None => Instant::now() >= at,
+                        };
+                        if late {
+                            *this.failed = true;
+                            return Poll::Ready(Some(Err(this.ctx.timeout_error().into())));
+                        }
+                    }
+                    BodyLimit::Idle(_) => *this.progressed |= frame.is_data(),
+                    BodyLimit::None => {}
+                }
+                return Poll::Ready(Some(Ok(frame)));
+            }
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        // The body has to wait for the network: arm the timer, or move the idle one on.
+        match *this.limit {
+            BodyLimit::None => return Poll::Pending,
+            BodyLimit::Deadline(at) => {
+                if this.sleep.is_none() {
+                    this.sleep.set(Some(tokio::time::sleep_until(at)));
+                }
+            }
+            BodyLimit::Idle(idle) => {
+                let Some(at) = deadline_after(idle) else {
+                    return Poll::Pending;
+                };
+                match this.sleep.as_mut().as_pin_mut() {
+                    None => this.sleep.set(Some(tokio::time::sleep_until(at))),
+                    Some(sleep) if *this.progressed => sleep.reset(at),
+                    Some(_) => {}
+                }
+                *this.progressed = false;
+            }
+        }
+        if let Some(sleep) = this.sleep.as_pin_mut()
+            && sleep.poll(cx).is_ready()
+        {
+            *this.failed = true;
+            let err = match *this.limit {
+                BodyLimit::Idle(_) => {
+                    Error::new(ErrorKind::BodyIdleTimeout).with_attempts(this.ctx.attempts())
+                }
+                _ => this.ctx.timeout_error(),
+            };
+            return Poll::Ready(Some(Err(err.into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.failed || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }

@@ -1,4 +1,5 @@
-//! Per-attempt vs whole-call timeouts, against a loopback server that stalls.
+//! Per-attempt vs whole-call timeouts, against a loopback server that stalls, and the deadline on
+//! reading the response body (a raw TCP server that sends the head, then drips the body).
 
 mod common;
 
@@ -6,8 +7,10 @@ use std::time::Duration;
 
 use common::{InstantTimer, Reply, empty, serve};
 use http::Request;
+use http_body_util::BodyExt;
 use polar_transport::mock::{MockResponse, MockTransport};
 use polar_transport::{Error, ErrorKind, RequestOptions, RetryConfig, TransportBuilder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 fn kind_and_attempts(err: &polar_transport::BoxError) -> (ErrorKind, u32) {
@@ -174,4 +177,219 @@ async fn connect_timeout_is_its_own_kind() {
     // Never sent, so even a POST was tried twice.
     assert_eq!(kind_and_attempts(&err), (ErrorKind::ConnectTimeout, 2));
     drop(listener);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response body
+
+/// How the raw server sends a body once the head (status 200, `connection: close`) is out.
+#[derive(Clone, Copy, Debug)]
+enum Drip {
+    /// `content-length` far larger than what comes: one byte every 20 ms, forever.
+    Trickle,
+    /// `chunks` chunks of `CHUNK` bytes, one every `every`, then the end (a finite body).
+    Steady { chunks: usize, every: Duration },
+    /// A first chunk, then silence with the connection open.
+    Stall,
+}
+
+const CHUNK: usize = 512;
+/// Guard around every body test: far above any timeout they use, so only a hang reaches it.
+const GUARD: Duration = Duration::from_secs(10);
+
+/// Serves every connection with `drip`; returns the base URL.
+async fn drip_server(drip: Drip) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                // Read the request head (GETs here carry no body).
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let length = match drip {
+                    Drip::Steady { chunks, .. } => chunks * CHUNK,
+                    Drip::Trickle | Drip::Stall => 100_000_000,
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                match drip {
+                    Drip::Trickle => loop {
+                        if stream.write_all(b" ").await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    },
+                    Drip::Steady { chunks, every } => {
+                        for _ in 0..chunks {
+                            if stream.write_all(&[b'x'; CHUNK]).await.is_err() {
+                                return;
+                            }
+                            tokio::time::sleep(every).await;
+                        }
+                    }
+                    Drip::Stall => {
+                        let _ = stream.write_all(&[b'x'; CHUNK]).await;
+                        // Keep the connection open until the client leaves.
+                        let _ = stream.read(&mut buf).await;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn body_test_client(url: &str, call: Duration, idle: Duration) -> polar_transport::HttpService {
+    TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .base_url(url)
+        .allow_http(true)
+        .disable_rate_limit()
+        .attempt_timeout(Duration::from_secs(5))
+        .call_timeout(call)
+        .body_idle_timeout(idle)
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+}
+
+fn get(streaming: bool) -> Request<polar_transport::Body> {
+    let mut req = Request::get("/v1/customers/").body(empty()).unwrap();
+    if streaming {
+        let mut opts = RequestOptions::default();
+        opts.streaming_body = true;
+        req.extensions_mut().insert(opts);
+    }
+    req
+}
+
+/// Sends `req` and reads the whole body, under the outer guard.
+async fn fetch(
+    svc: polar_transport::HttpService,
+    req: Request<polar_transport::Body>,
+) -> Result<bytes::Bytes, polar_transport::BoxError> {
+    tokio::time::timeout(GUARD, async move {
+        let res = svc.oneshot(req).await?;
+        assert_eq!(res.status(), 200, "the head must arrive");
+        Ok(res.into_body().collect().await?.to_bytes())
+    })
+    .await
+    .expect("the call hung past every timeout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trickling_json_body_ends_at_the_call_timeout() {
+    let url = drip_server(Drip::Trickle).await;
+    let svc = body_test_client(&url, Duration::from_millis(300), Duration::from_secs(5));
+    let err = fetch(svc, get(false)).await.unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+    assert!(err.downcast_ref::<Error>().unwrap().is_timeout());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steady_body_longer_than_the_call_deadline_is_cut() {
+    // 40 chunks 25 ms apart: about a second of steady data against a 200 ms call timeout.
+    let url = drip_server(Drip::Steady {
+        chunks: 40,
+        every: Duration::from_millis(25),
+    })
+    .await;
+    let svc = body_test_client(&url, Duration::from_millis(200), Duration::from_secs(5));
+    let err = fetch(svc, get(false)).await.unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_request_outlives_the_call_deadline_while_data_flows() {
+    // The same body, but the request is marked as a stream: it is read to its end although it
+    // takes several call timeouts, since no gap comes near the idle limit.
+    let url = drip_server(Drip::Steady {
+        chunks: 40,
+        every: Duration::from_millis(25),
+    })
+    .await;
+    let svc = body_test_client(&url, Duration::from_millis(200), Duration::from_secs(2));
+    let body = fetch(svc, get(true)).await.expect("the stream completes");
+    assert_eq!(body.len(), 40 * CHUNK);
+    assert!(body.iter().all(|&b| b == b'x'));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_request_whose_body_stalls_fails_with_the_idle_timeout() {
+    let url = drip_server(Drip::Stall).await;
+    // The call timeout is long: only the idle limit can end this read.
+    let svc = body_test_client(&url, Duration::from_secs(60), Duration::from_millis(200));
+    let err = fetch(svc, get(true)).await.unwrap_err();
+    let e = err.downcast_ref::<Error>().expect("a transport error");
+    assert_eq!(e.kind(), ErrorKind::BodyIdleTimeout);
+    assert_eq!(e.attempts(), 1);
+    assert!(e.is_timeout());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_that_arrives_in_time_is_untouched() {
+    let url = drip_server(Drip::Steady {
+        chunks: 4,
+        every: Duration::from_millis(1),
+    })
+    .await;
+    let svc = body_test_client(&url, Duration::from_secs(5), Duration::from_secs(5));
+    let body = fetch(svc, get(false)).await.expect("a complete body");
+    assert_eq!(body.len(), 4 * CHUNK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn request_timeout_option_also_bounds_the_body() {
+    // In-memory: the head comes at once, the body never does. The request's own timeout (2 s)
+    // replaces the client's (60 s) for the body too.
+    let mock = MockTransport::new();
+    mock.respond_with(|_| Ok(MockResponse::new(200)));
+    let svc = TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .disable_rate_limit()
+        .call_timeout(Duration::from_secs(60))
+        .layer(tower::layer::layer_fn(
+            |inner: polar_transport::HttpService| {
+                inner.map_response(|res| res.map(|_| stalled_body()))
+            },
+        ))
+        .build_with(mock)
+        .unwrap();
+    let mut req = get(false);
+    let mut opts = RequestOptions::default();
+    opts.timeout = Some(Duration::from_secs(2));
+    req.extensions_mut().insert(opts);
+    let start = tokio::time::Instant::now();
+    let res = svc.oneshot(req).await.unwrap();
+    let read = tokio::time::timeout(GUARD, res.into_body().collect()).await;
+    let err = read.expect("the body read hung").unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+/// A response body whose data never comes.
+fn stalled_body() -> polar_transport::ResponseBody {
+    struct Stalled;
+    impl http_body::Body for Stalled {
+        type Data = bytes::Bytes;
+        type Error = polar_transport::BoxError;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            std::task::Poll::Pending
+        }
+    }
+    Stalled.boxed_unsync()
 }
