@@ -40,6 +40,8 @@ use polar_types::{Customer, CustomerId, ListResource};
 
 const CHILD_ENV: &str = "POLAR_E2E_RSS_CHILD";
 const URL_ENV: &str = "POLAR_E2E_RSS_URL";
+/// Set to `sdk-get64` or `bare-get64` to loop that case for 8 s only (for `perf record`).
+const PROFILE_ENV: &str = "POLAR_E2E_PROFILE";
 const TOKEN: &str = "polar_oat_bench_token";
 const CUSTOMER_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const ORG_ID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
@@ -61,8 +63,8 @@ const FULL: Sizes = Sizes {
     export_rows: 1_000_000,
     pages: 100,
     per_page: 100,
-    get_batch: 3000,
-    rounds: 5,
+    get_batch: 10_000,
+    rounds: 7,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -151,7 +153,8 @@ fn answer(canned: &Canned, req: &Request<hyper::body::Incoming>) -> Response<Ser
 /// Serves the canned answers from a thread of its own (a current-thread runtime).
 fn start_server(canned: Arc<Canned>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    let server = std::thread::Builder::new().name("canned-server".into());
+    let _ = server.spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -435,6 +438,10 @@ fn main() {
         child_main(&mode);
         return;
     }
+    if let Ok(case) = std::env::var(PROFILE_ENV) {
+        profile(&case);
+        return;
+    }
     let full = std::env::args().any(|a| a == "--bench");
     let sizes = if full { FULL } else { SMOKE };
     let canned = Arc::new(Canned::new(sizes));
@@ -685,6 +692,49 @@ fn main() {
             r.case, r.sdk, r.bare, r.ratio, r.target
         );
     }
+}
+
+/// Loops one GET case at concurrency 64 for 8 s, for a profiler.
+fn profile(case: &str) {
+    let addr = start_server(Arc::new(Canned::new(SMOKE)));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sdk = sdk_client(addr);
+    let bare = Bare::new(addr);
+    let start = Instant::now();
+    let mut calls = 0usize;
+    while start.elapsed() < Duration::from_secs(8) {
+        let batch = 10_000;
+        match case {
+            "sdk-get64" => {
+                let sdk = sdk.clone();
+                rt.block_on(run_concurrent(batch, 64, move || {
+                    let client = sdk.clone();
+                    async move {
+                        std::hint::black_box(sdk_get(&client).await);
+                    }
+                }))
+            }
+            "bare-get64" => {
+                let bare = bare.clone();
+                rt.block_on(run_concurrent(batch, 64, move || {
+                    let bare = bare.clone();
+                    async move {
+                        std::hint::black_box(bare.get_customer().await);
+                    }
+                }))
+            }
+            other => panic!("unknown profile case {other}"),
+        };
+        calls += batch;
+    }
+    println!(
+        "{case}: {:.0} calls/s",
+        calls as f64 / start.elapsed().as_secs_f64()
+    );
 }
 
 fn pass(ok: bool, target: &str) -> String {

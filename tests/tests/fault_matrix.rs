@@ -61,6 +61,10 @@ enum Act {
     Hang,
     /// Writes this head, then one body byte every 20 ms, forever.
     Trickle(Vec<u8>),
+    /// Writes these bytes, then stays silent with the connection open.
+    PartialThenHang(Vec<u8>),
+    /// Writes each piece, pausing this long after each, then closes.
+    Paced(Vec<Vec<u8>>, Duration),
 }
 
 type Script = Arc<dyn Fn(usize) -> Act + Send + Sync>;
@@ -182,6 +186,24 @@ async fn serve_connection(mut stream: TcpStream, script: Script, requests: Arc<A
                     break;
                 }
             }
+        }
+        Act::PartialThenHang(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let mut sink = [0u8; 1024];
+            while let Ok(n) = stream.read(&mut sink).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        Act::Paced(pieces, gap) => {
+            for piece in pieces {
+                if stream.write_all(&piece).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(gap).await;
+            }
+            let _ = stream.shutdown().await;
         }
         Act::Trickle(head) => {
             if stream.write_all(&head).await.is_err() {
@@ -374,11 +396,14 @@ enum Op {
 struct Timing {
     attempt: Duration,
     call: Duration,
+    /// The body idle timeout of streamed answers (the export); `None`: the default (30 s).
+    body_idle: Option<Duration>,
 }
 
 const NORMAL: Timing = Timing {
     attempt: LONG_ATTEMPT,
     call: LONG_CALL,
+    body_idle: None,
 };
 
 fn client_for(url: &str, timing: Timing) -> Client {
@@ -393,6 +418,10 @@ fn client_for(url: &str, timing: Timing) -> Client {
             max: Duration::from_millis(40),
         }))
         .max_response_bytes(BODY_LIMIT)
+        .configure_transport(|t| match timing.body_idle {
+            Some(idle) => t.body_idle_timeout(idle),
+            None => t,
+        })
         .build()
         .expect("client builds")
 }
@@ -678,6 +707,7 @@ fn cases() -> Vec<Case> {
             timing: Timing {
                 attempt: SHORT_ATTEMPT,
                 call: Duration::from_secs(5),
+                body_idle: None,
             },
             get: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 3),
             post: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 1),
@@ -689,10 +719,70 @@ fn cases() -> Vec<Case> {
             timing: Timing {
                 attempt: SHORT_ATTEMPT,
                 call: Duration::from_secs(5),
+                body_idle: None,
             },
             get: expect(ok(), 2),
             post: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 1),
             export: false,
+        },
+        Case {
+            name: "JSON body that trickles forever (call timeout 500 ms)",
+            script: |ok| {
+                let head = format!(
+                    "HTTP/1.1 {ok} OK\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\nconnection: close\r\n\r\n{{\"items\":"
+                );
+                always(Act::Trickle(head.into_bytes()))
+            },
+            timing: Timing {
+                attempt: Duration::from_millis(300),
+                call: Duration::from_millis(500),
+                body_idle: None,
+            },
+            get: expect(O::Timeout(Some(ErrorKind::CallTimeout)), 1),
+            post: expect(O::Timeout(Some(ErrorKind::CallTimeout)), 1),
+            export: false,
+        },
+        Case {
+            name: "export body stalls after 1 000 rows (body idle timeout 300 ms)",
+            script: |_| {
+                let csv = csv_export(2_000);
+                let mut bytes = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    csv.len()
+                )
+                .into_bytes();
+                bytes.extend_from_slice(&csv[..csv.len() / 2]);
+                always(Act::PartialThenHang(bytes))
+            },
+            timing: Timing {
+                attempt: LONG_ATTEMPT,
+                call: LONG_CALL,
+                body_idle: Some(Duration::from_millis(300)),
+            },
+            get: expect(O::Timeout(Some(ErrorKind::BodyIdleTimeout)), 1),
+            post: None,
+            export: true,
+        },
+        Case {
+            name: "export paced over 1 s, longer than the call timeout (500 ms), steady within the idle timeout (300 ms)",
+            script: |_| {
+                let csv = csv_export(2_000);
+                let mut pieces = vec![format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    csv.len()
+                )
+                .into_bytes()];
+                pieces.extend(csv.chunks(csv.len() / 10 + 1).map(<[u8]>::to_vec));
+                always(Act::Paced(pieces, Duration::from_millis(100)))
+            },
+            timing: Timing {
+                attempt: Duration::from_millis(300),
+                call: Duration::from_millis(500),
+                body_idle: Some(Duration::from_millis(300)),
+            },
+            get: expect(O::Ok("2000 export rows".into()), 1),
+            post: None,
+            export: true,
         },
         Case {
             name: "truncated JSON (complete framing)",
@@ -957,55 +1047,4 @@ async fn absurd_retry_after_is_surfaced_and_the_cooldown_is_bounded() {
     assert!(err.is_timeout(), "{err:?}");
     tokio::time::sleep(SETTLE).await;
     assert_eq!(server.requests(), 1, "nothing sent during the cooldown");
-}
-
-/// A 200 whose body trickles forever must end at the call timeout, as every other stall does.
-///
-/// Today the transport's timeouts stop at the response head and the SDK reads JSON bodies with
-/// no deadline, so the call never returns (the outer guard fires).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: a JSON body that trickles forever is read without any deadline (call timeout ends at the response head)"]
-async fn trickling_body_ends_at_the_call_timeout() {
-    for op in [Op::Get, Op::Post] {
-        let ok = if op == Op::Post { 201 } else { 200 };
-        let head = format!(
-            "HTTP/1.1 {ok} OK\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\nconnection: close\r\n\r\n{{\"items\":"
-        );
-        let seen = run_op(
-            op,
-            always(Act::Trickle(head.into_bytes())),
-            Timing {
-                attempt: Duration::from_millis(300),
-                call: Duration::from_millis(500),
-            },
-        )
-        .await;
-        assert_eq!(seen.requests, 1, "{op:?}: {seen}");
-        assert!(
-            matches!(seen.outcome, Outcome::Timeout(_)),
-            "{op:?}: expected a timeout, got {seen}"
-        );
-    }
-}
-
-/// Records what the trickling body does today (the row of the summary table), bounded by the
-/// outer guard so it cannot hang the suite.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn trickling_body_is_reported() {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\nconnection: close\r\n\r\n{\"items\":";
-    let seen = run_op(
-        Op::Get,
-        always(Act::Trickle(head.as_bytes().to_vec())),
-        Timing {
-            attempt: Duration::from_millis(300),
-            call: Duration::from_millis(500),
-        },
-    )
-    .await;
-    println!("| body that trickles forever (call timeout 500 ms) | {seen} | |");
-    assert_eq!(seen.requests, 1, "{seen}");
-    assert!(
-        matches!(seen.outcome, Outcome::Timeout(_) | Outcome::Hang),
-        "{seen}"
-    );
 }
