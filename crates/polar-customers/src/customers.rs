@@ -37,7 +37,9 @@ macro_rules! request_options {
             self
         }
 
-        /// Gives this call (all attempts and waits) at most `timeout`.
+        /// Gives this call (all attempts and waits, and reading the answer) at most `timeout`.
+        /// For the export it bounds only the wait for the answer to start; a stalled stream is
+        /// ended by the body idle timeout instead.
         pub fn timeout(mut self, timeout: Duration) -> Self {
             self.options.timeout = Some(timeout);
             self
