@@ -133,21 +133,7 @@ pub struct ExportRow {
 }
 
 /// The header names of the export, in the order the server writes them.
-pub const EXPORT_COLUMNS: [&str; 13] = [
-    "ID",
-    "External ID",
-    "Created At",
-    "Email",
-    "Name",
-    "Tax ID",
-    "Billing Address Line 1",
-    "Billing Address Line 2",
-    "Billing Address City",
-    "Billing Address State",
-    "Billing Address Zip",
-    "Billing Address Country",
-    "Metadata",
-];
+pub const EXPORT_COLUMNS: [&str; 13] = crate::types::CUSTOMER_EXPORT_COLUMNS;
 
 /// A stream of [`ExportRow`]s parsed from an [`ExportStream`] at constant memory.
 ///
