@@ -39,7 +39,6 @@ mod customers;
 mod doc_support;
 mod error;
 mod export;
-mod fast_decode;
 mod pagination;
 mod path;
 mod request;

@@ -15,8 +15,6 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
 use crate::error::{ApiError, DecodeError};
-use crate::fast_decode;
-use crate::types::{Customer, CustomerState, ListResource};
 use crate::{Client, Error};
 
 /// The future returned by every operation builder: owned, `Send`, `'static`.
@@ -195,39 +193,16 @@ impl Client {
     ///
     /// Over polar-transport's stack the call timeout also bounds reading the body, so a body
     /// that trickles ends in [`Error::Timeout`].
-    pub(crate) async fn send_json<T: Decode>(&self, call: Call) -> Result<T, Error> {
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let response = self.send_raw(call).await?;
         let status = response.status();
         let (body, _) = read_capped(response.into_body(), self.max_response_bytes(), true).await?;
-        T::decode(status, &body)
+        decode_json(status, &body)
     }
 
     /// Sends the call and expects no body (204); whatever comes is dropped unread.
     pub(crate) async fn send_empty(&self, call: Call) -> Result<(), Error> {
         self.send_raw(call).await.map(drop)
-    }
-}
-
-/// How a response type is decoded from its body.
-pub(crate) trait Decode: Sized {
-    fn decode(status: http::StatusCode, body: &[u8]) -> Result<Self, Error>;
-}
-
-impl Decode for ListResource<Customer> {
-    fn decode(status: http::StatusCode, body: &[u8]) -> Result<Self, Error> {
-        fast_decode::page(body).map_or_else(|| decode_json(status, body), Ok)
-    }
-}
-
-impl Decode for Customer {
-    fn decode(status: http::StatusCode, body: &[u8]) -> Result<Self, Error> {
-        fast_decode::customer(body).map_or_else(|| decode_json(status, body), Ok)
-    }
-}
-
-impl Decode for CustomerState {
-    fn decode(status: http::StatusCode, body: &[u8]) -> Result<Self, Error> {
-        fast_decode::state(body).map_or_else(|| decode_json(status, body), Ok)
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub type Metadata = BTreeMap<String, MetadataValue>;
 
 /// One metadata value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum MetadataValue {
     /// A boolean.
@@ -62,5 +62,42 @@ impl std::fmt::Display for MetadataValue {
             Self::Number(v) => v.fmt(f),
             Self::String(v) => f.write_str(v),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetadataValue {
+    // Chosen from the JSON token itself: serde's untagged decoding would buffer the value and
+    // build an error for every variant it tries, which made metadata-heavy decoding slow.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = MetadataValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, a number or a boolean")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<MetadataValue, E> {
+                Ok(MetadataValue::Boolean(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<MetadataValue, E> {
+                Ok(MetadataValue::Integer(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<MetadataValue, E> {
+                // Beyond i64 a whole number can only be kept as a float.
+                Ok(
+                    i64::try_from(v)
+                        .map_or(MetadataValue::Number(v as f64), MetadataValue::Integer),
+                )
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<MetadataValue, E> {
+                Ok(MetadataValue::Number(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MetadataValue, E> {
+                Ok(MetadataValue::String(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<MetadataValue, E> {
+                Ok(MetadataValue::String(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }

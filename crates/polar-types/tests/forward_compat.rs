@@ -230,3 +230,23 @@ fn create_body_without_type_is_an_individual() {
         .to_string();
     assert!(err.contains("robot"), "{err}");
 }
+
+#[test]
+fn metadata_values_keep_their_json_type() {
+    let m: Metadata = serde_json::from_str(
+        r#"{"s":"x","i":-3,"u":18446744073709551615,"f":1.25,"b":false,"e":""}"#,
+    )
+    .unwrap();
+    assert_eq!(m["s"], MetadataValue::String("x".into()));
+    assert_eq!(m["i"], MetadataValue::Integer(-3));
+    assert_eq!(m["u"], MetadataValue::Number(18446744073709551615.0));
+    assert_eq!(m["f"], MetadataValue::Number(1.25));
+    assert_eq!(m["b"], MetadataValue::Boolean(false));
+    assert_eq!(m["e"], MetadataValue::String(String::new()));
+    // Nesting is not metadata.
+    let err = serde_json::from_str::<Metadata>(r#"{"n":{"a":1}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a string, a number or a boolean"), "{err}");
+    assert!(serde_json::from_str::<Metadata>(r#"{"n":null}"#).is_err());
+}
