@@ -8,6 +8,7 @@ use http::Method;
 use http::header::{HeaderName, HeaderValue};
 use polar_transport::RequestOptions;
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 
 use crate::export::{ExportRows, ExportStream};
 use crate::pagination::{Items, PageFetcher, Pages};
@@ -16,8 +17,8 @@ use crate::request::{CSV, Call, CallOptions, ResponseFuture};
 use crate::types::{
     AddressInput, Customer, CustomerCreate, CustomerId, CustomerIndividualCreate,
     CustomerSortProperty, CustomerState, CustomerTeamCreate, CustomerType, CustomerUpdate,
-    CustomerUpdateExternalId, ListResource, MemberOwnerCreate, Metadata, MetadataValue, Nullable,
-    OrganizationId, Validate,
+    CustomerUpdateExternalId, CustomersExportParams, CustomersListParams, ListResource,
+    MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId, Validate,
 };
 use crate::{Client, Error};
 
@@ -85,8 +86,13 @@ macro_rules! awaitable {
     };
 }
 
-fn fail<T: Send + 'static>(err: Error) -> ResponseFuture<T> {
-    Box::pin(async move { Err(err) })
+/// Sends a call and decodes its JSON answer; a call that could not be built (invalid input)
+/// fails when awaited, like any other error.
+fn send_json<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    call: Result<Call, Error>,
+) -> ResponseFuture<T> {
+    Box::pin(async move { client.send_json(call?).await })
 }
 
 /// The operations on customers, from [`Client::customers`].
@@ -122,7 +128,7 @@ impl Customers {
     pub fn list(&self) -> ListCustomers {
         ListCustomers {
             client: self.client.clone(),
-            query: ListQuery::default(),
+            query: CustomersListParams::default(),
             options: CallOptions::default(),
         }
     }
@@ -320,7 +326,7 @@ impl Customers {
     pub fn export(&self) -> ExportCustomers {
         ExportCustomers {
             client: self.client.clone(),
-            organization_ids: Vec::new(),
+            params: CustomersExportParams::default(),
             options: CallOptions::default(),
         }
     }
@@ -361,78 +367,12 @@ impl Target {
 // ---------------------------------------------------------------------------------------------
 // list
 
-#[derive(Clone, Debug, Default)]
-struct ListQuery {
-    organization_ids: Vec<OrganizationId>,
-    email: Option<String>,
-    query: Option<String>,
-    active: Option<bool>,
-    page: Option<i64>,
-    limit: Option<i64>,
-    sorting: Vec<CustomerSortProperty>,
-    metadata: Vec<(String, String)>,
-}
-
-impl ListQuery {
-    fn pairs(&self, page: Option<i64>) -> Vec<(String, String)> {
-        let mut pairs = Vec::new();
-        for id in &self.organization_ids {
-            pairs.push(("organization_id".to_owned(), id.to_string()));
-        }
-        if let Some(email) = &self.email {
-            pairs.push(("email".to_owned(), email.clone()));
-        }
-        if let Some(query) = &self.query {
-            pairs.push(("query".to_owned(), query.clone()));
-        }
-        if let Some(active) = self.active {
-            pairs.push(("active".to_owned(), active.to_string()));
-        }
-        if let Some(page) = page {
-            pairs.push(("page".to_owned(), page.to_string()));
-        }
-        if let Some(limit) = self.limit {
-            pairs.push(("limit".to_owned(), limit.to_string()));
-        }
-        for sort in &self.sorting {
-            pairs.push(("sorting".to_owned(), sort.as_str().to_owned()));
-        }
-        for (key, value) in &self.metadata {
-            pairs.push((format!("metadata[{key}]"), value.clone()));
-        }
-        pairs
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        if let Some(page) = self.page
-            && page < 1
-        {
-            return Err(Error::invalid(
-                "page",
-                format!("must be at least 1, got {page}"),
-            ));
-        }
-        if let Some(limit) = self.limit
-            && limit < 1
-        {
-            return Err(Error::invalid(
-                "limit",
-                format!("must be at least 1, got {limit}"),
-            ));
-        }
-        for (key, _) in &self.metadata {
-            if key.is_empty() {
-                return Err(Error::invalid("metadata", "filter keys must not be empty"));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn list_call(query: &ListQuery, page: Option<i64>, options: &CallOptions) -> Call {
-    Call::new(Method::GET, ROUTE_LIST, ROUTE_LIST.to_owned())
-        .query(query.pairs(page))
-        .options(options.clone())
+/// The list call for `params`, checked against Polar's rules first.
+fn list_call(params: &CustomersListParams, options: &CallOptions) -> Result<Call, Error> {
+    params.validate()?;
+    Ok(Call::new(Method::GET, ROUTE_LIST, ROUTE_LIST.to_owned())
+        .query(params.query_pairs())
+        .options(options.clone()))
 }
 
 /// Builder of `GET /v1/customers/`, from [`Customers::list`].
@@ -443,20 +383,20 @@ fn list_call(query: &ListQuery, page: Option<i64>, options: &CallOptions) -> Cal
 #[must_use = "a request builder does nothing until awaited"]
 pub struct ListCustomers {
     client: Client,
-    query: ListQuery,
+    query: CustomersListParams,
     options: CallOptions,
 }
 
 impl ListCustomers {
     /// Only customers of this organization (repeat to allow several).
     pub fn organization_id(mut self, id: OrganizationId) -> Self {
-        self.query.organization_ids.push(id);
+        self.query.organization_id.push(id);
         self
     }
 
     /// Only customers of these organizations (added to those already set).
     pub fn organization_ids(mut self, ids: impl IntoIterator<Item = OrganizationId>) -> Self {
-        self.query.organization_ids.extend(ids);
+        self.query.organization_id.extend(ids);
         self
     }
 
@@ -514,34 +454,34 @@ impl ListCustomers {
 
     /// Sends the request and returns one page.
     pub fn send(self) -> ResponseFuture<ListResource<Customer>> {
-        if let Err(err) = self.query.check() {
-            return fail(err);
-        }
-        let call = list_call(&self.query, self.query.page, &self.options);
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = list_call(&self.query, &self.options);
+        send_json(self.client, call)
     }
 
     /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
     /// current one is handled. Ends after `max_page`, at an empty page or after an error.
     pub fn pages(self) -> Pages<Customer> {
         let first = self.query.page.unwrap_or(1);
-        let checked = self.query.check();
+        // Checked as the caller set it: the pager starts at page 1 at the lowest, which would
+        // hide a `page(0)`.
+        let invalid = self.query.validate().err();
         let ListCustomers {
             client,
             query,
             options,
         } = self;
-        let query = Arc::new(query);
-        let options = Arc::new(options);
-        let checked = Arc::new(std::sync::Mutex::new(checked.err()));
         let fetch: PageFetcher<Customer> = Arc::new(move |page| {
-            if let Some(err) = checked.lock().ok().and_then(|mut e| e.take()) {
-                return fail(err);
-            }
-            let call = list_call(&query, Some(page), &options);
-            let client = client.clone();
-            Box::pin(async move { client.send_json(call).await })
+            let call = match &invalid {
+                Some(e) => Err(Error::InvalidInput(e.clone())),
+                None => list_call(
+                    &CustomersListParams {
+                        page: Some(page),
+                        ..query.clone()
+                    },
+                    &options,
+                ),
+            };
+            send_json(client.clone(), call)
         });
         Pages::new(fetch, first)
     }
@@ -703,12 +643,8 @@ impl CreateCustomer {
 
     /// Sends the request; the answer (201) is the new customer.
     pub fn send(self) -> ResponseFuture<Customer> {
-        let call = match self.call() {
-            Ok(call) => call,
-            Err(err) => return fail(err),
-        };
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = self.call();
+        send_json(self.client, call)
     }
 }
 
@@ -731,13 +667,11 @@ impl GetCustomer {
 
     /// Sends the request.
     pub fn send(self) -> ResponseFuture<Customer> {
-        let (route, path) = match self.target.path("") {
-            Ok(p) => p,
-            Err(err) => return fail(err),
-        };
-        let call = Call::new(Method::GET, route, path).options(self.options);
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = self
+            .target
+            .path("")
+            .map(|(route, path)| Call::new(Method::GET, route, path).options(self.options));
+        send_json(self.client, call)
     }
 }
 
@@ -758,13 +692,11 @@ impl GetCustomerState {
 
     /// Sends the request.
     pub fn send(self) -> ResponseFuture<CustomerState> {
-        let (route, path) = match self.target.path("/state") {
-            Ok(p) => p,
-            Err(err) => return fail(err),
-        };
-        let call = Call::new(Method::GET, route, path).options(self.options);
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = self
+            .target
+            .path("/state")
+            .map(|(route, path)| Call::new(Method::GET, route, path).options(self.options));
+        send_json(self.client, call)
     }
 }
 
@@ -903,12 +835,8 @@ impl UpdateCustomer {
             .json_body(&self.body)?
             .options(self.options.clone()))
         };
-        let call = match build() {
-            Ok(call) => call,
-            Err(err) => return fail(err),
-        };
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = build();
+        send_json(self.client, call)
     }
 }
 
@@ -941,12 +869,8 @@ impl UpdateCustomerExternal {
             .json_body(&self.body)?
             .options(self.options.clone()))
         };
-        let call = match build() {
-            Ok(call) => call,
-            Err(err) => return fail(err),
-        };
-        let client = self.client;
-        Box::pin(async move { client.send_json(call).await })
+        let call = build();
+        send_json(self.client, call)
     }
 }
 
@@ -977,19 +901,17 @@ impl DeleteCustomer {
 
     /// Sends the request; the answer is 204 with no body.
     pub fn send(self) -> ResponseFuture<()> {
-        let (route, path) = match self.target.path("") {
-            Ok(p) => p,
-            Err(err) => return fail(err),
-        };
         let mut query = Vec::new();
         if let Some(anonymize) = self.anonymize {
             query.push(("anonymize".to_owned(), anonymize.to_string()));
         }
-        let call = Call::new(Method::DELETE, route, path)
-            .query(query)
-            .options(self.options);
+        let call = self.target.path("").map(|(route, path)| {
+            Call::new(Method::DELETE, route, path)
+                .query(query)
+                .options(self.options)
+        });
         let client = self.client;
-        Box::pin(async move { client.send_empty(call).await })
+        Box::pin(async move { client.send_empty(call?).await })
     }
 }
 
@@ -1005,14 +927,14 @@ awaitable!(DeleteCustomer => ());
 #[must_use = "a request builder does nothing until awaited"]
 pub struct ExportCustomers {
     client: Client,
-    organization_ids: Vec<OrganizationId>,
+    params: CustomersExportParams,
     options: CallOptions,
 }
 
 impl ExportCustomers {
     /// Only customers of this organization (repeat to allow several).
     pub fn organization_id(mut self, id: OrganizationId) -> Self {
-        self.organization_ids.push(id);
+        self.params.organization_id.push(id);
         self
     }
 
@@ -1026,11 +948,7 @@ impl ExportCustomers {
     /// body idle timeout ([`ClientBuilder::body_idle_timeout`](crate::ClientBuilder::body_idle_timeout),
     /// 30 s by default).
     pub fn send(self) -> ResponseFuture<ExportStream> {
-        let query = self
-            .organization_ids
-            .iter()
-            .map(|id| ("organization_id".to_owned(), id.to_string()))
-            .collect();
+        let query = self.params.query_pairs();
         let mut options = self.options;
         // An export of many customers may take longer than the call timeout: only its head is
         // bounded by it; the body fails when the server sends nothing for the transport's body

@@ -175,6 +175,11 @@ fn params_are_checked() {
         ..Default::default()
     };
     assert_eq!(list.validate().unwrap_err().field, "limit");
+    let list = CustomersListParams {
+        metadata: vec![(String::new(), "x".into())],
+        ..Default::default()
+    };
+    assert_eq!(list.validate().unwrap_err().field, "metadata");
     let get = CustomersGetExternalParams {
         external_id: String::new(),
     };

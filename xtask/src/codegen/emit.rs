@@ -916,6 +916,7 @@ impl<'a> Emitter<'a> {
                         fields.push((name.clone(), "Vec<(String, String)>".into(), "query".into(),
                             "Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.".into()));
                         pairs.push(format!("for (k, v) in &self.{name} {{ out.push((format!(\"metadata[{{k}}]\"), v.clone())); }}"));
+                        checks.push(format!("for (k, _) in &self.{name} {{ crate::validate::check_not_empty(\"metadata\", k)?; }}"));
                     }
                     "query" => {
                         let (branches, _) = p.schema.nullable_parts();

@@ -80,6 +80,9 @@ impl crate::Validate for CustomersListParams {
         if let Some(v) = self.limit {
             crate::validate::check_min("limit", v, 1)?;
         }
+        for (k, _) in &self.metadata {
+            crate::validate::check_not_empty("metadata", k)?;
+        }
         Ok(())
     }
 }
