@@ -63,29 +63,20 @@ macro_rules! string_enum_impls {
 }
 pub(crate) use string_enum_impls;
 
-/// Reads the string value of `key` in a JSON object without decoding the rest.
+/// Reads the `type` of a JSON object without decoding the rest (the tag of every union the
+/// generator emits; it refuses other tag keys).
 ///
 /// `Ok(None)` when the key is missing or `null`; an error when `raw` is not an object or the
 /// tag is not a string.
-pub(crate) fn peek_tag<'a>(raw: &'a RawValue, key: &str) -> Result<Option<Cow<'a, str>>, String> {
-    // Every union we decode is tagged by `type` or `benefit_type`; one peek struct each keeps the
-    // scan allocation-free.
+pub(crate) fn peek_type(raw: &RawValue) -> Result<Option<Cow<'_, str>>, String> {
     #[derive(Deserialize)]
     struct Type<'a> {
         #[serde(rename = "type", borrow, default)]
         tag: Option<Cow<'a, str>>,
     }
-    #[derive(Deserialize)]
-    struct BenefitType<'a> {
-        #[serde(rename = "benefit_type", borrow, default)]
-        tag: Option<Cow<'a, str>>,
-    }
-    let result = match key {
-        "type" => serde_json::from_str::<Type<'a>>(raw.get()).map(|t| t.tag),
-        "benefit_type" => serde_json::from_str::<BenefitType<'a>>(raw.get()).map(|t| t.tag),
-        other => return Err(format!("no tag reader for `{other}`")),
-    };
-    result.map_err(|e| format!("cannot read `{key}`: {e}"))
+    serde_json::from_str::<Type<'_>>(raw.get())
+        .map(|t| t.tag)
+        .map_err(|e| format!("cannot read `type`: {e}"))
 }
 
 /// Decodes one variant from raw JSON; on failure the message starts with the JSON path inside

@@ -711,12 +711,10 @@ impl<'a> Emitter<'a> {
         out.push_str(
             "        let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;\n",
         );
-        writeln!(
-            out,
-            "        let tag = crate::support::peek_tag(&raw, {:?}).map_err(D::Error::custom)?;",
-            u.tag_key
-        )
-        .unwrap();
+        // `union_of` only accepts `type` as the tag key.
+        out.push_str(
+            "        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;\n",
+        );
         out.push_str("        let decoded = match tag.as_deref() {\n");
         for (tag, variant, _) in &u.variants {
             let pat = if u.default_tag.as_deref() == Some(tag) {

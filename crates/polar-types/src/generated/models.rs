@@ -657,7 +657,7 @@ impl<'de> Deserialize<'de> for Customer {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_tag(&raw, "type").map_err(D::Error::custom)?;
+        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
         let decoded = match tag.as_deref() {
             Some("individual") => crate::support::decode_variant(&raw).map(Self::Individual),
             Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
@@ -699,7 +699,7 @@ impl<'de> Deserialize<'de> for CustomerCreate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_tag(&raw, "type").map_err(D::Error::custom)?;
+        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
         let decoded = match tag.as_deref() {
             Some("individual") | None => crate::support::decode_variant(&raw).map(Self::Individual),
             Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
@@ -1114,7 +1114,7 @@ impl<'de> Deserialize<'de> for CustomerState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_tag(&raw, "type").map_err(D::Error::custom)?;
+        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
         let decoded = match tag.as_deref() {
             Some("individual") => crate::support::decode_variant(&raw).map(Self::Individual),
             Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
