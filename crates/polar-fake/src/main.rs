@@ -4,6 +4,7 @@
 //! cargo run -p polar-fake -- [--port 8080] [--token VALUE] [--rate-limit N-PER-MINUTE] [--sandbox]
 //! ```
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -89,13 +90,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("polar-fake listening on {}", server.url());
-    println!("organization: {}", fake.organization_id());
-    println!();
-    println!("export POLAR_BASE_URL={}", server.url());
-    println!("export POLAR_ACCESS_TOKEN={}", fake.token());
-    println!();
-    println!("Press Ctrl-C to stop.");
+    let banner = format!(
+        "polar-fake listening on {url}\norganization: {org}\n\n\
+         export POLAR_BASE_URL={url}\nexport POLAR_ACCESS_TOKEN={token}\n\n\
+         Press Ctrl-C to stop.\n",
+        url = server.url(),
+        org = fake.organization_id(),
+        token = fake.token(),
+    );
+    // A reader that stops listening (`| head`, a test that has what it needs) must not take the
+    // server down: write errors on stdout are ignored, where `println!` would panic.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    drop(out);
     // Runs until the process is interrupted.
     std::future::pending::<()>().await;
     ExitCode::SUCCESS

@@ -284,11 +284,12 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let limiter = self.limiter.clone();
+        let call = CallContext::current();
         ResponseFuture {
             inner: Box::pin(async move {
                 if !limiter.try_acquire_now() {
                     // Wait for a slot, but not past the call's deadline.
-                    match req.extensions().get::<CallContext>() {
+                    match &call {
                         Some(ctx) if ctx.deadline.is_some() => {
                             let deadline = ctx.deadline.unwrap_or_else(Instant::now);
                             if tokio::time::timeout_at(deadline, limiter.acquire())

@@ -56,9 +56,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Buf;
 use http::header::RETRY_AFTER;
@@ -342,7 +341,7 @@ where
 {
     type Response = Response<B>;
     type Error = BoxError;
-    type Future = ResponseFuture<B>;
+    type Future = ResponseFuture<S, B>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -350,139 +349,345 @@ where
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture {
-            inner: Box::pin(run(inner, self.config.clone(), req)),
-        }
+        let svc = std::mem::replace(&mut self.inner, clone);
+        let config = self.config.clone();
+        let max_attempts = match req.extensions().get::<RequestOptions>() {
+            Some(o) if o.retry_forbidden => 1,
+            Some(o) => o.max_attempts.unwrap_or(config.max_attempts).max(1),
+            None => config.max_attempts,
+        };
+        let (parts, body) = req.into_parts();
+        let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
+        let call = Box::pin(RetryCall {
+            method: parts.method.clone(),
+            route: if tracing_on {
+                route_of(&parts)
+            } else {
+                Route::Template("")
+            },
+            tracing_on,
+            svc,
+            config,
+            ctx: CallContext::current(),
+            saved: Some((parts, body)),
+            attempt: 0,
+            max_attempts,
+            started: None,
+            state: State::Start,
+        });
+        ResponseFuture { call }
     }
 }
 
 /// Future of [`Retry`].
-pub struct ResponseFuture<B> {
-    inner: Pin<Box<dyn Future<Output = Result<Response<B>, BoxError>> + Send>>,
+///
+/// Boxed once here: the call state holds the request and the attempt in flight, and moving that
+/// through every outer layer's future costs more than one allocation.
+pub struct ResponseFuture<S, B>
+where
+    S: Service<Request<Body>>,
+{
+    call: Pin<Box<RetryCall<S, B>>>,
 }
 
-impl<B> Future for ResponseFuture<B> {
-    type Output = Result<Response<B>, BoxError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx)
-    }
-}
-
-impl<B> fmt::Debug for ResponseFuture<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-const DRAIN_LIMIT: usize = 64 * 1024;
-
-async fn run<S, B>(
-    mut svc: S,
-    config: Arc<RetryConfig>,
-    req: Request<Body>,
-) -> Result<Response<B>, BoxError>
+impl<S, B> Future for ResponseFuture<S, B>
 where
     S: Service<Request<Body>, Response = Response<B>>,
     S::Error: Into<BoxError>,
     B: HttpBody + Send + 'static,
 {
-    let (max_attempts, forbidden) = match req.extensions().get::<RequestOptions>() {
-        Some(o) => (
-            o.max_attempts.unwrap_or(config.max_attempts).max(1),
-            o.retry_forbidden,
-        ),
-        None => (config.max_attempts, false),
-    };
-    let max_attempts = if forbidden { 1 } else { max_attempts };
-    let ctx = req.extensions().get::<CallContext>().cloned();
-    let deadline = ctx.as_ref().and_then(|c| c.deadline);
-    let (parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
-    let route = if tracing_on {
-        route_of(&parts)
-    } else {
-        Route::Template("")
-    };
-    let mut saved = Some((parts, body));
-    let mut attempt: u32 = 0;
-    loop {
-        attempt += 1;
-        if let Some(c) = &ctx {
-            c.attempts.store(attempt, Ordering::Relaxed);
-        }
-        let last = attempt >= max_attempts;
-        let req = match &saved {
-            Some((p, b)) if !last => Request::from_parts(p.clone(), b.clone()),
-            _ => {
-                let (p, b) = saved.take().expect("request kept until the last attempt");
-                Request::from_parts(p, b)
-            }
-        };
-        // Wall-clock time, read only when attempt events are wanted.
-        let started = tracing_on.then(std::time::Instant::now);
-        let ready = ready_by(&mut svc, deadline, ctx.as_ref()).await;
-        let result = match ready {
-            Ok(svc) => svc.call(req).await.map_err(Into::into),
-            Err(e) => Err(e),
-        };
-        let elapsed_ms = started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
-        match result {
-            Ok(mut res) => {
-                tracing::debug!(
-                    method = %method,
-                    route = %route,
-                    attempt,
-                    status = res.status().as_u16(),
-                    duration_ms = elapsed_ms,
-                    "polar attempt finished"
-                );
-                res.extensions_mut().insert(Attempts(attempt));
-                if last {
-                    return Ok(res);
+    type Output = Result<Response<B>, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.call.as_mut().poll(cx)
+    }
+}
+
+impl<S, B> fmt::Debug for ResponseFuture<S, B>
+where
+    S: Service<Request<Body>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("attempt", &self.call.attempt)
+            .field("max_attempts", &self.call.max_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project_lite::pin_project! {
+    // One call: the request kept for the attempts, the attempt in flight or the wait.
+    struct RetryCall<S, B>
+    where
+        S: Service<Request<Body>>,
+    {
+        svc: S,
+        config: Arc<RetryConfig>,
+        // The call in progress (its deadline), read when the layer was called.
+        ctx: Option<CallContext>,
+        // The request, kept until the last attempt takes it.
+        saved: Option<(http::request::Parts, Body)>,
+        method: Method,
+        route: Route,
+        tracing_on: bool,
+        attempt: u32,
+        max_attempts: u32,
+        // When the current attempt started (only when attempt events are wanted).
+        started: Option<Instant>,
+        #[pin]
+        state: State<S::Future, B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F, B> {
+        // The next attempt starts with a readiness check.
+        Start,
+        // The service was not ready; waiting for it, but not past the call's deadline.
+        Readying { deadline: Option<Pin<Box<tokio::time::Sleep>>> },
+        Calling { #[pin] fut: F },
+        // Waiting before the next attempt while reading and discarding the answer that is
+        // retried; `then_fail` is the error to return when the wait reaches the deadline.
+        Waiting {
+            sleep: Pin<Box<dyn Future<Output = ()> + Send>>,
+            body: Option<Pin<Box<B>>>,
+            drained: usize,
+            then_fail: Option<Error>,
+        },
+        Done,
+    }
+}
+
+/// What to do once an attempt has ended.
+enum Next<B> {
+    Finish(Result<Response<B>, BoxError>),
+    Wait {
+        wait: Duration,
+        body: Option<B>,
+        then_fail: Option<Error>,
+    },
+}
+
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+impl<S, B> Future for RetryCall<S, B>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: HttpBody + Send + 'static,
+{
+    type Output = Result<Response<B>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            // `None`: the service is ready for the attempt; `Some`: the attempt has ended.
+            let ended: Option<Result<Response<B>, BoxError>> = match this.state.as_mut().project() {
+                StateProj::Start => {
+                    *this.attempt += 1;
+                    if let Some(c) = this.ctx.as_ref() {
+                        c.record_attempt(*this.attempt);
+                    }
+                    match this.svc.poll_ready(cx) {
+                        Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                        Poll::Pending => {
+                            // The network client is always ready: a timer only for others.
+                            let deadline = this.ctx.as_ref().and_then(|c| c.deadline);
+                            this.state.set(State::Readying {
+                                deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+                            });
+                            continue;
+                        }
+                    }
                 }
-                let verdict =
-                    config
-                        .classifier
-                        .classify_response(&method, res.status(), res.headers());
-                if verdict != Classification::Retry {
-                    return Ok(res);
+                StateProj::Readying { deadline } => match this.svc.poll_ready(cx) {
+                    Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                    Poll::Pending => {
+                        let expired = deadline
+                            .as_mut()
+                            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+                        if !expired {
+                            return Poll::Pending;
+                        }
+                        Some(Err(call_timeout(this.ctx.as_ref()).into()))
+                    }
+                },
+                StateProj::Calling { fut } => match fut.poll(cx) {
+                    Poll::Ready(r) => Some(r.map_err(Into::into)),
+                    Poll::Pending => return Poll::Pending,
+                },
+                StateProj::Waiting {
+                    sleep,
+                    body,
+                    drained,
+                    then_fail,
+                } => {
+                    while let Some(b) = body.as_mut() {
+                        match b.as_mut().poll_frame(cx) {
+                            Poll::Ready(Some(Ok(frame))) => {
+                                *drained += frame.data_ref().map_or(0, Buf::remaining);
+                                if *drained > DRAIN_LIMIT {
+                                    *body = None;
+                                }
+                            }
+                            Poll::Ready(_) => *body = None,
+                            Poll::Pending => break,
+                        }
+                    }
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    if let Some(err) = then_fail.take() {
+                        this.state.set(State::Done);
+                        return Poll::Ready(Err(err.into()));
+                    }
+                    this.state.set(State::Start);
+                    continue;
                 }
-                let wait = match retry_after(res.headers()) {
-                    Some(d) if d > config.max_retry_after => return Ok(res),
-                    Some(d) => d,
-                    None => config.backoff.delay(attempt),
+                StateProj::Done => panic!("retry future polled after completion"),
+            };
+            let Some(ended) = ended else {
+                let last = *this.attempt >= *this.max_attempts;
+                let req = match this.saved {
+                    Some((p, b)) if !last => Request::from_parts(p.clone(), b.clone()),
+                    _ => {
+                        let (p, b) = this
+                            .saved
+                            .take()
+                            .expect("request kept until the last attempt");
+                        Request::from_parts(p, b)
+                    }
                 };
-                let (wait, out_of_time) = bounded(wait, deadline);
-                let body = res.into_body();
-                wait_and_drain(config.timer.sleep(wait), body).await;
-                if out_of_time && let Some(c) = &ctx {
-                    return Err(c.timeout_error().into());
+                // Wall-clock time, read only when attempt events are wanted.
+                *this.started = this.tracing_on.then(Instant::now);
+                let fut = this.svc.call(req);
+                this.state.set(State::Calling { fut });
+                continue;
+            };
+            let attempt = *this.attempt;
+            let elapsed_ms = this
+                .started
+                .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
+            let next = match ended {
+                Ok(res) => {
+                    tracing::debug!(
+                        method = %this.method,
+                        route = %this.route,
+                        attempt,
+                        status = res.status().as_u16(),
+                        duration_ms = elapsed_ms,
+                        "polar attempt finished"
+                    );
+                    after_response(
+                        this.config,
+                        this.ctx.as_ref(),
+                        this.method,
+                        attempt,
+                        *this.max_attempts,
+                        res,
+                    )
                 }
-            }
-            Err(err) => {
-                let kind = err.downcast_ref::<Error>().map(Error::kind);
-                tracing::debug!(
-                    method = %method,
-                    route = %route,
-                    attempt,
-                    error = ?kind.unwrap_or(ErrorKind::Other),
-                    duration_ms = elapsed_ms,
-                    "polar attempt failed"
-                );
-                if last || config.classifier.classify_error(&method, &err) != Classification::Retry
-                {
-                    return Err(Error::from_boxed(err).with_attempts(attempt).into());
+                Err(err) => {
+                    let kind = err.downcast_ref::<Error>().map(Error::kind);
+                    tracing::debug!(
+                        method = %this.method,
+                        route = %this.route,
+                        attempt,
+                        error = ?kind.unwrap_or(ErrorKind::Other),
+                        duration_ms = elapsed_ms,
+                        "polar attempt failed"
+                    );
+                    after_error(
+                        this.config,
+                        this.ctx.as_ref(),
+                        this.method,
+                        attempt,
+                        *this.max_attempts,
+                        err,
+                    )
                 }
-                let (wait, out_of_time) = bounded(config.backoff.delay(attempt), deadline);
-                config.timer.sleep(wait).await;
-                if out_of_time && let Some(c) = &ctx {
-                    return Err(c.timeout_error().with_cause(err).into());
+            };
+            match next {
+                Next::Finish(out) => {
+                    this.state.set(State::Done);
+                    return Poll::Ready(out);
                 }
+                Next::Wait {
+                    wait,
+                    body,
+                    then_fail,
+                } => this.state.set(State::Waiting {
+                    sleep: this.config.timer.sleep(wait),
+                    body: body.map(Box::pin),
+                    drained: 0,
+                    then_fail,
+                }),
             }
         }
+    }
+}
+
+/// The call-timeout error (attempts are added by the caller).
+fn call_timeout(ctx: Option<&CallContext>) -> Error {
+    ctx.map_or_else(
+        || Error::new(ErrorKind::CallTimeout),
+        CallContext::timeout_error,
+    )
+}
+
+/// Decides what follows a response: return it, or wait and try again.
+fn after_response<B>(
+    config: &RetryConfig,
+    ctx: Option<&CallContext>,
+    method: &Method,
+    attempt: u32,
+    max_attempts: u32,
+    mut res: Response<B>,
+) -> Next<B> {
+    res.extensions_mut().insert(Attempts(attempt));
+    if attempt >= max_attempts
+        || config
+            .classifier
+            .classify_response(method, res.status(), res.headers())
+            != Classification::Retry
+    {
+        return Next::Finish(Ok(res));
+    }
+    let wait = match retry_after(res.headers()) {
+        Some(d) if d > config.max_retry_after => return Next::Finish(Ok(res)),
+        Some(d) => d,
+        None => config.backoff.delay(attempt),
+    };
+    let deadline = ctx.and_then(|c| c.deadline);
+    let (wait, out_of_time) = bounded(wait, deadline);
+    Next::Wait {
+        wait,
+        body: Some(res.into_body()),
+        then_fail: out_of_time.then(|| call_timeout(ctx).with_attempts(attempt)),
+    }
+}
+
+/// Decides what follows an error: return it (with the number of attempts), or wait and retry.
+fn after_error<B>(
+    config: &RetryConfig,
+    ctx: Option<&CallContext>,
+    method: &Method,
+    attempt: u32,
+    max_attempts: u32,
+    err: BoxError,
+) -> Next<B> {
+    if attempt >= max_attempts
+        || config.classifier.classify_error(method, &err) != Classification::Retry
+    {
+        return Next::Finish(Err(Error::from_boxed(err).with_attempts(attempt).into()));
+    }
+    let deadline = ctx.and_then(|c| c.deadline);
+    let (wait, out_of_time) = bounded(config.backoff.delay(attempt), deadline);
+    Next::Wait {
+        wait,
+        body: None,
+        then_fail: out_of_time.then(|| call_timeout(ctx).with_attempts(attempt).with_cause(err)),
     }
 }
 
@@ -499,67 +704,4 @@ fn bounded(wait: Duration, deadline: Option<tokio::time::Instant>) -> (Duration,
         }
         None => (wait, false),
     }
-}
-
-/// Waits until `svc` is ready, but not past the call's deadline.
-async fn ready_by<'a, S, R>(
-    svc: &'a mut S,
-    deadline: Option<tokio::time::Instant>,
-    ctx: Option<&CallContext>,
-) -> Result<&'a mut S, BoxError>
-where
-    S: Service<R>,
-    S::Error: Into<BoxError>,
-{
-    // Fast path: ready at once (the network client always is), no timer needed.
-    let mut pending = false;
-    std::future::poll_fn(|cx| match svc.poll_ready(cx) {
-        Poll::Ready(r) => Poll::Ready(r.map_err(Into::into)),
-        Poll::Pending => {
-            pending = true;
-            Poll::Ready(Ok(()))
-        }
-    })
-    .await?;
-    if pending {
-        let ready = std::future::poll_fn(|cx| svc.poll_ready(cx));
-        match (deadline, ctx) {
-            (Some(d), Some(c)) => match tokio::time::timeout_at(d, ready).await {
-                Ok(r) => r.map_err(Into::into)?,
-                Err(_) => return Err(c.timeout_error().into()),
-            },
-            _ => ready.await.map_err(Into::into)?,
-        }
-    }
-    Ok(svc)
-}
-
-/// Waits for `sleep` while reading and discarding up to [`DRAIN_LIMIT`] bytes of `body`; the
-/// body is dropped when the wait ends, whether or not it was read to the end.
-async fn wait_and_drain<B>(sleep: Pin<Box<dyn Future<Output = ()> + Send>>, body: B)
-where
-    B: HttpBody,
-{
-    let mut sleep = sleep;
-    let mut body = std::pin::pin!(body);
-    let mut read = 0usize;
-    let mut draining = true;
-    std::future::poll_fn(|cx| {
-        while draining {
-            match body.as_mut().poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Some(data) = frame.data_ref() {
-                        read += data.remaining();
-                        if read > DRAIN_LIMIT {
-                            draining = false;
-                        }
-                    }
-                }
-                Poll::Ready(_) => draining = false,
-                Poll::Pending => break,
-            }
-        }
-        sleep.as_mut().poll(cx)
-    })
-    .await;
 }

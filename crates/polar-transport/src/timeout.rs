@@ -29,12 +29,15 @@
 //!
 //! # One timer per attempt
 //!
-//! The call timeout also puts its deadline into the request's extensions. The attempt timeout,
-//! the retry layer's backoff and the rate limiter's waits all stop at that deadline and report
-//! [`ErrorKind::CallTimeout`], so inside [`TransportBuilder`](crate::TransportBuilder)'s stack
-//! the call timeout needs no timer of its own until the head arrives (one timer per attempt
-//! instead of two per call). Used on its own ([`CallTimeoutLayer::new`]), over services that
-//! know nothing of the deadline, the call timeout arms its own timer.
+//! While the call timeout calls or polls its inner service, the call's deadline is the
+//! thread's *current call* (a thread-local, the way `tracing` keeps the current span). The
+//! attempt timeout, the retry layer's backoff and the rate limiter's waits read it when they are
+//! called, stop at that deadline and report [`ErrorKind::CallTimeout`]. So inside
+//! [`TransportBuilder`](crate::TransportBuilder)'s stack the call timeout needs no timer of its
+//! own until the head arrives (one timer per attempt instead of two per call), and nothing is
+//! added to the request's extensions (which would cost allocations on every call and every
+//! retry copy). Used on its own ([`CallTimeoutLayer::new`]), over services that know nothing of
+//! the deadline, the call timeout arms its own timer.
 //!
 //! The connect timeout is set on the network connector (see
 //! [`TransportBuilder::connect_timeout`](crate::TransportBuilder::connect_timeout)).
@@ -74,12 +77,13 @@
 //! # }
 //! ```
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -89,23 +93,58 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::error::{Error, ErrorKind};
-use crate::{BoxError, RequestOptions};
+use crate::{Attempts, BoxError, RequestOptions};
 
 /// The idle limit on a streamed body when none is configured: 30 s.
 pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Per-call context put into request extensions by the call timeout: the call's deadline and a
-/// shared count of attempts started, so every layer can stop at the deadline and report how far
-/// the retry layer got.
+/// The call in progress: its deadline and, when the call timeout keeps its own timer, a shared
+/// count of attempts started (so that timer's error can say how far the retry layer got).
+///
+/// It is the thread's current call only while a [`CallTimeout`] calls or polls its inner
+/// service; the layers below read it synchronously in their `call`.
 #[derive(Clone, Debug)]
 pub(crate) struct CallContext {
     pub(crate) deadline: Option<Instant>,
-    pub(crate) attempts: Arc<AtomicU32>,
+    attempts: Option<Arc<AtomicU32>>,
+}
+
+thread_local! {
+    static CURRENT_CALL: RefCell<Option<CallContext>> = const { RefCell::new(None) };
 }
 
 impl CallContext {
-    pub(crate) fn attempts(&self) -> u32 {
-        self.attempts.load(Ordering::Relaxed).max(1)
+    /// The call in progress on this thread, if a call timeout is calling or polling.
+    pub(crate) fn current() -> Option<CallContext> {
+        CURRENT_CALL.with(|c| c.borrow().clone())
+    }
+
+    /// Runs `f` with `self` as the current call, then puts the previous one back (also when
+    /// `f` panics), so nested stacks each see their own call.
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<CallContext>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                CURRENT_CALL.with(|c| *c.borrow_mut() = previous);
+            }
+        }
+        let _restore = Restore(CURRENT_CALL.with(|c| c.replace(Some(self.clone()))));
+        f()
+    }
+
+    /// Records that attempt number `n` has started (only counted when the call timeout has a
+    /// timer of its own; otherwise the retry layer reports attempts on its errors).
+    pub(crate) fn record_attempt(&self, n: u32) {
+        if let Some(a) = &self.attempts {
+            a.store(n, Ordering::Relaxed);
+        }
+    }
+
+    fn attempts(&self) -> u32 {
+        self.attempts
+            .as_ref()
+            .map_or(1, |a| a.load(Ordering::Relaxed).max(1))
     }
 
     /// The error for a call that reached its deadline.
@@ -170,7 +209,7 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let own = self.duration.and_then(deadline_after);
-        let ctx = req.extensions().get::<CallContext>().cloned();
+        let ctx = CallContext::current();
         let call_deadline = ctx.as_ref().and_then(|c| c.deadline);
         // The earlier of the two deadlines; the call's wins a tie.
         let (at, fires_as_call) = match (own, call_deadline) {
@@ -188,7 +227,7 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// Future of [`Timeout`] (and the head part of [`CallTimeout`]'s future).
+    /// Future of [`Timeout`].
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
@@ -300,7 +339,7 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let (duration, streaming) = match req.extensions().get::<RequestOptions>() {
             Some(o) => (o.timeout.or(self.layer.duration), o.streaming_body),
             None => (self.layer.duration, false),
@@ -308,9 +347,8 @@ where
         let deadline = duration.and_then(deadline_after);
         let ctx = CallContext {
             deadline,
-            attempts: Arc::default(),
+            attempts: self.layer.own_timer.then(Arc::default),
         };
-        req.extensions_mut().insert(ctx.clone());
         let limit = if streaming {
             self.layer
                 .body_idle
@@ -320,14 +358,13 @@ where
         };
         let sleep = deadline
             .filter(|_| self.layer.own_timer)
-            .map(tokio::time::sleep_until);
+            .map(|at| Box::pin(tokio::time::sleep_until(at)));
+        let inner = ctx.enter(|| self.inner.call(req));
         CallResponseFuture {
-            head: ResponseFuture {
-                inner: self.inner.call(req),
-                sleep,
-                on_fire: Some(ctx.clone()),
-            },
-            body: Some((limit, ctx)),
+            inner,
+            sleep,
+            ctx,
+            limit: Some(limit),
         }
     }
 }
@@ -337,8 +374,12 @@ pin_project_lite::pin_project! {
     /// [`TimeoutBody`].
     pub struct CallResponseFuture<F> {
         #[pin]
-        head: ResponseFuture<F>,
-        body: Option<(BodyLimit, CallContext)>,
+        inner: F,
+        // Only when the call timeout keeps its own timer. Boxed: the builder's stack has none,
+        // and a small future is cheaper to move and to box.
+        sleep: Option<Pin<Box<Sleep>>>,
+        ctx: CallContext,
+        limit: Option<BodyLimit>,
     }
 }
 
@@ -351,16 +392,32 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let res = ready!(this.head.poll(cx))?;
-        let (limit, ctx) = this
-            .body
+        let inner = this.inner;
+        let res = match this.ctx.enter(|| inner.poll(cx)) {
+            Poll::Ready(res) => res.map_err(Into::into)?,
+            Poll::Pending => {
+                if let Some(sleep) = this.sleep
+                    && sleep.as_mut().poll(cx).is_ready()
+                {
+                    return Poll::Ready(Err(this.ctx.timeout_error().into()));
+                }
+                return Poll::Pending;
+            }
+        };
+        let limit = this
+            .limit
             .take()
             .expect("CallResponseFuture polled after completion");
+        // No attempt can start once the head is here: the count is final.
+        let attempts = res
+            .extensions()
+            .get::<Attempts>()
+            .map_or_else(|| this.ctx.attempts(), |a| a.0);
         Poll::Ready(Ok(res.map(|inner| TimeoutBody {
             inner,
             sleep: None,
             limit,
-            ctx,
+            attempts,
             progressed: false,
             failed: false,
         })))
@@ -391,7 +448,7 @@ pin_project_lite::pin_project! {
         #[pin]
         sleep: Option<Sleep>,
         limit: BodyLimit,
-        ctx: CallContext,
+        attempts: u32,
         // A data frame arrived since the idle timer was last set.
         progressed: bool,
         failed: bool,
@@ -426,15 +483,19 @@ where
         match this.inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 match *this.limit {
-                    // A body that keeps arriving is cut too once the deadline has passed.
-                    BodyLimit::Deadline(at) => {
-                        let late = match this.sleep.as_ref().as_pin_ref() {
-                            Some(sleep) => sleep.is_elapsed(),
-                            None => Instant::now() >= at,
-                        };
+                    // A body that keeps arriving is cut too once the deadline has passed. One
+                    // that never had to wait was already here: no timer, no clock read.
+                    BodyLimit::Deadline(_) => {
+                        let late = this
+                            .sleep
+                            .as_ref()
+                            .as_pin_ref()
+                            .is_some_and(|sleep| sleep.is_elapsed());
                         if late {
                             *this.failed = true;
-                            return Poll::Ready(Some(Err(this.ctx.timeout_error().into())));
+                            return Poll::Ready(Some(Err(Error::new(ErrorKind::CallTimeout)
+                                .with_attempts(*this.attempts)
+                                .into())));
                         }
                     }
                     BodyLimit::Idle(_) => *this.progressed |= frame.is_data(),
@@ -470,12 +531,11 @@ where
             && sleep.poll(cx).is_ready()
         {
             *this.failed = true;
-            let err = match *this.limit {
-                BodyLimit::Idle(_) => {
-                    Error::new(ErrorKind::BodyIdleTimeout).with_attempts(this.ctx.attempts())
-                }
-                _ => this.ctx.timeout_error(),
+            let kind = match *this.limit {
+                BodyLimit::Idle(_) => ErrorKind::BodyIdleTimeout,
+                _ => ErrorKind::CallTimeout,
             };
+            let err = Error::new(kind).with_attempts(*this.attempts);
             return Poll::Ready(Some(Err(err.into())));
         }
         Poll::Pending

@@ -393,3 +393,84 @@ fn stalled_body() -> polar_transport::ResponseBody {
     }
     Stalled.boxed_unsync()
 }
+
+/// A transport whose answer takes `delay` (under paused time: no real waiting).
+fn slow_answer(
+    delay: Duration,
+) -> impl tower::Service<
+    Request<polar_transport::Body>,
+    Response = http::Response<polar_transport::Body>,
+    Error = std::convert::Infallible,
+    Future = impl Future<
+        Output = Result<http::Response<polar_transport::Body>, std::convert::Infallible>,
+    > + Send,
+> + Clone
++ Send
++ Sync
++ 'static {
+    tower::service_fn(move |_req: Request<polar_transport::Body>| async move {
+        tokio::time::sleep(delay).await;
+        Ok(http::Response::new(empty()))
+    })
+}
+
+fn stack_over<S, B>(call_timeout: Duration, inner: S) -> polar_transport::HttpService
+where
+    S: tower::Service<Request<polar_transport::Body>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<polar_transport::BoxError>,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<polar_transport::BoxError>,
+{
+    TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .disable_rate_limit()
+        .call_timeout(call_timeout)
+        .build_with(inner)
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_deadline_does_not_outlive_its_call() {
+    // A call with a 1 s deadline ends well within it...
+    let svc = stack_over(
+        Duration::from_secs(1),
+        slow_answer(Duration::from_millis(10)),
+    );
+    let req = || Request::get("/v1/customers/").body(empty()).unwrap();
+    svc.oneshot(req()).await.unwrap();
+    // ...and a later attempt timeout on the same thread, with no call around it and no limit
+    // of its own, must not inherit that deadline: a 5 s answer is fine.
+    let bare = tower::ServiceBuilder::new()
+        .layer(polar_transport::timeout::TimeoutLayer::attempt(None))
+        .service(slow_answer(Duration::from_secs(5)));
+    let start = tokio::time::Instant::now();
+    bare.oneshot(req()).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn nested_stacks_each_keep_their_own_deadline() {
+    let req = || Request::get("/v1/customers/").body(empty()).unwrap();
+
+    // The inner stack's deadline (1 s) is the shorter: the inner call ends at 1 s and the outer
+    // call (10 s) returns that error.
+    let inner = stack_over(Duration::from_secs(1), slow_answer(Duration::from_secs(3)));
+    let outer = stack_over(Duration::from_secs(10), inner);
+    let start = tokio::time::Instant::now();
+    let err = outer.oneshot(req()).await.unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+
+    // The outer deadline (1 s) is the shorter: the inner call's own (10 s) must not replace it.
+    let inner = stack_over(Duration::from_secs(10), slow_answer(Duration::from_secs(3)));
+    let outer = stack_over(Duration::from_secs(1), inner);
+    let start = tokio::time::Instant::now();
+    let err = outer.oneshot(req()).await.unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}
