@@ -8,8 +8,8 @@ use bytes::Bytes;
 use http::{Request, Response, Uri};
 use http_body_util::BodyExt;
 use secrecy::SecretString;
+use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
-use tower::{ServiceBuilder, ServiceExt};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -385,7 +385,6 @@ impl Layers {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let inner = inner.map_err(Into::<BoxError>::into);
         // The inner body travels unboxed through the stack; the call timeout wraps it in its
         // deadline, and that is boxed once into a `ResponseBody`.
         BoxCloneSyncService::new(

@@ -34,12 +34,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::{ACCEPT, HeaderName, USER_AGENT};
-use http::{HeaderValue, Request, Response};
+use http::{HeaderValue, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::BoxError;
-use crate::base_uri::ResponseFuture;
 use crate::error::BuildError;
 
 /// The API version sent when none is configured.
@@ -113,17 +111,17 @@ pub struct Headers<S> {
     values: Arc<Values>,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Headers<S>
+// Adding headers cannot fail, so the inner future and error pass through untouched.
+impl<S, ReqBody> Service<Request<ReqBody>> for Headers<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Error: Into<BoxError>,
+    S: Service<Request<ReqBody>>,
 {
-    type Response = Response<ResBody>;
-    type Error = BoxError;
-    type Future = ResponseFuture<S::Future>;
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
@@ -136,6 +134,6 @@ where
         if let Some(org) = &v.organization {
             h.entry(POLAR_ORGANIZATION).or_insert_with(|| org.clone());
         }
-        ResponseFuture::new(self.inner.call(req))
+        self.inner.call(req)
     }
 }
