@@ -23,6 +23,9 @@
 //! response that is retried is read (up to 64 KiB) while the backoff runs, then dropped, so the
 //! connection can go back to the pool when the body was small.
 //!
+//! The layer itself is always ready: each call waits for the inner service to be ready inside
+//! its own future, so a call timeout further out also bounds that wait.
+//!
 //! ```
 //! use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
 //! use std::time::Duration;
@@ -343,8 +346,11 @@ where
     type Error = BoxError;
     type Future = ResponseFuture<S, B>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    // Always ready: each call waits for the inner service's readiness inside its own future,
+    // where the call's deadline bounds the wait (a wait in `poll_ready` would come before any
+    // timeout has started).
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {

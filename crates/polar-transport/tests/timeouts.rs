@@ -474,3 +474,39 @@ async fn nested_stacks_each_keep_their_own_deadline() {
     assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
+
+/// A transport that is never ready (for example a concurrency limit that never frees up).
+#[derive(Clone)]
+struct NeverReady;
+
+impl tower::Service<Request<polar_transport::Body>> for NeverReady {
+    type Response = http::Response<polar_transport::Body>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Pending
+    }
+
+    fn call(&mut self, _req: Request<polar_transport::Body>) -> Self::Future {
+        unreachable!("never ready, so never called")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_call_timeout_bounds_waiting_for_a_transport_that_is_not_ready() {
+    let svc = stack_over(Duration::from_secs(2), NeverReady);
+    let start = tokio::time::Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(60),
+        svc.oneshot(Request::get("/v1/customers/").body(empty()).unwrap()),
+    )
+    .await
+    .expect("the call ends by its own deadline");
+    let err = outcome.unwrap_err();
+    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
