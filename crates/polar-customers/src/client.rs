@@ -9,6 +9,8 @@ use polar_transport::{
     into_http_service,
 };
 
+use secrecy::SecretString;
+
 use crate::Error;
 use crate::customers::Customers;
 
@@ -43,6 +45,9 @@ pub struct Client {
 struct Inner {
     service: HttpService,
     max_response_bytes: usize,
+    /// The client's token, when the client was built with one: error bodies that echo it back
+    /// are redacted before they become errors.
+    token: Option<SecretString>,
 }
 
 impl fmt::Debug for Client {
@@ -69,6 +74,7 @@ impl Client {
             inner: Arc::new(Inner {
                 service,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                token: None,
             }),
         }
     }
@@ -96,6 +102,17 @@ impl Client {
             inner: Arc::new(Inner {
                 service: self.inner.service.clone(),
                 max_response_bytes: limit,
+                token: self.inner.token.clone(),
+            }),
+        }
+    }
+
+    fn with_token(self, token: Option<SecretString>) -> Self {
+        Client {
+            inner: Arc::new(Inner {
+                service: self.inner.service.clone(),
+                max_response_bytes: self.inner.max_response_bytes,
+                token,
             }),
         }
     }
@@ -111,6 +128,10 @@ impl Client {
 
     pub(crate) fn max_response_bytes(&self) -> usize {
         self.inner.max_response_bytes
+    }
+
+    pub(crate) fn token(&self) -> Option<&SecretString> {
+        self.inner.token.as_ref()
     }
 }
 
@@ -134,6 +155,7 @@ impl Client {
 pub struct ClientBuilder {
     transport: TransportBuilder,
     max_response_bytes: usize,
+    token: Option<SecretString>,
 }
 
 impl Default for ClientBuilder {
@@ -141,6 +163,7 @@ impl Default for ClientBuilder {
         ClientBuilder {
             transport: TransportBuilder::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            token: None,
         }
     }
 }
@@ -150,6 +173,8 @@ impl ClientBuilder {
     ///
     /// It is kept as a secret: never printed by `Debug`, errors or logs.
     pub fn token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.token = Some(SecretString::from(token.clone()));
         self.transport = self.transport.token(token);
         self
     }
@@ -244,7 +269,9 @@ impl ClientBuilder {
         let service = self.transport.build().map_err(|e| Error::Build {
             source: Box::new(e),
         })?;
-        Ok(Client::from_transport(service).with_max_response_bytes(self.max_response_bytes))
+        Ok(Client::from_transport(service)
+            .with_max_response_bytes(self.max_response_bytes)
+            .with_token(self.token))
     }
 
     /// Builds the client with the same stack over another service: the mock, an in-process
@@ -267,6 +294,8 @@ impl ClientBuilder {
             .map_err(|e| Error::Build {
                 source: Box::new(e),
             })?;
-        Ok(Client::from_transport(service).with_max_response_bytes(self.max_response_bytes))
+        Ok(Client::from_transport(service)
+            .with_max_response_bytes(self.max_response_bytes)
+            .with_token(self.token))
     }
 }

@@ -293,6 +293,8 @@ impl ApiError {
     }
 
     /// The first bytes (at most [`RAW_EXCERPT_LIMIT`]) of the body, lossily decoded as UTF-8.
+    ///
+    /// A token of the client (or of the call) that the body repeated is shown as `[redacted]`.
     pub fn raw_excerpt(&self) -> &str {
         &self.raw_excerpt
     }

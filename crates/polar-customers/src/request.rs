@@ -10,7 +10,7 @@ use http::{HeaderMap, Method, Request, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use polar_transport::{Body, RequestOptions, ResponseBody, RouteTemplate};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
@@ -176,6 +176,7 @@ impl Call {
 impl Client {
     /// Sends the call; a non-2xx answer becomes [`Error::Api`].
     pub(crate) async fn send_raw(&self, call: Call) -> Result<Response<ResponseBody>, Error> {
+        let call_token = call.options.token.clone();
         let request = call.into_request()?;
         let response = self
             .service()
@@ -185,7 +186,8 @@ impl Client {
         if response.status().is_success() {
             Ok(response)
         } else {
-            Err(read_api_error(response).await)
+            let secrets = [self.token(), call_token.as_ref()];
+            Err(read_api_error(response, &secrets).await)
         }
     }
 
@@ -255,16 +257,85 @@ pub(crate) async fn read_capped(
     Ok((buf.freeze(), false))
 }
 
-async fn read_api_error(response: Response<ResponseBody>) -> Error {
+async fn read_api_error(
+    response: Response<ResponseBody>,
+    secrets: &[Option<&SecretString>],
+) -> Error {
     let (parts, body) = response.into_parts();
     // A body that fails half-way still yields an API error with what was read (nothing here).
-    let (bytes, truncated) = read_capped(body, ERROR_BODY_LIMIT, false)
+    let (mut bytes, truncated) = read_capped(body, ERROR_BODY_LIMIT, false)
         .await
         .unwrap_or_default();
+    for secret in secrets.iter().flatten() {
+        bytes = redact(bytes, secret.expose_secret().as_bytes(), truncated);
+    }
     Error::from(ApiError::from_parts(
         parts.status,
         &parts.headers,
         &bytes,
         truncated,
     ))
+}
+
+/// What stands in an error body for a token the server echoed back.
+const REDACTED: &[u8] = b"[redacted]";
+
+/// Replaces every occurrence of `secret` in `body`. When the body was `cut` short, a tail that
+/// could be the start of the secret goes too, so no part of a token survives in an error.
+fn redact(body: Bytes, secret: &[u8], cut: bool) -> Bytes {
+    if secret.is_empty() {
+        return body;
+    }
+    let found = body.windows(secret.len()).any(|w| w == secret);
+    let tail = if cut {
+        (1..secret.len().min(body.len() + 1))
+            .rev()
+            .find(|&n| body.ends_with(&secret[..n]))
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    if !found && tail == 0 {
+        return body;
+    }
+    let keep = &body[..body.len() - tail];
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < keep.len() {
+        if keep[i..].starts_with(secret) {
+            out.extend_from_slice(REDACTED);
+            i += secret.len();
+        } else {
+            out.push(keep[i]);
+            i += 1;
+        }
+    }
+    if tail > 0 {
+        out.extend_from_slice(REDACTED);
+    }
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+    use bytes::Bytes;
+
+    #[test]
+    fn redact_replaces_every_occurrence_and_a_cut_tail() {
+        let body = Bytes::from_static(b"token polar_oat_x1 is bad; polar_oat_x1!");
+        assert_eq!(
+            &redact(body, b"polar_oat_x1", false)[..],
+            b"token [redacted] is bad; [redacted]!"
+        );
+        let cut = Bytes::from_static(b"bad token: polar_oa");
+        assert_eq!(
+            &redact(cut.clone(), b"polar_oat_x1", true)[..],
+            b"bad token: [redacted]"
+        );
+        // Not cut: a tail that merely looks like the start of the token is just text.
+        assert_eq!(redact(cut.clone(), b"polar_oat_x1", false), cut);
+        let clean = Bytes::from_static(b"{\"detail\":\"nope\"}");
+        assert_eq!(redact(clean.clone(), b"polar_oat_x1", true), clean);
+    }
 }

@@ -237,3 +237,60 @@ async fn connection_refused_is_a_transport_error_with_source() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(std::error::Error::source(&err).is_some());
 }
+
+#[tokio::test]
+async fn a_token_echoed_back_by_the_server_never_reaches_the_error() {
+    const TOKEN: &str = "polar_oat_echoed_secret_1";
+    const CALL_TOKEN: &str = "polar_oat_per_call_secret_2";
+    // A server (or a proxy in front of it) that repeats the Authorization header it was sent.
+    let addr = serve(|req| {
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        async move {
+            let body = json!({"error": "invalid_token", "detail": format!("rejected: {auth}")});
+            http::Response::builder()
+                .status(401)
+                .header("content-type", "application/json")
+                .body(full(body.to_string().into_bytes()))
+                .unwrap()
+        }
+    })
+    .await;
+    let client = polar_customers::Client::builder()
+        .token(TOKEN)
+        .server(polar_customers::Server::Custom(format!("http://{addr}")))
+        .allow_http(true)
+        .build()
+        .unwrap();
+
+    let with_client_token = client
+        .customers()
+        .get(CUSTOMER_ID.parse().unwrap())
+        .await
+        .unwrap_err();
+    let with_call_token = client
+        .customers()
+        .get(CUSTOMER_ID.parse().unwrap())
+        .token(CALL_TOKEN)
+        .await
+        .unwrap_err();
+    for err in [&with_client_token, &with_call_token] {
+        let Error::Api(api) = err else {
+            panic!("expected an API error, got {err:?}")
+        };
+        assert_eq!(api.detail(), Some("rejected: Bearer [redacted]"));
+        for shown in [
+            format!("{err}"),
+            format!("{err:?}"),
+            api.raw_excerpt().to_owned(),
+        ] {
+            assert!(!shown.contains("echoed_secret"), "{shown}");
+            assert!(!shown.contains("per_call_secret"), "{shown}");
+        }
+        assert!(api.raw_excerpt().contains("[redacted]"));
+    }
+}
