@@ -372,7 +372,13 @@ impl ExportRows {
 /// ISO 8601 with an offset; a space instead of `T` and a missing offset (taken as UTC) are
 /// accepted too.
 fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, jiff::Error> {
-    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+    // An instant with an offset (`Z`, `+01:00`, `-0500`, `[UTC]`) or a civil time read as UTC.
+    // Only a time with an offset can be an instant, so an export written in civil times never
+    // builds (and drops) a parse error per row.
+    let time = s.find(['T', 't', ' ']).map_or("", |i| &s[i + 1..]);
+    if time.contains(['Z', 'z', '+', '-', '['])
+        && let Ok(ts) = s.parse::<jiff::Timestamp>()
+    {
         return Ok(ts);
     }
     let civil: jiff::civil::DateTime = s.parse()?;
@@ -432,5 +438,28 @@ impl Stream for ExportRows {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timestamp;
+
+    #[test]
+    fn created_at_is_read_with_or_without_an_offset() {
+        let utc = "2026-11-02T09:30:00Z";
+        for s in [
+            "2026-11-02T09:30:00Z",
+            "2026-11-02 09:30:00+00:00",
+            "2026-11-02T10:30:00+01:00",
+            "2026-11-02T04:30:00-05:00",
+            "2026-11-02T04:30:00-0500",
+            "2026-11-02 09:30:00",
+            "2026-11-02T09:30:00",
+        ] {
+            assert_eq!(parse_timestamp(s).unwrap().to_string(), utc, "{s}");
+        }
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("").is_err());
     }
 }
