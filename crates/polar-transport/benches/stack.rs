@@ -18,6 +18,9 @@
 //! threads) per request, which is what bounds throughput on a busy machine.
 //!
 //! Requests are issued from a task on the runtime's worker thread, as an application would.
+//!
+//! The `in_memory_overhead` group measures the stack's own CPU cost per call over an answer
+//! from memory; with `POLAR_BENCH_LAYERS=1`, `layer_by_layer` adds the layers one at a time.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -237,6 +240,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+    if std::env::var_os("POLAR_BENCH_LAYERS").is_some() {
+        layer_by_layer(c, &rt, answer);
+    }
     if std::env::var_os("POLAR_BENCH_IN_MEMORY_ONLY").is_some() {
         return;
     }
@@ -276,6 +282,122 @@ fn bench(c: &mut Criterion) {
             cpu[0] as f64 / cpu[2] as f64,
         );
     }
+}
+
+/// `POLAR_BENCH_LAYERS=1`: the in-memory call with the layers added one at a time, innermost
+/// first, to see what each costs. The call timeout here keeps its own timer (the standalone
+/// form); inside the builder's stack it has none.
+fn layer_by_layer<S>(c: &mut Criterion, rt: &tokio::runtime::Runtime, answer: S)
+where
+    S: tower::Service<Request<Body>, Response = Response<Full<Bytes>>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    use polar_transport::{auth, base_uri, headers, into_http_service, retry, timeout, trace};
+    use tower::ServiceBuilder;
+
+    let base: http::Uri = "https://api.polar.sh".parse().unwrap();
+    let token = secrecy::SecretString::from(TOKEN.to_owned());
+    let base_uri = base_uri::BaseUriLayer::new(base.clone()).unwrap();
+    let auth = auth::AuthLayer::new(token, &base).unwrap();
+    let headers = headers::HeadersLayer::new("polar-rs/0.1.0", "2026-10", None).unwrap();
+    let attempt = timeout::TimeoutLayer::attempt(Some(Duration::from_secs(30)));
+    let retry = retry::RetryLayer::new(polar_transport::RetryConfig::default());
+    let call = timeout::CallTimeoutLayer::new(Some(Duration::from_secs(120)));
+    let steps: [(&str, HttpService); 8] = [
+        ("0_boxed", into_http_service(answer.clone())),
+        (
+            "1_base_uri",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "2_auth",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(auth.clone())
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "3_headers",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(headers.clone())
+                    .layer(auth.clone())
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "4_attempt_timeout",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(attempt)
+                    .layer(headers.clone())
+                    .layer(auth.clone())
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "5_retry",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(retry.clone())
+                    .layer(attempt)
+                    .layer(headers.clone())
+                    .layer(auth.clone())
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "6_call_timeout",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(call)
+                    .layer(retry.clone())
+                    .layer(attempt)
+                    .layer(headers.clone())
+                    .layer(auth.clone())
+                    .layer(base_uri.clone())
+                    .service(answer.clone()),
+            ),
+        ),
+        (
+            "7_trace",
+            into_http_service(
+                ServiceBuilder::new()
+                    .layer(trace::TraceLayer::new())
+                    .layer(call)
+                    .layer(retry)
+                    .layer(attempt)
+                    .layer(headers)
+                    .layer(auth)
+                    .layer(base_uri)
+                    .service(answer),
+            ),
+        ),
+    ];
+    let mut group = c.benchmark_group("layer_by_layer");
+    for (name, svc) in steps {
+        group.bench_function(name, |b| {
+            b.to_async(rt).iter(|| async {
+                let req = Request::get(PATH).body(Body::default()).unwrap();
+                let res = svc.clone().oneshot(req).await.unwrap();
+                res.into_body().collect().await.unwrap().to_bytes()
+            })
+        });
+    }
+    group.finish();
 }
 
 fn config() -> Criterion {
