@@ -116,7 +116,8 @@ thread_local! {
 impl CallContext {
     /// The call in progress on this thread, if a call timeout is calling or polling.
     pub(crate) fn current() -> Option<CallContext> {
-        CURRENT_CALL.with(|c| c.borrow().clone())
+        // `try_with`: a future dropped or polled while the thread exits sees no call, no panic.
+        CURRENT_CALL.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
     /// Runs `f` with `self` as the current call, then puts the previous one back (also when
@@ -126,10 +127,14 @@ impl CallContext {
         impl Drop for Restore {
             fn drop(&mut self) {
                 let previous = self.0.take();
-                CURRENT_CALL.with(|c| *c.borrow_mut() = previous);
+                let _ = CURRENT_CALL.try_with(|c| *c.borrow_mut() = previous);
             }
         }
-        let _restore = Restore(CURRENT_CALL.with(|c| c.replace(Some(self.clone()))));
+        let previous = CURRENT_CALL
+            .try_with(|c| c.replace(Some(self.clone())))
+            .ok()
+            .flatten();
+        let _restore = Restore(previous);
         f()
     }
 
