@@ -81,14 +81,24 @@ impl CallOptions {
         }
     }
 
-    fn request_options(&self) -> RequestOptions {
+    /// The per-request overrides, or `None` when the call has none: then nothing is added to
+    /// the request's extensions (each one costs allocations, and again for every retry copy).
+    fn request_options(&self) -> Option<RequestOptions> {
+        let plain = self.token.is_none()
+            && self.timeout.is_none()
+            && self.max_retries.is_none()
+            && !self.retry_forbidden
+            && !self.streaming_body;
+        if plain {
+            return None;
+        }
         let mut options = RequestOptions::default();
         options.token = self.token.clone();
         options.timeout = self.timeout;
         options.max_attempts = self.max_retries.map(|r| r.saturating_add(1));
         options.retry_forbidden = self.retry_forbidden;
         options.streaming_body = self.streaming_body;
-        options
+        Some(options)
     }
 }
 
@@ -165,9 +175,9 @@ impl Call {
         let mut request = builder
             .body(Body::new(self.body.unwrap_or_default()))
             .map_err(|e| Error::invalid("request", e.to_string()))?;
-        request
-            .extensions_mut()
-            .insert(self.options.request_options());
+        if let Some(options) = self.options.request_options() {
+            request.extensions_mut().insert(options);
+        }
         request.extensions_mut().insert(RouteTemplate(self.route));
         Ok(request)
     }

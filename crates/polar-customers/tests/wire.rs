@@ -552,6 +552,11 @@ async fn per_request_options_reach_the_transport() {
     assert_eq!(got.max_attempts, Some(5));
     assert!(got.token.is_none());
 
+    // A call with no overrides adds none: the client's settings apply as they are.
+    raw(&mock).customers().get(id()).await.unwrap();
+    let plain = mock.requests().pop().expect("a second request");
+    assert!(plain.extensions().get::<RequestOptions>().is_none());
+
     let err = raw(&mock)
         .customers()
         .get(id())
