@@ -307,84 +307,30 @@ where
     let attempt = timeout::TimeoutLayer::attempt(Some(Duration::from_secs(30)));
     let retry = retry::RetryLayer::new(polar_transport::RetryConfig::default());
     let call = timeout::CallTimeoutLayer::new(Some(Duration::from_secs(120)));
+    let tracing = trace::TraceLayer::new();
+    // The given layers, outermost first, over the in-memory answer.
+    macro_rules! stack {
+        ($($layer:expr),*) => {
+            into_http_service(ServiceBuilder::new()$(.layer($layer.clone()))*.service(answer.clone()))
+        };
+    }
     let steps: [(&str, HttpService); 8] = [
-        ("0_boxed", into_http_service(answer.clone())),
-        (
-            "1_base_uri",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
-        ),
-        (
-            "2_auth",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(auth.clone())
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
-        ),
-        (
-            "3_headers",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(headers.clone())
-                    .layer(auth.clone())
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
-        ),
+        ("0_boxed", stack!()),
+        ("1_base_uri", stack!(base_uri)),
+        ("2_auth", stack!(auth, base_uri)),
+        ("3_headers", stack!(headers, auth, base_uri)),
         (
             "4_attempt_timeout",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(attempt)
-                    .layer(headers.clone())
-                    .layer(auth.clone())
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
+            stack!(attempt, headers, auth, base_uri),
         ),
-        (
-            "5_retry",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(retry.clone())
-                    .layer(attempt)
-                    .layer(headers.clone())
-                    .layer(auth.clone())
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
-        ),
+        ("5_retry", stack!(retry, attempt, headers, auth, base_uri)),
         (
             "6_call_timeout",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(call)
-                    .layer(retry.clone())
-                    .layer(attempt)
-                    .layer(headers.clone())
-                    .layer(auth.clone())
-                    .layer(base_uri.clone())
-                    .service(answer.clone()),
-            ),
+            stack!(call, retry, attempt, headers, auth, base_uri),
         ),
         (
             "7_trace",
-            into_http_service(
-                ServiceBuilder::new()
-                    .layer(trace::TraceLayer::new())
-                    .layer(call)
-                    .layer(retry)
-                    .layer(attempt)
-                    .layer(headers)
-                    .layer(auth)
-                    .layer(base_uri)
-                    .service(answer),
-            ),
+            stack!(tracing, call, retry, attempt, headers, auth, base_uri),
         ),
     ];
     let mut group = c.benchmark_group("layer_by_layer");
