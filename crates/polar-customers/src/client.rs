@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use polar_transport::{
-    Body, BoxError, HttpService, RateLimitConfig, RetryConfig, Server, TransportBuilder,
-    into_http_service,
+    Body, BoxError, BuildError, HttpService, RateLimitConfig, RetryConfig, Server,
+    TransportBuilder, into_http_service,
 };
-
 use secrecy::SecretString;
 
 use crate::Error;
@@ -70,11 +69,15 @@ impl Client {
     /// The transport receives requests whose URI is a path and query only (`/v1/customers/?…`);
     /// it is responsible for the base URL, authentication and the standard headers.
     pub fn from_transport(service: HttpService) -> Self {
+        Self::new(service, DEFAULT_MAX_RESPONSE_BYTES, None)
+    }
+
+    fn new(service: HttpService, max_response_bytes: usize, token: Option<SecretString>) -> Self {
         Client {
             inner: Arc::new(Inner {
                 service,
-                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-                token: None,
+                max_response_bytes,
+                token,
             }),
         }
     }
@@ -98,23 +101,7 @@ impl Client {
 
     /// The same client with another cap on JSON response bodies (the export is never capped).
     pub fn with_max_response_bytes(self, limit: usize) -> Self {
-        Client {
-            inner: Arc::new(Inner {
-                service: self.inner.service.clone(),
-                max_response_bytes: limit,
-                token: self.inner.token.clone(),
-            }),
-        }
-    }
-
-    fn with_token(self, token: Option<SecretString>) -> Self {
-        Client {
-            inner: Arc::new(Inner {
-                service: self.inner.service.clone(),
-                max_response_bytes: self.inner.max_response_bytes,
-                token,
-            }),
-        }
+        Self::new(self.inner.service.clone(), limit, self.inner.token.clone())
     }
 
     /// The Customers API operations.
@@ -266,12 +253,8 @@ impl ClientBuilder {
 
     /// Builds the client over the network (hyper + rustls).
     pub fn build(self) -> Result<Client, Error> {
-        let service = self.transport.build().map_err(|e| Error::Build {
-            source: Box::new(e),
-        })?;
-        Ok(Client::from_transport(service)
-            .with_max_response_bytes(self.max_response_bytes)
-            .with_token(self.token))
+        let service = self.transport.build();
+        Self::finish(service, self.max_response_bytes, self.token)
     }
 
     /// Builds the client with the same stack over another service: the mock, an in-process
@@ -288,14 +271,18 @@ impl ClientBuilder {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let service = self
-            .transport
-            .build_with(service)
-            .map_err(|e| Error::Build {
-                source: Box::new(e),
-            })?;
-        Ok(Client::from_transport(service)
-            .with_max_response_bytes(self.max_response_bytes)
-            .with_token(self.token))
+        let service = self.transport.build_with(service);
+        Self::finish(service, self.max_response_bytes, self.token)
+    }
+
+    fn finish(
+        service: Result<HttpService, BuildError>,
+        max_response_bytes: usize,
+        token: Option<SecretString>,
+    ) -> Result<Client, Error> {
+        let service = service.map_err(|e| Error::Build {
+            source: Box::new(e),
+        })?;
+        Ok(Client::new(service, max_response_bytes, token))
     }
 }
