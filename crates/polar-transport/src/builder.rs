@@ -220,7 +220,8 @@ impl TransportBuilder {
     }
 
     /// Limit on the whole call: all attempts, waits for the transport to be ready, rate-limit
-    /// waits and backoff, and reading the response body. A request's `RequestOptions::timeout` overrides it. A request marked
+    /// waits and backoff, and reading the response body. A request's `RequestOptions::timeout`
+    /// overrides it. A request marked
     /// [`RequestOptions::streaming_body`](crate::RequestOptions::streaming_body) is bounded by it
     /// only until the response head arrives (see [`body_idle_timeout`](Self::body_idle_timeout)).
     pub fn call_timeout(mut self, timeout: Duration) -> Self {

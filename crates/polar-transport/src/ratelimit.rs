@@ -289,9 +289,8 @@ where
             inner: Box::pin(async move {
                 if !limiter.try_acquire_now() {
                     // Wait for a slot, but not past the call's deadline.
-                    match &call {
-                        Some(ctx) if ctx.deadline.is_some() => {
-                            let deadline = ctx.deadline.unwrap_or_else(Instant::now);
+                    match call.as_ref().and_then(|c| Some((c, c.deadline?))) {
+                        Some((ctx, deadline)) => {
                             if tokio::time::timeout_at(deadline, limiter.acquire())
                                 .await
                                 .is_err()
@@ -299,7 +298,7 @@ where
                                 return Err(ctx.timeout_error().into());
                             }
                         }
-                        _ => limiter.acquire().await,
+                        None => limiter.acquire().await,
                     }
                 }
                 let res = inner.oneshot(req).await.map_err(Into::into)?;

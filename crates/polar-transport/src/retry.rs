@@ -387,8 +387,10 @@ where
 
 /// Future of [`Retry`].
 ///
-/// Boxed once here: the call state holds the request and the attempt in flight, and moving that
-/// through every outer layer's future costs more than one allocation.
+/// The call state (the request kept for retries and the attempt in flight) is boxed once, so
+/// the futures of the layers around this one stay small (120 bytes instead of 736, for the
+/// builder's layers stacked by hand). Inline or boxed measured the same in the in-memory
+/// benchmark.
 pub struct ResponseFuture<S, B>
 where
     S: Service<Request<Body>>,
@@ -433,6 +435,7 @@ pin_project_lite::pin_project! {
         ctx: Option<CallContext>,
         // The request, kept until the last attempt takes it.
         saved: Option<(http::request::Parts, Body)>,
+        // Kept apart from `saved`, which the last attempt takes.
         method: Method,
         route: Route,
         tracing_on: bool,
@@ -451,13 +454,14 @@ pin_project_lite::pin_project! {
         // The next attempt starts with a readiness check.
         Start,
         // The service was not ready; waiting for it, but not past the call's deadline.
-        Readying { deadline: Option<Pin<Box<tokio::time::Sleep>>> },
+        Readying { #[pin] deadline: Option<tokio::time::Sleep> },
         Calling { #[pin] fut: F },
         // Waiting before the next attempt while reading and discarding the answer that is
         // retried; `then_fail` is the error to return when the wait reaches the deadline.
         Waiting {
             sleep: Pin<Box<dyn Future<Output = ()> + Send>>,
-            body: Option<Pin<Box<B>>>,
+            #[pin]
+            body: Option<B>,
             drained: usize,
             then_fail: Option<Error>,
         },
@@ -501,7 +505,7 @@ where
                             // The network client is always ready: a timer only for others.
                             let deadline = this.ctx.as_ref().and_then(|c| c.deadline);
                             this.state.set(State::Readying {
-                                deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+                                deadline: deadline.map(tokio::time::sleep_until),
                             });
                             continue;
                         }
@@ -511,8 +515,8 @@ where
                     Poll::Ready(r) => r.err().map(|e| Err(e.into())),
                     Poll::Pending => {
                         let expired = deadline
-                            .as_mut()
-                            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+                            .as_pin_mut()
+                            .is_some_and(|sleep| sleep.poll(cx).is_ready());
                         if !expired {
                             return Poll::Pending;
                         }
@@ -529,15 +533,16 @@ where
                     drained,
                     then_fail,
                 } => {
-                    while let Some(b) = body.as_mut() {
-                        match b.as_mut().poll_frame(cx) {
+                    let mut body = body;
+                    while let Some(b) = body.as_mut().as_pin_mut() {
+                        match b.poll_frame(cx) {
                             Poll::Ready(Some(Ok(frame))) => {
                                 *drained += frame.data_ref().map_or(0, Buf::remaining);
                                 if *drained > DRAIN_LIMIT {
-                                    *body = None;
+                                    body.set(None);
                                 }
                             }
-                            Poll::Ready(_) => *body = None,
+                            Poll::Ready(_) => body.set(None),
                             Poll::Pending => break,
                         }
                     }
@@ -625,7 +630,7 @@ where
                     then_fail,
                 } => this.state.set(State::Waiting {
                     sleep: this.config.timer.sleep(wait),
-                    body: body.map(Box::pin),
+                    body,
                     drained: 0,
                     then_fail,
                 }),
@@ -665,8 +670,7 @@ fn after_response<B>(
         Some(d) => d,
         None => config.backoff.delay(attempt),
     };
-    let deadline = ctx.and_then(|c| c.deadline);
-    let (wait, out_of_time) = bounded(wait, deadline);
+    let (wait, out_of_time) = bounded(wait, ctx);
     Next::Wait {
         wait,
         body: Some(res.into_body()),
@@ -688,8 +692,7 @@ fn after_error<B>(
     {
         return Next::Finish(Err(Error::from_boxed(err).with_attempts(attempt).into()));
     }
-    let deadline = ctx.and_then(|c| c.deadline);
-    let (wait, out_of_time) = bounded(config.backoff.delay(attempt), deadline);
+    let (wait, out_of_time) = bounded(config.backoff.delay(attempt), ctx);
     Next::Wait {
         wait,
         body: None,
@@ -698,8 +701,8 @@ fn after_error<B>(
 }
 
 /// Cuts `wait` at the call's deadline; true when the deadline comes first.
-fn bounded(wait: Duration, deadline: Option<tokio::time::Instant>) -> (Duration, bool) {
-    match deadline {
+fn bounded(wait: Duration, ctx: Option<&CallContext>) -> (Duration, bool) {
+    match ctx.and_then(|c| c.deadline) {
         Some(d) => {
             let left = d.saturating_duration_since(tokio::time::Instant::now());
             if wait >= left {
