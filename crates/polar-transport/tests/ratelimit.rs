@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::Request;
 use polar_transport::mock::{MockResponse, MockTransport};
-use polar_transport::ratelimit::{RateLimitConfig, RateLimiter};
+use polar_transport::ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter};
 use polar_transport::{Body, HttpService, RetryConfig, Server, TransportBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -195,10 +195,13 @@ async fn cooldown_is_capped_and_the_retry_waits_it_out() {
     let limiter = RateLimiter::new(
         RateLimitConfig::new(10, Duration::from_secs(1)).max_cooldown(Duration::from_secs(5)),
     );
-    limiter.cool_down_until(Instant::now() + Duration::from_secs(5));
+    // A 429 asking for 20 s holds callers for the 5 s cap only.
+    limiter.cool_down(Duration::from_secs(20));
     let t0 = Instant::now();
-    limiter.acquire().await;
+    assert!(limiter.try_acquire().is_none());
+    let permit = limiter.acquire().await;
     assert_eq!(t0.elapsed(), Duration::from_secs(5));
+    drop(permit);
 }
 
 #[tokio::test(start_paused = true)]
@@ -234,4 +237,138 @@ async fn sandbox_default_is_100_per_minute() {
     assert_eq!(times[99], start);
     assert_eq!(times[100], start + Duration::from_secs(60));
     assert_eq!(Server::Production.default_rate_limit().rate(), 500);
+}
+
+/// Issue 12: callers that give up while queued (their call timeout fired) must not keep a slot.
+/// A burst far larger than the budget, with call timeouts shorter than the backlog, is followed
+/// by a steady load at 60 % of the limit: once the burst's callers have given up and a window
+/// has passed, no steady call times out.
+#[tokio::test(start_paused = true)]
+async fn callers_that_give_up_while_queued_give_their_slots_back() {
+    let (mock, times) = recording_mock(|_| MockResponse::new(200));
+    let period = Duration::from_secs(60);
+    let timeout = Duration::from_secs(120);
+    let svc = TransportBuilder::new()
+        .token("polar_oat_rate_test")
+        .rate_limit(RateLimitConfig::new(10, period))
+        .retry(RetryConfig::disabled())
+        .call_timeout(timeout)
+        .build_with(mock.clone())
+        .unwrap();
+    let start = Instant::now();
+    // The burst: 100 calls at once, ten minutes of budget; most give up after 120 s.
+    let burst: Vec<_> = (0..100)
+        .map(|_| {
+            let svc = svc.clone();
+            tokio::spawn(async move { svc.oneshot(get()).await.is_ok() })
+        })
+        .collect();
+    // The steady load: one call every 10 s (6 per minute) for ten minutes.
+    let mut steady = Vec::new();
+    for i in 0..60u64 {
+        tokio::time::sleep_until(start + Duration::from_secs(10 * i)).await;
+        let svc = svc.clone();
+        steady.push((
+            Duration::from_secs(10 * i),
+            tokio::spawn(async move { svc.oneshot(get()).await.is_ok() }),
+        ));
+    }
+    let burst_ok = futures_ok(burst).await;
+    // Only what the window allowed before the burst's callers gave up went through.
+    assert!(burst_ok <= 30, "{burst_ok}");
+    // Once the burst's callers have given up (120 s) and a whole window has passed (60 s), the
+    // steady load fits the budget: every call from then on succeeds.
+    let settled = timeout + period;
+    for (at, task) in steady {
+        let ok = task.await.unwrap();
+        if at >= settled {
+            assert!(ok, "steady call started at {at:?} failed");
+        }
+    }
+    let times = times.lock().unwrap().clone();
+    assert!(max_in_window(&times, period) <= 10);
+}
+
+async fn futures_ok(tasks: Vec<tokio::task::JoinHandle<bool>>) -> usize {
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    ok
+}
+
+/// Issue 12: Polar counts per organization, so clients built apart share a `RateLimiter` handle.
+#[tokio::test(start_paused = true)]
+async fn clients_built_apart_share_one_limiter_handle() {
+    let (mock, times) = recording_mock(|_| MockResponse::new(200));
+    let period = Duration::from_secs(60);
+    let limiter = RateLimiter::new(RateLimitConfig::new(5, period));
+    let build = || {
+        TransportBuilder::new()
+            .token("polar_oat_rate_test")
+            .rate_limiter(limiter.clone())
+            .call_timeout(Duration::from_secs(3600))
+            .build_with(mock.clone())
+            .unwrap()
+    };
+    let (a, b) = (build(), build());
+    let start = Instant::now();
+    for i in 0..10 {
+        let svc = if i % 2 == 0 { a.clone() } else { b.clone() };
+        svc.oneshot(get()).await.unwrap();
+    }
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.iter().filter(|t| **t == start).count(), 5);
+    assert!(max_in_window(&times, period) <= 5);
+}
+
+/// A store of one's own (the shape a cross-process store takes): the layer asks it for a permit,
+/// tells it when the request has ended and reports a 429's wait.
+#[derive(Default)]
+struct CountingStore {
+    log: Mutex<Vec<String>>,
+}
+
+impl RateLimitStore for CountingStore {
+    fn try_acquire(&self) -> bool {
+        self.log.lock().unwrap().push("try".into());
+        false
+    }
+
+    fn acquire(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.log.lock().unwrap().push("acquire".into());
+        Box::pin(async {})
+    }
+
+    fn finished(&self) {
+        self.log.lock().unwrap().push("finished".into());
+    }
+
+    fn cool_down(&self, wait: Duration) {
+        self.log.lock().unwrap().push(format!("cool down {}s", wait.as_secs()));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_of_ones_own_is_driven_through_the_trait() {
+    let (mock, _) = recording_mock(|n| {
+        if n == 0 {
+            MockResponse::new(429).with_header("retry-after", "60")
+        } else {
+            MockResponse::new(200)
+        }
+    });
+    let store = Arc::new(CountingStore::default());
+    let svc = TransportBuilder::new()
+        .token("polar_oat_rate_test")
+        .rate_limiter(RateLimiter::from_store(store.clone()))
+        .retry(RetryConfig::disabled())
+        .build_with(mock.clone())
+        .unwrap();
+    assert_eq!(svc.clone().oneshot(get()).await.unwrap().status(), 429);
+    assert_eq!(svc.oneshot(get()).await.unwrap().status(), 200);
+    assert_eq!(
+        *store.log.lock().unwrap(),
+        ["try", "acquire", "finished", "cool down 60s", "try", "acquire", "finished"]
+    );
 }

@@ -396,3 +396,72 @@ async fn errors_carry_the_number_of_attempts() {
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::Connect, 3));
     assert_eq!(mock.request_count(), 3);
 }
+
+// ---- issue 12: a wait that does not fit the call's deadline is not started ----
+
+fn deadline_stack(mock: &MockTransport, call: Duration) -> HttpService {
+    TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .disable_rate_limit()
+        .call_timeout(call)
+        .retry(RetryConfig::default().max_attempts(5))
+        .build_with(mock.clone())
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_past_the_deadline_returns_the_429_at_once() {
+    let mock = MockTransport::new();
+    mock.respond_with(|_| Ok(MockResponse::new(429).with_header("retry-after", "30")));
+    let svc = deadline_stack(&mock, Duration::from_secs(10));
+    let start = Instant::now();
+    let res = svc.oneshot(request(&Method::GET)).await.unwrap();
+    // The server's answer, with the wait it asked for, right away: not a timeout 10 s later.
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "30");
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(1)));
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(mock.request_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backoff_past_the_deadline_returns_the_last_error_at_once() {
+    // Connect errors with waits of up to 10 min against a 1 s call: a wait that does not fit
+    // is not started, so the connect error itself comes back before the deadline (not a call
+    // timeout at the deadline).
+    let mock = MockTransport::new();
+    mock.respond_with(|_| {
+        Err(Error::with_source(ErrorKind::Connect, std::io::Error::other("refused")).into())
+    });
+    let svc = TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .disable_rate_limit()
+        .call_timeout(Duration::from_secs(1))
+        .retry(RetryConfig::default().max_attempts(5).backoff(Backoff {
+            initial: Duration::from_secs(600),
+            max: Duration::from_secs(600),
+        }))
+        .build_with(mock.clone())
+        .unwrap();
+    let start = Instant::now();
+    let err = svc.oneshot(request(&Method::GET)).await.unwrap_err();
+    let err = err.downcast_ref::<Error>().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
+    assert_eq!(err.attempts() as usize, mock.request_count());
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_503_whose_retry_after_does_not_fit_is_returned_at_once() {
+    // Every attempt is a 503 asking for 5 s; the call may last 12 s: attempts at 0, 5, 10 s,
+    // then the third 503 comes back at 10 s instead of a timeout at 12 s.
+    let mock = MockTransport::new();
+    mock.respond_with(|_| Ok(MockResponse::new(503).with_header("retry-after", "5")));
+    let svc = deadline_stack(&mock, Duration::from_secs(12));
+    let start = Instant::now();
+    let res = svc.oneshot(request(&Method::GET)).await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
+    assert_eq!(start.elapsed(), Duration::from_secs(10));
+    assert_eq!(mock.request_count(), 3);
+}

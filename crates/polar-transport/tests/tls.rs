@@ -3,6 +3,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::{InstantTimer, Reply, body_bytes, empty, serve_with};
 use http::{Request, Version};
@@ -96,10 +97,52 @@ async fn untrusted_certificate_is_a_connect_error() {
         .await
         .unwrap_err();
     let err = err.downcast_ref::<Error>().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Connect);
-    // A failed handshake means the request never left: even a POST is retried.
-    assert_eq!(err.attempts(), 2);
+    // Issue 12: a certificate that is refused will be refused again: never retried.
+    assert_eq!(err.kind(), ErrorKind::Certificate);
+    assert!(err.is_connect(), "the request never left");
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(server.connections(), 1);
     assert_eq!(server.hits(), 0);
+}
+
+/// Issue 12: a server that accepts the TCP connection but never answers the TLS handshake. The
+/// connect timeout bounds the handshake too, and the failure is a connect failure: the request
+/// provably never left, so even a POST is retried.
+#[tokio::test]
+async fn a_stalled_tls_handshake_is_a_connect_timeout_and_is_retried() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream); // kept open, never read: the handshake stalls
+        }
+    });
+    let svc = TransportBuilder::new()
+        .token("polar_oat_tls_test")
+        .base_url(&format!("https://localhost:{}", addr.port()))
+        .connect_timeout(Duration::from_millis(200))
+        .attempt_timeout(Duration::from_secs(20))
+        .call_timeout(Duration::from_secs(30))
+        .retry(
+            RetryConfig::default()
+                .max_attempts(2)
+                .timer(InstantTimer::default()),
+        )
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let err = svc
+        .oneshot(Request::post("/v1/customers/").body(empty()).unwrap())
+        .await
+        .unwrap_err();
+    let err = err.downcast_ref::<Error>().unwrap();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::ConnectTimeout, 2));
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
 }
 
 #[tokio::test]
