@@ -302,7 +302,7 @@ where
     let token = secrecy::SecretString::from(TOKEN.to_owned());
     let base_uri = base_uri::BaseUriLayer::new(base.clone()).unwrap();
     let auth = auth::AuthLayer::new(token, &base).unwrap();
-    let headers = headers::HeadersLayer::new("polar-rs/0.1.0", "2026-10", None).unwrap();
+    let headers = headers::HeadersLayer::new("polar-rs/0.1.0", "2026-10").unwrap();
     let attempt = timeout::TimeoutLayer::attempt(Some(Duration::from_secs(30)));
     let retry = retry::RetryLayer::new(polar_transport::RetryConfig::default());
     let call = timeout::CallTimeoutLayer::new(Some(Duration::from_secs(120)));

@@ -18,7 +18,7 @@ use crate::base_uri::{BaseUriLayer, BaseUrl};
 use crate::error::BuildError;
 use crate::headers::{DEFAULT_API_VERSION, DEFAULT_USER_AGENT, HeadersLayer};
 use crate::network::{HyperTransport, NetworkConfig};
-use crate::ratelimit::{RateLimitConfig, RateLimitLayer};
+use crate::ratelimit::{RateLimitConfig, RateLimitLayer, RateLimiter};
 use crate::retry::{RetryConfig, RetryLayer};
 use crate::timeout::{CallTimeoutLayer, DEFAULT_BODY_IDLE_TIMEOUT, TimeoutBody, TimeoutLayer};
 use crate::trace::TraceLayer;
@@ -61,6 +61,7 @@ impl Server {
 enum RateLimitSetting {
     ServerDefault,
     Custom(RateLimitConfig),
+    Shared(RateLimiter),
     Disabled,
 }
 
@@ -74,9 +75,10 @@ type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
 /// 2. [`CallTimeout`](crate::timeout) (whole call and response body,
 ///    [`call_timeout`](Self::call_timeout), [`body_idle_timeout`](Self::body_idle_timeout)),
 /// 3. [`Retry`](crate::retry) ([`retry`](Self::retry)),
-/// 4. [`RateLimit`](crate::ratelimit) ([`rate_limit`](Self::rate_limit)), shared by all clones,
+/// 4. [`RateLimit`](crate::ratelimit) ([`rate_limit`](Self::rate_limit),
+///    [`rate_limiter`](Self::rate_limiter)), shared by all clones,
 /// 5. [`Timeout`](crate::timeout) (each attempt, [`attempt_timeout`](Self::attempt_timeout)),
-/// 6. [`Headers`](crate::headers) (`User-Agent`, `Accept`, `Polar-Version`, `Polar-Organization`),
+/// 6. [`Headers`](crate::headers) (`User-Agent`, `Accept`, `Polar-Version`),
 /// 7. [`Auth`](crate::auth) (the bearer token, for the configured origin only),
 /// 8. [`BaseUri`](crate::base_uri) (origin-form URI → absolute URL),
 /// 9. the layers added with [`layer`](Self::layer), first added outermost,
@@ -90,7 +92,6 @@ type UserLayer = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
 /// let service = TransportBuilder::new()
 ///     .token("polar_oat_example")
 ///     .server(Server::Sandbox)
-///     .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
 ///     .call_timeout(Duration::from_secs(30))
 ///     .build()?;
 /// # drop(service);
@@ -103,7 +104,6 @@ pub struct TransportBuilder {
     server: Server,
     allow_http: bool,
     api_version: String,
-    organization_id: Option<String>,
     user_agent: String,
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
@@ -122,7 +122,6 @@ impl fmt::Debug for TransportBuilder {
             .field("server", &self.server)
             .field("allow_http", &self.allow_http)
             .field("api_version", &self.api_version)
-            .field("organization_id", &self.organization_id)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -153,7 +152,6 @@ impl TransportBuilder {
             server: Server::Production,
             allow_http: false,
             api_version: DEFAULT_API_VERSION.to_owned(),
-            organization_id: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             connect_timeout: Some(Duration::from_secs(10)),
             attempt_timeout: Some(Duration::from_secs(30)),
@@ -195,12 +193,6 @@ impl TransportBuilder {
         self
     }
 
-    /// Sends `Polar-Organization: <id>` to pick the organization when a token reaches several.
-    pub fn organization_id(mut self, id: impl fmt::Display) -> Self {
-        self.organization_id = Some(id.to_string());
-        self
-    }
-
     /// The `User-Agent` header (default `polar-rs/<crate version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -213,9 +205,16 @@ impl TransportBuilder {
         self
     }
 
-    /// Limit on each attempt, until the response head arrives.
+    /// Limit on each attempt, until the response head arrives (default 30 s).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// No limit on each attempt: an attempt then ends only with its answer, a failure or the
+    /// call timeout.
+    pub fn no_attempt_timeout(mut self) -> Self {
+        self.attempt_timeout = None;
         self
     }
 
@@ -226,6 +225,14 @@ impl TransportBuilder {
     /// only until the response head arrives (see [`body_idle_timeout`](Self::body_idle_timeout)).
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// No limit on the whole call (default 120 s); a request's `RequestOptions::timeout` still
+    /// applies. Retries, rate-limit waits and reading the body may then take as long as they
+    /// need, so keep an attempt timeout, or a timeout of your own around the call.
+    pub fn no_call_timeout(mut self) -> Self {
+        self.call_timeout = None;
         self
     }
 
@@ -244,9 +251,30 @@ impl TransportBuilder {
         self
     }
 
-    /// A client-side rate limit instead of the server's default.
+    /// A client-side rate limit instead of the server's default, with a budget of its own
+    /// (made when the stack is built; services built apart do not share it).
     pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
         self.rate_limit = RateLimitSetting::Custom(config);
+        self
+    }
+
+    /// A rate limiter shared with other clients. Polar counts requests per organization, so
+    /// every client that uses a token of one organization should be given the same handle:
+    ///
+    /// ```
+    /// use polar_transport::TransportBuilder;
+    /// use polar_transport::ratelimit::{RateLimitConfig, RateLimiter};
+    ///
+    /// # fn main() -> Result<(), polar_transport::BuildError> {
+    /// let limiter = RateLimiter::new(RateLimitConfig::production());
+    /// let reports = TransportBuilder::new().token("polar_oat_reports").rate_limiter(limiter.clone()).build()?;
+    /// let billing = TransportBuilder::new().token("polar_oat_billing").rate_limiter(limiter).build()?;
+    /// # drop((reports, billing));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limit = RateLimitSetting::Shared(limiter);
         self
     }
 
@@ -341,23 +369,22 @@ impl TransportBuilder {
             }
         }
         let rate_limit = match &self.rate_limit {
-            RateLimitSetting::ServerDefault => Some(self.server.default_rate_limit()),
-            RateLimitSetting::Custom(c) => Some(*c),
+            RateLimitSetting::ServerDefault => {
+                Some(RateLimiter::new(self.server.default_rate_limit()))
+            }
+            RateLimitSetting::Custom(c) if c.period().is_zero() => {
+                return Err(BuildError::InvalidConfig(
+                    "rate limit period must be greater than zero",
+                ));
+            }
+            RateLimitSetting::Custom(c) => Some(RateLimiter::new(*c)),
+            RateLimitSetting::Shared(limiter) => Some(limiter.clone()),
             RateLimitSetting::Disabled => None,
         };
-        if rate_limit.is_some_and(|r| r.period().is_zero()) {
-            return Err(BuildError::InvalidConfig(
-                "rate limit period must be greater than zero",
-            ));
-        }
         Ok(Layers {
             auth: AuthLayer::from_base(token, base.clone())?,
             base_uri: BaseUriLayer::from_base(base),
-            headers: HeadersLayer::new(
-                &self.user_agent,
-                &self.api_version,
-                self.organization_id.as_deref(),
-            )?,
+            headers: HeadersLayer::new(&self.user_agent, &self.api_version)?,
             attempt_timeout: TimeoutLayer::attempt(self.attempt_timeout),
             call_timeout: CallTimeoutLayer::cooperative(self.call_timeout)
                 .body_idle_timeout(self.body_idle_timeout),

@@ -35,10 +35,16 @@ pub enum ErrorKind {
     ///
     /// The request was never sent, so it is always safe to retry.
     Connect,
-    /// Establishing the connection took longer than the connect timeout.
+    /// Establishing the connection (TCP connect and TLS handshake) took longer than the connect
+    /// timeout.
     ///
     /// The request was never sent.
     ConnectTimeout,
+    /// The server's TLS certificate was refused (unknown issuer, expired, wrong name, ...).
+    ///
+    /// The request was never sent. It is not retried: the same certificate would be refused
+    /// again. Check the base URL, a proxy in the way, or the roots the client trusts.
+    Certificate,
     /// The connection failed after the request may have been sent (reset, closed early,
     /// malformed response). The server may or may not have processed the request.
     Io,
@@ -64,6 +70,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Connect => "connection failed",
             ErrorKind::ConnectTimeout => "connect timed out",
+            ErrorKind::Certificate => "the server's TLS certificate was refused",
             ErrorKind::Io => "connection error while the request was in flight",
             ErrorKind::AttemptTimeout => "attempt timed out",
             ErrorKind::CallTimeout => "call timed out",
@@ -144,9 +151,12 @@ impl Error {
     }
 
     /// True when the request provably never reached the server
-    /// ([`ErrorKind::Connect`] or [`ErrorKind::ConnectTimeout`]).
+    /// ([`ErrorKind::Connect`], [`ErrorKind::ConnectTimeout`] or [`ErrorKind::Certificate`]).
     pub fn is_connect(&self) -> bool {
-        matches!(self.kind, ErrorKind::Connect | ErrorKind::ConnectTimeout)
+        matches!(
+            self.kind,
+            ErrorKind::Connect | ErrorKind::ConnectTimeout | ErrorKind::Certificate
+        )
     }
 
     /// Turns any boxed error into an [`Error`]: an `Error` is unboxed as is, anything else is
@@ -160,28 +170,43 @@ impl Error {
 
     /// Maps an error of the `hyper-util` client to an [`Error`] of the right kind.
     pub(crate) fn from_client(err: hyper_util::client::legacy::Error) -> Self {
-        let kind = if err.is_connect() {
-            if chain_has_timed_out(&err) {
-                ErrorKind::ConnectTimeout
-            } else {
-                ErrorKind::Connect
-            }
-        } else {
+        let kind = if !err.is_connect() {
             ErrorKind::Io
+        } else if chain_any(&err, |e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        }) {
+            ErrorKind::ConnectTimeout
+        } else if chain_any(&err, |e| {
+            matches!(
+                e.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(_))
+            )
+        }) {
+            ErrorKind::Certificate
+        } else {
+            ErrorKind::Connect
         };
         Error::with_source(kind, err)
     }
 }
 
-fn chain_has_timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+/// True when `test` holds for `err` or an error in its chain. The chain goes *into* an
+/// `io::Error` that wraps another error (how TLS errors travel): its `source()` would skip the
+/// wrapped error.
+fn chain_any(
+    err: &(dyn std::error::Error + 'static),
+    test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::TimedOut
-        {
+        if test(e) {
             return true;
         }
-        cur = e.source();
+        cur = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => e.source(),
+        };
     }
     false
 }
@@ -233,7 +258,7 @@ pub enum BuildError {
     /// was not set.
     #[error("refusing plain http:// base URL; call allow_http(true) to permit it")]
     InsecureBaseUrl,
-    /// A header value (user agent, API version, organization id) is not a valid header value.
+    /// A header value (user agent, API version) is not a valid header value.
     #[error("invalid value for header {0}")]
     InvalidHeader(&'static str),
     /// A limit in the configuration is zero or otherwise unusable.

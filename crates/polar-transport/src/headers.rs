@@ -3,8 +3,10 @@
 //! - `User-Agent` (default `polar-rs/<crate version>`),
 //! - `Accept: application/json`, unless the request already sets one (the CSV export sends
 //!   `text/csv`),
-//! - `Polar-Version` (the API version, default [`DEFAULT_API_VERSION`]),
-//! - `Polar-Organization` when an organization id is configured.
+//! - `Polar-Version` (the API version, default [`DEFAULT_API_VERSION`]).
+//!
+//! Polar has no header that picks an organization: a token that reaches several organizations
+//! names one with the `organization_id` field of the request body or query.
 //!
 //! A header the request already carries is never overwritten, so one request can pin another
 //! API version by setting `Polar-Version` itself.
@@ -17,7 +19,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), BoxError> {
-//! let layer = HeadersLayer::new("my-app/1.0", "2026-10", None)?;
+//! let layer = HeadersLayer::new("my-app/1.0", "2026-10")?;
 //! let svc = ServiceBuilder::new().layer(layer).service(service_fn(|req: Request<Body>| async move {
 //!     Ok::<_, BoxError>(Response::new(req.headers().clone()))
 //! }));
@@ -25,7 +27,6 @@
 //! assert_eq!(res.body()["user-agent"], "my-app/1.0");
 //! assert_eq!(res.body()["accept"], "application/json");
 //! assert_eq!(res.body()["polar-version"], "2026-10");
-//! assert!(res.body().get("polar-organization").is_none());
 //! # Ok(())
 //! # }
 //! ```
@@ -48,8 +49,6 @@ pub const DEFAULT_USER_AGENT: &str = concat!("polar-rs/", env!("CARGO_PKG_VERSIO
 
 /// The `Polar-Version` header name.
 pub const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
-/// The `Polar-Organization` header name.
-pub const POLAR_ORGANIZATION: HeaderName = HeaderName::from_static("polar-organization");
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -57,7 +56,6 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 struct Values {
     user_agent: HeaderValue,
     version: HeaderValue,
-    organization: Option<HeaderValue>,
 }
 
 /// Layer that applies [`Headers`].
@@ -67,14 +65,10 @@ pub struct HeadersLayer {
 }
 
 impl HeadersLayer {
-    /// A layer with the given user agent, API version and optional organization id.
+    /// A layer with the given user agent and API version.
     ///
     /// Fails with [`BuildError::InvalidHeader`] when a value is empty or not a valid header value.
-    pub fn new(
-        user_agent: &str,
-        api_version: &str,
-        organization: Option<&str>,
-    ) -> Result<Self, BuildError> {
+    pub fn new(user_agent: &str, api_version: &str) -> Result<Self, BuildError> {
         fn value(s: &str, name: &'static str) -> Result<HeaderValue, BuildError> {
             if s.trim().is_empty() {
                 return Err(BuildError::InvalidHeader(name));
@@ -85,9 +79,6 @@ impl HeadersLayer {
             values: Arc::new(Values {
                 user_agent: value(user_agent, "User-Agent")?,
                 version: value(api_version, "Polar-Version")?,
-                organization: organization
-                    .map(|o| value(o, "Polar-Organization"))
-                    .transpose()?,
             }),
         })
     }
@@ -131,9 +122,6 @@ where
         h.entry(USER_AGENT).or_insert_with(|| v.user_agent.clone());
         h.entry(ACCEPT).or_insert(APPLICATION_JSON);
         h.entry(POLAR_VERSION).or_insert_with(|| v.version.clone());
-        if let Some(org) = &v.organization {
-            h.entry(POLAR_ORGANIZATION).or_insert_with(|| org.clone());
-        }
         self.inner.call(req)
     }
 }

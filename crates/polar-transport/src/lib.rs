@@ -49,5 +49,5 @@ pub use body::{Body, BoxError, HttpService, ResponseBody, into_http_service};
 pub use builder::{Server, TransportBuilder};
 pub use error::{BuildError, Error, ErrorKind};
 pub use options::{Attempts, RequestOptions, RouteTemplate};
-pub use ratelimit::RateLimitConfig;
+pub use ratelimit::{RateLimitConfig, RateLimiter};
 pub use retry::{Backoff, RetryConfig};

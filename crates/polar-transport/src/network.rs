@@ -6,7 +6,13 @@
 //! [`rustls::ClientConfig`] instead (for example one trusting a test root). Connections are
 //! pooled and reused. Responses carry hyper's streamed [`Incoming`] body (the builder boxes it
 //! once into a [`ResponseBody`](crate::ResponseBody)). Errors are [`Error`]s of kind [`ErrorKind::Connect`](crate::ErrorKind::Connect),
-//! [`ErrorKind::ConnectTimeout`](crate::ErrorKind::ConnectTimeout) or [`ErrorKind::Io`](crate::ErrorKind::Io).
+//! [`ErrorKind::ConnectTimeout`](crate::ErrorKind::ConnectTimeout),
+//! [`ErrorKind::Certificate`](crate::ErrorKind::Certificate) or [`ErrorKind::Io`](crate::ErrorKind::Io).
+//!
+//! The connect timeout bounds the whole connection set-up, the TCP connection **and the TLS
+//! handshake**: a server that accepts the connection but never completes the handshake fails
+//! with [`ErrorKind::ConnectTimeout`](crate::ErrorKind::ConnectTimeout), like one that never
+//! accepts. Nothing was sent either way, so the retry policy may retry even a `POST`.
 //!
 //! It is the innermost service of [`TransportBuilder::build`](crate::TransportBuilder::build);
 //! on its own it sends requests as they are, without any of the layers:
@@ -33,6 +39,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http::Uri;
+
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
@@ -48,7 +56,8 @@ use crate::{Body, BoxError};
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct NetworkConfig {
-    /// Limit on establishing a TCP connection (`None`: the OS default).
+    /// Limit on establishing a connection, TCP and TLS handshake together (`None`: no limit
+    /// beyond the operating system's on TCP).
     pub connect_timeout: Option<Duration>,
     /// Whether plain `http://` URIs may be used (otherwise only `https://`).
     pub allow_http: bool,
@@ -75,7 +84,7 @@ impl Default for NetworkConfig {
 pub struct HyperTransport {
     // Behind an `Arc`: the client is a few hundred bytes and every layer clones its inner
     // service per call, so this keeps clones and moves cheap.
-    client: Arc<Client<HttpsConnector<HttpConnector>, Body>>,
+    client: Arc<Client<ConnectTimeout<HttpsConnector<HttpConnector>>, Body>>,
 }
 
 impl fmt::Debug for HyperTransport {
@@ -131,6 +140,10 @@ impl HyperTransport {
                 .enable_all_versions()
                 .wrap_connector(http)
         };
+        let connector = ConnectTimeout {
+            inner: connector,
+            timeout: config.connect_timeout,
+        };
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(config.pool_idle_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
@@ -174,5 +187,49 @@ impl Future for ResponseFuture {
             Poll::Ready(Err(e)) => Poll::Ready(Err(Error::from_client(e).into())),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Bounds a whole connection set-up (TCP connect and TLS handshake) by the connect timeout; the
+/// TCP connector's own timeout covers only the first part.
+#[derive(Clone, Debug)]
+struct ConnectTimeout<C> {
+    inner: C,
+    timeout: Option<Duration>,
+}
+
+type Connecting<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+
+impl<C> Service<Uri> for ConnectTimeout<C>
+where
+    C: Service<Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    // Boxed: one allocation per new connection, not per request.
+    type Future = Connecting<C::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let Some(limit) = self.timeout else {
+            return Box::pin(async move { connecting.await.map_err(Into::into) });
+        };
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(result) => result.map_err(Into::into),
+                // `TimedOut` is what marks a connect error as a connect timeout.
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "connection set-up (TCP and TLS handshake) exceeded the connect timeout",
+                )
+                .into()),
+            }
+        })
     }
 }

@@ -1,32 +1,50 @@
-//! Client-side rate limiting shared by every clone of a client, plus a shared 429 cooldown.
+//! Client-side rate limiting shared by every client of one organization, plus a shared 429
+//! cooldown.
 //!
-//! Polar counts requests per token in a sliding window (500 per minute in production, 100 in the
-//! sandbox). The [`RateLimiter`] mirrors that: it remembers when the last `rate` requests were
-//! let through and lets a new one go only when fewer than `rate` went in the past `period`. So
-//! in **any** window of length `period` at most `rate` requests leave the client — unlike a
-//! token bucket, which can let up to twice its size through across a refill. A caller that must
-//! wait reserves its slot first, so waiting callers are served in arrival order.
+//! Polar counts the requests of an organization (all its organization tokens together) in a
+//! **fixed** one-minute window: a counter that starts at the first request and expires 60 s
+//! later (500 per minute in production, 100 in the sandbox), and answers a request over the
+//! budget with 429 and `Retry-After: 60`. The SDK paces requests with a **sliding** window of the
+//! same budget instead: at most `rate` requests in *any* span of `period`. That is the
+//! conservative choice: whatever second Polar's window starts at, it covers a span of `period`,
+//! and no such span holds more than `rate` of our requests. A request's slot is counted from the
+//! moment its answer (or its failure) came back, not from when it was sent: by then the server
+//! has surely counted it, so a request slowed down on the way cannot land in a window the
+//! limiter believes over.
 //!
-//! When a response has status 429 and a `Retry-After` header, the limiter enters a cooldown
-//! until that time (capped by [`RateLimitConfig::max_cooldown`]); every caller, including those
-//! already queued, waits for the cooldown to end before sending. The waits use `tokio::time`.
+//! Callers that must wait queue in arrival order. A caller that gives up while queued (its call
+//! timeout fired, it lost a `select!`, its future was dropped) leaves the queue and holds
+//! nothing: no slot is reserved for a request that is not sent.
 //!
-//! The limiter lives in an `Arc` inside the layer, so every service built from one layer (and
-//! every clone of the resulting client) shares one budget.
+//! When a response has status 429 and a `Retry-After` header, every caller waits until that
+//! time has passed (capped by [`RateLimitConfig::max_cooldown`]) before sending, including those
+//! already queued. The waits use `tokio::time`.
+//!
+//! # Sharing
+//!
+//! A [`RateLimiter`] is a cheap handle: clones share one budget. Every service built by one
+//! [`TransportBuilder`](crate::TransportBuilder) shares its limiter; **several clients of the
+//! same organization (built apart, with different tokens of that organization) must be given
+//! the same handle** with [`TransportBuilder::rate_limiter`](crate::TransportBuilder::rate_limiter),
+//! or each paces itself as if it were alone and together they run into 429s.
+//!
+//! The budget lives in a [`RateLimitStore`]. [`LocalStore`] keeps it in this process; a store
+//! shared by several processes (in Redis, say) implements the same trait and is wrapped with
+//! [`RateLimiter::from_store`].
 //!
 //! ```
 //! use std::time::Duration;
 //! use http::{Request, Response};
-//! use polar_transport::ratelimit::{RateLimitConfig, RateLimitLayer};
+//! use polar_transport::ratelimit::{RateLimitConfig, RateLimitLayer, RateLimiter};
 //! use polar_transport::{Body, BoxError};
 //! use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
 //!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), BoxError> {
-//! let layer = RateLimitLayer::new(RateLimitConfig::new(2, Duration::from_secs(1)));
-//! let mut svc = ServiceBuilder::new().layer(layer).service(service_fn(|_req: Request<Body>| async {
-//!     Ok::<_, BoxError>(Response::new(()))
-//! }));
+//! let limiter = RateLimiter::new(RateLimitConfig::new(2, Duration::from_secs(1)));
+//! let mut svc = ServiceBuilder::new()
+//!     .layer(RateLimitLayer::new(limiter.clone()))
+//!     .service(service_fn(|_req: Request<Body>| async { Ok::<_, BoxError>(Response::new(())) }));
 //! let start = tokio::time::Instant::now();
 //! for _ in 0..3 {
 //!     svc.ready().await?.call(Request::get("/v1/customers/").body(Body::default())?).await?;
@@ -46,6 +64,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_layer::Layer;
@@ -100,6 +119,103 @@ impl RateLimitConfig {
     }
 }
 
+/// Where a rate-limit budget is kept: in this process ([`LocalStore`]) or shared by several
+/// processes.
+///
+/// The [`RateLimit`] layer calls it for every request:
+///
+/// 1. [`try_acquire`](Self::try_acquire) first; when it says no,
+///    [`acquire`](Self::acquire), bounded by the call's deadline;
+/// 2. once the request has ended (its answer's head came back, or it failed),
+///    [`finished`](Self::finished), exactly once per permit granted;
+/// 3. for a 429 with `Retry-After`, [`cool_down`](Self::cool_down) with the server's wait.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// Grants a permit at once when the budget allows it, no cooldown runs and nobody is
+    /// waiting. Returns false, reserving nothing, otherwise.
+    fn try_acquire(&self) -> bool;
+
+    /// Resolves when a permit is granted. The future may be dropped before it resolves (the
+    /// caller gave up): it must then give up its place and leave nothing reserved.
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+
+    /// The request sent with a permit has ended (answered or failed).
+    fn finished(&self);
+
+    /// The server refused a request with 429 and asked to wait `wait`: hold every caller back
+    /// that long (a store may cap the wait).
+    fn cool_down(&self, wait: Duration);
+}
+
+/// A shareable handle on a rate-limit budget; clones share it. See the [module docs](self).
+#[derive(Clone)]
+pub struct RateLimiter {
+    store: Arc<dyn RateLimitStore>,
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter").finish_non_exhaustive()
+    }
+}
+
+impl RateLimiter {
+    /// A new budget kept in this process ([`LocalStore`]).
+    pub fn new(config: RateLimitConfig) -> Self {
+        Self::from_store(Arc::new(LocalStore::new(config)))
+    }
+
+    /// A handle on a store of your own, for example one shared by several processes.
+    pub fn from_store(store: Arc<dyn RateLimitStore>) -> Self {
+        RateLimiter { store }
+    }
+
+    /// A permit at once, or `None` when the caller would have to wait.
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+        self.store.try_acquire().then(|| Permit {
+            store: &*self.store,
+        })
+    }
+
+    /// Waits for a permit. Dropping the future before it resolves gives up the place in line.
+    pub async fn acquire(&self) -> Permit<'_> {
+        self.store.acquire().await;
+        Permit {
+            store: &*self.store,
+        }
+    }
+
+    /// Holds every caller back for `wait` (capped by the store), as a 429 does.
+    pub fn cool_down(&self, wait: Duration) {
+        self.store.cool_down(wait);
+    }
+
+    fn observe<B>(&self, res: &Response<B>) {
+        if res.status() == StatusCode::TOO_MANY_REQUESTS
+            && let Some(wait) = retry_after(res.headers())
+        {
+            self.store.cool_down(wait);
+        }
+    }
+}
+
+/// The right to send one request; dropping it tells the store the request has ended.
+#[must_use = "the permit counts from when it is dropped"]
+pub struct Permit<'a> {
+    store: &'a dyn RateLimitStore,
+}
+
+impl fmt::Debug for Permit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.store.finished();
+    }
+}
+
 /// `t + d`, saturating at roughly thirty years ahead instead of overflowing.
 fn later(t: Instant, d: Duration) -> Instant {
     t.checked_add(d)
@@ -107,141 +223,150 @@ fn later(t: Instant, d: Duration) -> Instant {
         .unwrap_or(t)
 }
 
-struct State {
-    /// Send times of the last `rate` requests (some may be reserved in the future), ascending.
-    log: VecDeque<Instant>,
-    cooldown_until: Option<Instant>,
-}
-
-/// The shared limiter behind [`RateLimitLayer`].
-pub struct RateLimiter {
+/// The budget of one process: a sliding window over the ends of the last requests.
+pub struct LocalStore {
     config: RateLimitConfig,
-    state: Mutex<State>,
+    window: Mutex<Window>,
+    /// The line of waiting callers: tokio's mutex is fair (first come, first served) and a
+    /// caller that stops waiting for it leaves the line.
+    line: tokio::sync::Mutex<()>,
+    /// Woken when a request ends (the first in line may be waiting for one).
+    ended: Notify,
 }
 
-impl fmt::Debug for RateLimiter {
+impl fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimiter")
+        f.debug_struct("LocalStore")
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
 
-impl RateLimiter {
-    /// A limiter with the given settings.
-    pub fn new(config: RateLimitConfig) -> Self {
-        RateLimiter {
-            config,
-            state: Mutex::new(State {
-                log: VecDeque::with_capacity((config.rate as usize).min(4096)),
-                cooldown_until: None,
-            }),
+struct Window {
+    /// When the requests of the last `period` ended, oldest first.
+    ended: VecDeque<Instant>,
+    /// Permits granted whose request has not ended yet.
+    in_flight: u32,
+    cooldown_until: Option<Instant>,
+}
+
+/// When the next request may go.
+enum Next {
+    Now,
+    At(Instant),
+    /// Every slot belongs to a request still in flight.
+    AfterAnEnd,
+}
+
+impl Window {
+    fn next(&mut self, now: Instant, config: &RateLimitConfig) -> Next {
+        if let Some(until) = self.cooldown_until.filter(|t| *t > now) {
+            return Next::At(until);
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state stays consistent even if a holder panicked: every update is a single step.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Reserves the next send slot and returns when it may be used (maybe now).
-    fn reserve(&self, now: Instant) -> Instant {
-        let mut st = self.lock();
-        let rate = self.config.rate as usize;
-        let at = if st.log.len() < rate {
-            now
-        } else {
-            // The log is full: the new send must come one period after the oldest of the last
-            // `rate` sends, and never before a slot already reserved.
-            let oldest = st.log.pop_front().unwrap_or(now);
-            now.max(later(oldest, self.config.period))
-                .max(st.log.back().copied().unwrap_or(now))
-        };
-        st.log.push_back(at);
-        at
-    }
-
-    fn cooldown(&self) -> Option<Instant> {
-        self.lock().cooldown_until
-    }
-
-    /// Makes every caller wait until `until` (extends, never shortens, a running cooldown).
-    pub fn cool_down_until(&self, until: Instant) {
-        let mut st = self.lock();
-        if st.cooldown_until.is_none_or(|t| t < until) {
-            st.cooldown_until = Some(until);
-        }
-    }
-
-    async fn wait_cooldown(&self) {
-        while let Some(until) = self.cooldown() {
-            if until <= Instant::now() {
-                break;
-            }
-            tokio::time::sleep_until(until).await;
-        }
-    }
-
-    /// Counts one more request and returns true when it may be sent right now (no cooldown, a
-    /// free slot); otherwise changes nothing and returns false.
-    pub fn try_acquire_now(&self) -> bool {
-        let now = Instant::now();
-        let mut st = self.lock();
-        if st.cooldown_until.is_some_and(|t| t > now) {
-            return false;
-        }
-        let rate = self.config.rate as usize;
-        let free = st.log.len() < rate
-            || st
-                .log
-                .front()
-                .is_some_and(|oldest| later(*oldest, self.config.period) <= now);
-        if !free || st.log.back().is_some_and(|last| *last > now) {
-            return false;
-        }
-        if st.log.len() >= rate {
-            st.log.pop_front();
-        }
-        st.log.push_back(now);
-        true
-    }
-
-    /// Waits until one more request may be sent, then counts it.
-    pub async fn acquire(&self) {
-        self.wait_cooldown().await;
-        let at = self.reserve(Instant::now());
-        if at > Instant::now() {
-            tokio::time::sleep_until(at).await;
-        }
-        // A 429 may have arrived while this caller was queued.
-        self.wait_cooldown().await;
-    }
-
-    fn observe<B>(&self, res: &Response<B>) {
-        if res.status() == StatusCode::TOO_MANY_REQUESTS
-            && let Some(wait) = retry_after(res.headers())
+        while self
+            .ended
+            .front()
+            .is_some_and(|t| later(*t, config.period) <= now)
         {
-            self.cool_down_until(later(Instant::now(), wait.min(self.config.max_cooldown)));
+            self.ended.pop_front();
+        }
+        if (self.in_flight as usize) + self.ended.len() < config.rate as usize {
+            return Next::Now;
+        }
+        match self.ended.front() {
+            Some(oldest) => Next::At(later(*oldest, config.period)),
+            None => Next::AfterAnEnd,
         }
     }
 }
 
-/// Layer that applies [`RateLimit`]; all services it makes share one [`RateLimiter`].
+impl LocalStore {
+    /// A store with the given settings.
+    pub fn new(config: RateLimitConfig) -> Self {
+        LocalStore {
+            config,
+            window: Mutex::new(Window {
+                ended: VecDeque::with_capacity((config.rate as usize).min(4096)),
+                in_flight: 0,
+                cooldown_until: None,
+            }),
+            line: tokio::sync::Mutex::new(()),
+            ended: Notify::new(),
+        }
+    }
+
+    fn window(&self) -> std::sync::MutexGuard<'_, Window> {
+        // The window stays consistent even if a holder panicked: every update is a single step.
+        self.window.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a permit when one is free now; otherwise says when to look again.
+    fn grant(&self) -> Next {
+        let mut w = self.window();
+        let next = w.next(Instant::now(), &self.config);
+        if let Next::Now = next {
+            w.in_flight += 1;
+        }
+        next
+    }
+}
+
+impl RateLimitStore for LocalStore {
+    fn try_acquire(&self) -> bool {
+        // Nobody in line (or someone would be served first) and a free slot.
+        let Ok(_first) = self.line.try_lock() else {
+            return false;
+        };
+        matches!(self.grant(), Next::Now)
+    }
+
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            let _first = self.line.lock().await;
+            loop {
+                let ended = self.ended.notified();
+                match self.grant() {
+                    Next::Now => return,
+                    // Looked at again on waking: a 429 may have started a cooldown meanwhile.
+                    Next::At(at) => tokio::time::sleep_until(at).await,
+                    Next::AfterAnEnd => ended.await,
+                }
+            }
+        })
+    }
+
+    fn finished(&self) {
+        {
+            let mut w = self.window();
+            w.in_flight = w.in_flight.saturating_sub(1);
+            w.ended.push_back(Instant::now());
+        }
+        self.ended.notify_one();
+    }
+
+    fn cool_down(&self, wait: Duration) {
+        let until = later(Instant::now(), wait.min(self.config.max_cooldown));
+        let mut w = self.window();
+        if w.cooldown_until.is_none_or(|t| t < until) {
+            w.cooldown_until = Some(until);
+        }
+    }
+}
+
+/// Layer that applies [`RateLimit`]; every service it makes shares its [`RateLimiter`].
 #[derive(Clone, Debug)]
 pub struct RateLimitLayer {
-    limiter: Arc<RateLimiter>,
+    limiter: RateLimiter,
 }
 
 impl RateLimitLayer {
-    /// A layer with a new limiter.
-    pub fn new(config: RateLimitConfig) -> Self {
-        RateLimitLayer {
-            limiter: Arc::new(RateLimiter::new(config)),
-        }
+    /// A layer over the given limiter (clone a handle to share it with other layers).
+    pub fn new(limiter: RateLimiter) -> Self {
+        RateLimitLayer { limiter }
     }
 
     /// The shared limiter.
-    pub fn limiter(&self) -> &Arc<RateLimiter> {
+    pub fn limiter(&self) -> &RateLimiter {
         &self.limiter
     }
 }
@@ -261,7 +386,7 @@ impl<S> Layer<S> for RateLimitLayer {
 #[derive(Clone, Debug)]
 pub struct RateLimit<S> {
     inner: S,
-    limiter: Arc<RateLimiter>,
+    limiter: RateLimiter,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RateLimit<S>
@@ -287,21 +412,24 @@ where
         let call = CallContext::current();
         ResponseFuture {
             inner: Box::pin(async move {
-                if !limiter.try_acquire_now() {
-                    // Wait for a slot, but not past the call's deadline.
-                    match call.as_ref().and_then(|c| Some((c, c.deadline?))) {
+                let permit = match limiter.try_acquire() {
+                    Some(permit) => permit,
+                    // Wait for a permit, but not past the call's deadline; giving up leaves the
+                    // line and holds nothing.
+                    None => match call.as_ref().and_then(|c| Some((c, c.deadline?))) {
                         Some((ctx, deadline)) => {
-                            if tokio::time::timeout_at(deadline, limiter.acquire())
+                            tokio::time::timeout_at(deadline, limiter.acquire())
                                 .await
-                                .is_err()
-                            {
-                                return Err(ctx.timeout_error().into());
-                            }
+                                .map_err(|_| ctx.timeout_error())?
                         }
                         None => limiter.acquire().await,
-                    }
-                }
-                let res = inner.oneshot(req).await.map_err(Into::into)?;
+                    },
+                };
+                let res = inner.oneshot(req).await.map_err(Into::into);
+                // The request has ended (its head came back, or it failed): its slot counts
+                // from now.
+                drop(permit);
+                let res = res?;
                 limiter.observe(&res);
                 Ok(res)
             }),

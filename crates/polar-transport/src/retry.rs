@@ -11,10 +11,16 @@
 //!   [`RetryConfig::max_retry_after`], the response is returned instead of waiting (retrying
 //!   earlier than the server asked only extends a rate-limit block).
 //!
+//! A wait that would end after the call's deadline (see [`timeout`](crate::timeout)) is not
+//! started: the last answer (the 429 with its `Retry-After`, the 503) or the last error is
+//! returned at once, with the number of attempts made, instead of sleeping until the deadline
+//! and throwing it away.
+//!
 //! The default policy retries idempotent methods (GET, HEAD, OPTIONS, DELETE, PUT, PATCH) on
 //! connect errors, connection errors, attempt timeouts and statuses 408, 429, 500, 502, 503 and
 //! 504. Other methods (POST) are retried only when the request provably never reached the server
-//! (a connect error) or on 429.
+//! (a connect error or connect timeout, the TLS handshake included) or on 429. A certificate the
+//! client refuses ([`ErrorKind::Certificate`]) is never retried: it would be refused again.
 //!
 //! Per request, [`RequestOptions::max_attempts`](crate::RequestOptions) and
 //! [`RequestOptions::retry_forbidden`](crate::RequestOptions) override the client's settings.
@@ -133,6 +139,7 @@ impl Classify for DefaultClassifier {
             return Classification::NoOpinion;
         };
         match err.kind() {
+            ErrorKind::Certificate => Classification::Forbid,
             ErrorKind::Connect | ErrorKind::ConnectTimeout => Classification::Retry,
             ErrorKind::Io | ErrorKind::AttemptTimeout if is_idempotent(method) => {
                 Classification::Retry
@@ -457,13 +464,12 @@ pin_project_lite::pin_project! {
         Readying { #[pin] deadline: Option<tokio::time::Sleep> },
         Calling { #[pin] fut: F },
         // Waiting before the next attempt while reading and discarding the answer that is
-        // retried; `then_fail` is the error to return when the wait reaches the deadline.
+        // retried.
         Waiting {
             sleep: Pin<Box<dyn Future<Output = ()> + Send>>,
             #[pin]
             body: Option<B>,
             drained: usize,
-            then_fail: Option<Error>,
         },
         Done,
     }
@@ -472,11 +478,7 @@ pin_project_lite::pin_project! {
 /// What to do once an attempt has ended.
 enum Next<B> {
     Finish(Result<Response<B>, BoxError>),
-    Wait {
-        wait: Duration,
-        body: Option<B>,
-        then_fail: Option<Error>,
-    },
+    Wait { wait: Duration, body: Option<B> },
 }
 
 const DRAIN_LIMIT: usize = 64 * 1024;
@@ -531,7 +533,6 @@ where
                     sleep,
                     body,
                     drained,
-                    then_fail,
                 } => {
                     let mut body = body;
                     while let Some(b) = body.as_mut().as_pin_mut() {
@@ -548,10 +549,6 @@ where
                     }
                     if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
-                    }
-                    if let Some(err) = then_fail.take() {
-                        this.state.set(State::Done);
-                        return Poll::Ready(Err(err.into()));
                     }
                     this.state.set(State::Start);
                     continue;
@@ -624,15 +621,10 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(out);
                 }
-                Next::Wait {
-                    wait,
-                    body,
-                    then_fail,
-                } => this.state.set(State::Waiting {
+                Next::Wait { wait, body } => this.state.set(State::Waiting {
                     sleep: this.config.timer.sleep(wait),
                     body,
                     drained: 0,
-                    then_fail,
                 }),
             }
         }
@@ -670,11 +662,12 @@ fn after_response<B>(
         Some(d) => d,
         None => config.backoff.delay(attempt),
     };
-    let (wait, out_of_time) = bounded(wait, ctx);
+    if !fits(wait, ctx) {
+        return Next::Finish(Ok(res));
+    }
     Next::Wait {
         wait,
         body: Some(res.into_body()),
-        then_fail: out_of_time.then(|| call_timeout(ctx).with_attempts(attempt)),
     }
 }
 
@@ -687,30 +680,20 @@ fn after_error<B>(
     max_attempts: u32,
     err: BoxError,
 ) -> Next<B> {
+    let wait = config.backoff.delay(attempt);
     if attempt >= max_attempts
         || config.classifier.classify_error(method, &err) != Classification::Retry
+        || !fits(wait, ctx)
     {
         return Next::Finish(Err(Error::from_boxed(err).with_attempts(attempt).into()));
     }
-    let (wait, out_of_time) = bounded(config.backoff.delay(attempt), ctx);
-    Next::Wait {
-        wait,
-        body: None,
-        then_fail: out_of_time.then(|| call_timeout(ctx).with_attempts(attempt).with_cause(err)),
-    }
+    Next::Wait { wait, body: None }
 }
 
-/// Cuts `wait` at the call's deadline; true when the deadline comes first.
-fn bounded(wait: Duration, ctx: Option<&CallContext>) -> (Duration, bool) {
-    match ctx.and_then(|c| c.deadline) {
-        Some(d) => {
-            let left = d.saturating_duration_since(tokio::time::Instant::now());
-            if wait >= left {
-                (left, true)
-            } else {
-                (wait, false)
-            }
-        }
-        None => (wait, false),
-    }
+/// True when a wait of `wait` ends before the call's deadline. A wait that does not is not
+/// started: sleeping until the deadline would only trade the answer in hand for a timeout.
+fn fits(wait: Duration, ctx: Option<&CallContext>) -> bool {
+    ctx.and_then(|c| c.deadline).is_none_or(|deadline| {
+        wait < deadline.saturating_duration_since(tokio::time::Instant::now())
+    })
 }

@@ -20,7 +20,6 @@ async fn default_headers_auth_and_base_uri_with_prefix() {
         .token(TOKEN)
         .base_url(&format!("{}/polar-proxy/", server.url()))
         .allow_http(true)
-        .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
         .build()
         .unwrap();
     let res = svc
@@ -44,10 +43,8 @@ async fn default_headers_auth_and_base_uri_with_prefix() {
     );
     assert_eq!(h["accept"], "application/json");
     assert_eq!(h["polar-version"], "2026-10");
-    assert_eq!(
-        h["polar-organization"],
-        "1dbfc517-0bbf-4301-9ba8-555ca42b9737"
-    );
+    // Polar has no organization header: organizations are chosen in the body or query.
+    assert!(h.get("polar-organization").is_none());
     assert_eq!(h["host"], server.addr.to_string().as_str());
 }
 
@@ -238,7 +235,7 @@ fn builder_refuses_bad_configuration() {
         BuildError::InvalidBaseUrl(_)
     ));
     assert!(matches!(
-        build(TransportBuilder::new().token(TOKEN).organization_id("a\nb")),
+        build(TransportBuilder::new().token(TOKEN).user_agent("a\nb")),
         BuildError::InvalidHeader(_)
     ));
     assert!(matches!(

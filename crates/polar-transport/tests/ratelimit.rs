@@ -345,7 +345,10 @@ impl RateLimitStore for CountingStore {
     }
 
     fn cool_down(&self, wait: Duration) {
-        self.log.lock().unwrap().push(format!("cool down {}s", wait.as_secs()));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("cool down {}s", wait.as_secs()));
     }
 }
 
@@ -369,6 +372,14 @@ async fn a_store_of_ones_own_is_driven_through_the_trait() {
     assert_eq!(svc.oneshot(get()).await.unwrap().status(), 200);
     assert_eq!(
         *store.log.lock().unwrap(),
-        ["try", "acquire", "finished", "cool down 60s", "try", "acquire", "finished"]
+        [
+            "try",
+            "acquire",
+            "finished",
+            "cool down 60s",
+            "try",
+            "acquire",
+            "finished"
+        ]
     );
 }

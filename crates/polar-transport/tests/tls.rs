@@ -142,7 +142,11 @@ async fn a_stalled_tls_handshake_is_a_connect_timeout_and_is_retried() {
     let err = err.downcast_ref::<Error>().unwrap();
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::ConnectTimeout, 2));
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
