@@ -191,12 +191,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends `Polar-Organization` to pick the organization when the token reaches several.
-    pub fn organization_id(mut self, id: crate::types::OrganizationId) -> Self {
-        self.transport = self.transport.organization_id(id);
-        self
-    }
-
     /// Limit on each call, all attempts and waits and reading the answer included (a request's
     /// `.timeout(..)` overrides it). The export is bounded by it only until its answer starts;
     /// see [`body_idle_timeout`](Self::body_idle_timeout).
