@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use polar_transport::{
-    Body, BoxError, BuildError, HttpService, RateLimitConfig, RetryConfig, Server,
+    Body, BoxError, BuildError, HttpService, RateLimitConfig, RateLimiter, RetryConfig, Server,
     TransportBuilder, into_http_service,
 };
 use secrecy::SecretString;
@@ -140,9 +140,10 @@ impl Client {
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until built"]
 pub struct ClientBuilder {
+    /// Holds the token too: the client takes it from here when built, so a token set through
+    /// [`configure_transport`](Self::configure_transport) is the one it knows.
     transport: TransportBuilder,
     max_response_bytes: usize,
-    token: Option<SecretString>,
 }
 
 impl Default for ClientBuilder {
@@ -150,7 +151,6 @@ impl Default for ClientBuilder {
         ClientBuilder {
             transport: TransportBuilder::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            token: None,
         }
     }
 }
@@ -160,8 +160,6 @@ impl ClientBuilder {
     ///
     /// It is kept as a secret: never printed by `Debug`, errors or logs.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        let token = token.into();
-        self.token = Some(SecretString::from(token.clone()));
         self.transport = self.transport.token(token);
         self
     }
@@ -206,9 +204,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit on each attempt.
+    /// Limit on each attempt, until its answer starts (default 30 s).
     pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.transport = self.transport.attempt_timeout(timeout);
+        self
+    }
+
+    /// No limit on each attempt (the call timeout still bounds the whole call).
+    pub fn no_attempt_timeout(mut self) -> Self {
+        self.transport = self.transport.no_attempt_timeout();
+        self
+    }
+
+    /// No limit on the whole call (default 120 s); a request's `.timeout(..)` still applies.
+    pub fn no_call_timeout(mut self) -> Self {
+        self.transport = self.transport.no_call_timeout();
         self
     }
 
@@ -218,9 +228,28 @@ impl ClientBuilder {
         self
     }
 
-    /// A client-side rate limit other than the server's default.
+    /// A client-side rate limit other than the server's default, for this client alone.
     pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
         self.transport = self.transport.rate_limit(config);
+        self
+    }
+
+    /// A rate limiter shared with other clients. Polar counts the requests of an organization
+    /// together, whichever of its tokens sent them: every client of one organization (in this
+    /// process) should get a clone of the same [`RateLimiter`], or each paces itself as if it
+    /// were alone and together they run into 429s.
+    ///
+    /// ```
+    /// use polar_customers::{Client, RateLimitConfig, RateLimiter};
+    ///
+    /// let limiter = RateLimiter::new(RateLimitConfig::production());
+    /// let sync = Client::builder().token("polar_oat_sync").rate_limiter(limiter.clone()).build()?;
+    /// let reports = Client::builder().token("polar_oat_reports").rate_limiter(limiter).build()?;
+    /// # let _ = (sync, reports);
+    /// # Ok::<(), polar_customers::Error>(())
+    /// ```
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.transport = self.transport.rate_limiter(limiter);
         self
     }
 
@@ -247,8 +276,9 @@ impl ClientBuilder {
 
     /// Builds the client over the network (hyper + rustls).
     pub fn build(self) -> Result<Client, Error> {
+        let token = self.transport.get_token().cloned();
         let service = self.transport.build();
-        Self::finish(service, self.max_response_bytes, self.token)
+        Self::finish(service, self.max_response_bytes, token)
     }
 
     /// Builds the client with the same stack over another service: the mock, an in-process
@@ -265,8 +295,9 @@ impl ClientBuilder {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let token = self.transport.get_token().cloned();
         let service = self.transport.build_with(service);
-        Self::finish(service, self.max_response_bytes, self.token)
+        Self::finish(service, self.max_response_bytes, token)
     }
 
     fn finish(

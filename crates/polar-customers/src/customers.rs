@@ -14,6 +14,7 @@ use crate::export::{ExportRows, ExportStream};
 use crate::pagination::{Items, PageFetcher, Pages};
 use crate::path::{encode_segment, join};
 use crate::request::{CSV, Call, CallOptions, ResponseFuture};
+use crate::shape::CheckShape;
 use crate::types::{
     AddressInput, Customer, CustomerCreate, CustomerId, CustomerIndividualCreate,
     CustomerSortProperty, CustomerState, CustomerTeamCreate, CustomerType, CustomerUpdate,
@@ -88,7 +89,7 @@ macro_rules! awaitable {
 
 /// Sends a call and decodes its JSON answer; a call that could not be built (invalid input)
 /// fails when awaited, like any other error.
-fn send_json<T: DeserializeOwned + Send + 'static>(
+fn send_json<T: DeserializeOwned + CheckShape + Send + 'static>(
     client: Client,
     call: Result<Call, Error>,
 ) -> ResponseFuture<T> {
@@ -900,6 +901,11 @@ impl DeleteCustomer {
     request_options!();
 
     /// Sends the request; the answer is 204 with no body.
+    ///
+    /// When an attempt's answer is lost (the connection broke, the attempt timed out) the
+    /// transport retries the DELETE, and the retry may find the customer already gone: a 404
+    /// to a retry means the earlier attempt deleted it, and the call succeeds. A 404 to the
+    /// first attempt is still [`Error::Api`] (`is_not_found()`).
     pub fn send(self) -> ResponseFuture<()> {
         let mut query = Vec::new();
         if let Some(anonymize) = self.anonymize {
@@ -911,7 +917,7 @@ impl DeleteCustomer {
                 .options(self.options)
         });
         let client = self.client;
-        Box::pin(async move { client.send_empty(call?).await })
+        Box::pin(async move { client.send_delete(call?).await })
     }
 }
 
@@ -960,9 +966,9 @@ impl ExportCustomers {
         call.accept = CSV;
         let client = self.client;
         Box::pin(async move {
-            let response = client.send_raw(call).await?;
+            let (response, tokens) = client.send_raw(call).await?;
             let status = response.status();
-            Ok(ExportStream::new(status, response.into_body()))
+            Ok(ExportStream::new(status, response.into_body(), tokens))
         })
     }
 

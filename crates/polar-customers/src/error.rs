@@ -213,10 +213,8 @@ impl ApiError {
             .find_map(|name| headers.get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let retry_after = headers
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        // The transport's reading, so the SDK's wait and the one reported here always agree.
+        let retry_after = polar_transport::retry::retry_after(headers);
 
         let mut code = None;
         let mut detail = None;
@@ -287,7 +285,9 @@ impl ApiError {
         &self.validation
     }
 
-    /// The wait the server asked for in `Retry-After` (seconds or HTTP date).
+    /// The wait the server asked for in `Retry-After`: whole seconds, or an HTTP date (any of
+    /// the three forms HTTP allows; a date in the past is zero). Read exactly as the retry layer
+    /// reads it; any other value (`+7`, `-1`, `soon`) gives `None`.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
@@ -366,11 +366,17 @@ impl From<ApiError> for Error {
 }
 
 /// A 2xx response whose body could not be decoded into the expected type.
+///
+/// A token of the client (or of the call) that the body repeated is shown as `[redacted]` in
+/// the path, the excerpt and the message.
 #[derive(Debug)]
 pub struct DecodeError {
     path: String,
     status: StatusCode,
     excerpt: String,
+    /// The excerpt stops before the body's end.
+    excerpt_cut: bool,
+    row: Option<u64>,
     source: BoxError,
 }
 
@@ -381,12 +387,27 @@ impl DecodeError {
         err: serde_path_to_error::Error<serde_json::Error>,
     ) -> Self {
         let path = err.path().to_string();
-        let (excerpt, _) = excerpt(body, 256);
+        let (excerpt, excerpt_cut) = excerpt(body, 256);
         DecodeError {
             path,
             status,
             excerpt,
+            excerpt_cut,
+            row: None,
             source: Box::new(err.into_inner()),
+        }
+    }
+
+    /// A body that decoded but is not what it claims to be (see `shape`).
+    pub(crate) fn shape(status: StatusCode, body: &[u8], wrong: crate::shape::WrongShape) -> Self {
+        let (excerpt, excerpt_cut) = excerpt(body, 256);
+        DecodeError {
+            path: wrong.path,
+            status,
+            excerpt,
+            excerpt_cut,
+            row: None,
+            source: wrong.message.into(),
         }
     }
 
@@ -395,8 +416,40 @@ impl DecodeError {
             path: path.into(),
             status,
             excerpt: String::new(),
+            excerpt_cut: false,
+            row: None,
             source,
         }
+    }
+
+    /// Marks the error as one export row's: the rows after it still follow.
+    pub(crate) fn in_row(mut self, row: u64) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    /// The same error with every token of `tokens` replaced in its path, excerpt and message.
+    pub(crate) fn redacted(mut self, tokens: &crate::request::Tokens) -> Self {
+        if let Some(path) = tokens.redact_str(&self.path) {
+            self.path = path;
+        }
+        let excerpt = tokens.redact_bytes(
+            bytes::Bytes::from(std::mem::take(&mut self.excerpt)),
+            self.excerpt_cut,
+        );
+        self.excerpt = String::from_utf8_lossy(&excerpt).into_owned();
+        // The cause's message (serde quotes the value it could not take); its chain too.
+        let mut message = self.source.to_string();
+        let mut cur = self.source.source();
+        while let Some(e) = cur {
+            message.push_str(": ");
+            message.push_str(&e.to_string());
+            cur = e.source();
+        }
+        if let Some(clean) = tokens.redact_str(&message) {
+            self.source = clean.into();
+        }
+        self
     }
 
     /// Where in the document decoding failed, e.g. `items[3].created_at` (`.` for the root).
@@ -412,6 +465,13 @@ impl DecodeError {
     /// The first bytes of the body (at most 256), lossily decoded.
     pub fn excerpt(&self) -> &str {
         &self.excerpt
+    }
+
+    /// For an export row whose values do not decode, its number (1 = the first row after the
+    /// header): the stream goes on with the next row. `None` for an error that ends the stream
+    /// or the call.
+    pub fn row(&self) -> Option<u64> {
+        self.row
     }
 }
 
@@ -450,19 +510,6 @@ fn excerpt(body: &[u8], limit: usize) -> (String, bool) {
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date; dates in the past give zero.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let parsed = jiff::fmt::rfc2822::parse(value).ok()?;
-    let at = parsed.timestamp();
-    let now = jiff::Timestamp::now();
-    let delta = at.duration_since(now);
-    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,15 +521,5 @@ mod tests {
         assert!(cut);
         assert!(s.len() <= RAW_EXCERPT_LIMIT);
         assert!(!s.contains('\u{FFFD}'));
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -13,6 +13,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::Error;
 use crate::error::DecodeError;
+use crate::request::Tokens;
 use crate::types::{CountryCode, CustomerId, Metadata};
 
 /// The largest single CSV record the row parser accepts, in bytes (a customer with 50 metadata
@@ -26,6 +27,7 @@ pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 pub struct ExportStream {
     body: ResponseBody,
     status: StatusCode,
+    tokens: Tokens,
     done: bool,
 }
 
@@ -39,10 +41,11 @@ impl fmt::Debug for ExportStream {
 }
 
 impl ExportStream {
-    pub(crate) fn new(status: StatusCode, body: ResponseBody) -> Self {
+    pub(crate) fn new(status: StatusCode, body: ResponseBody, tokens: Tokens) -> Self {
         ExportStream {
             body,
             status,
+            tokens,
             done: false,
         }
     }
@@ -140,6 +143,12 @@ pub const EXPORT_COLUMNS: [&str; 13] = crate::types::CUSTOMER_EXPORT_COLUMNS;
 /// The parser holds the current network chunk and the record being assembled (at most
 /// [`MAX_RECORD_BYTES`]). The header row is checked: every column of [`EXPORT_COLUMNS`] must be
 /// present; columns added by a later API version are ignored and the order may change.
+///
+/// A row whose CSV is intact but whose values do not decode (an ID that is not a UUID, text
+/// that is not UTF-8, metadata that is not JSON, such as a `NaN` written by Python) yields an
+/// [`Error::Decode`] whose [`DecodeError::row`] gives the row, and the stream goes on with the
+/// next row: skip it or stop, as you choose (`try_next()?` stops). A broken header, a record
+/// over [`MAX_RECORD_BYTES`] and transport errors end the stream.
 pub struct ExportRows {
     bytes: ExportStream,
     reader: csv_core::Reader,
@@ -205,7 +214,8 @@ impl ExportRows {
     }
 
     fn decode_error(&self, what: impl Into<String>, message: String) -> Error {
-        Error::from(DecodeError::other(self.bytes.status, what, message.into()))
+        let err = DecodeError::other(self.bytes.status, what, message.into());
+        Error::from(err.redacted(&self.bytes.tokens))
     }
 
     /// Runs the CSV machine over the buffered input until a record is complete (`Some`), more
@@ -276,7 +286,14 @@ impl ExportRows {
             }
             Some(columns) => {
                 self.row += 1;
-                Some(self.parse_row(&columns)?)
+                let row = self.parse_row(&columns).map_err(|err| match err {
+                    Error::Decode(e) => Error::Decode(Box::new(e.in_row(self.row))),
+                    other => other,
+                });
+                // The record is done with, whether its values decoded or not.
+                self.record_len = 0;
+                self.ends_len = 0;
+                return row.map(Some);
             }
         };
         self.record_len = 0;
@@ -402,6 +419,10 @@ impl Stream for ExportRows {
                 Ok(Some(true)) => match this.take_record() {
                     Ok(Some(row)) => return Poll::Ready(Some(Ok(row))),
                     Ok(None) => continue,
+                    // One row's values: the framing is intact, the next row follows.
+                    Err(err) if matches!(&err, Error::Decode(e) if e.row().is_some()) => {
+                        return Poll::Ready(Some(Err(err)));
+                    }
                     Err(err) => {
                         this.done = true;
                         return Poll::Ready(Some(Err(err)));

@@ -42,6 +42,7 @@ mod export;
 mod pagination;
 mod path;
 mod request;
+mod shape;
 mod transport_compat;
 
 pub use polar_types as types;
@@ -52,8 +53,8 @@ pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
 pub use pagination::{Items, Pages};
 pub use polar_transport::{
-    Body, BuildError, HttpService, RateLimitConfig, RequestOptions, RetryConfig, Server,
-    TransportBuilder,
+    Body, BuildError, HttpService, RateLimitConfig, RateLimiter, RequestOptions, RetryConfig,
+    Server, TransportBuilder,
 };
 pub use request::ResponseFuture;
 pub use types::{

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
+use tracing::Instrument;
 
 use crate::Error;
 use crate::request::ResponseFuture;
@@ -18,6 +19,9 @@ pub(crate) type PageFetcher<T> = Arc<dyn Fn(i64) -> ResponseFuture<ListResource<
 
 /// A page request in flight: on a task of the current tokio runtime when there is one (so it
 /// progresses while the caller works on the previous page), else polled in place.
+///
+/// The task runs in the caller's tracing span (the one current when the request starts), and a
+/// panic in it is resumed in the caller, as if the request had run in place.
 enum InFlight<T> {
     Task(tokio::task::JoinHandle<Result<ListResource<T>, Error>>),
     Local(ResponseFuture<ListResource<T>>),
@@ -26,7 +30,7 @@ enum InFlight<T> {
 impl<T: Send + 'static> InFlight<T> {
     fn start(fut: ResponseFuture<ListResource<T>>) -> Self {
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => InFlight::Task(handle.spawn(fut)),
+            Ok(handle) => InFlight::Task(handle.spawn(fut.instrument(tracing::Span::current()))),
             Err(_) => InFlight::Local(fut),
         }
     }
@@ -35,6 +39,9 @@ impl<T: Send + 'static> InFlight<T> {
         match self {
             InFlight::Task(handle) => Poll::Ready(match ready!(Pin::new(handle).poll(cx)) {
                 Ok(result) => result,
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                // Only this stream aborts its task, and then nobody polls it; a runtime that is
+                // shutting down cancels it.
                 Err(join) => Err(Error::Transport {
                     source: Box::new(join),
                 }),
@@ -56,6 +63,12 @@ impl<T> Drop for InFlight<T> {
 ///
 /// It ends after the page numbered `max_page`, at the first empty page, or after yielding an
 /// error (no request is made after an error). Dropping it cancels the request in flight.
+///
+/// The look-ahead request is a call like any other, sent when page N arrives: its call timeout
+/// (and its rate-limit wait) start then, not when you ask for page N+1. That is on purpose: the
+/// timeout bounds how long the request itself takes, and a request that is already sent must
+/// stay bounded whether or not you are reading. If it completes in time its page waits for you,
+/// however long you take with page N; if it fails, the error is what you get for page N+1.
 /// Obtained from [`ListCustomers::pages`](crate::ListCustomers::pages).
 pub struct Pages<T> {
     fetch: PageFetcher<T>,

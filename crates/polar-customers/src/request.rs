@@ -9,12 +9,13 @@ use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use polar_transport::{Body, RequestOptions, ResponseBody, RouteTemplate};
+use polar_transport::{Attempts, Body, RequestOptions, ResponseBody, RouteTemplate};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
 use crate::error::{ApiError, DecodeError};
+use crate::shape::CheckShape;
 use crate::{Client, Error};
 
 /// The future returned by every operation builder: owned, `Send`, `'static`.
@@ -183,21 +184,80 @@ impl Call {
     }
 }
 
+/// The tokens a call was sent with: whatever the server sends back is cleaned of them before it
+/// becomes part of an error.
+#[derive(Clone)]
+pub(crate) struct Tokens {
+    client: Client,
+    call: Option<SecretString>,
+}
+
+impl Tokens {
+    fn each(&self) -> impl Iterator<Item = &[u8]> {
+        [self.client.token(), self.call.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|t| t.expose_secret().as_bytes())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// `body` with every token replaced; with `cut`, a tail that may start a token goes too.
+    pub(crate) fn redact_bytes(&self, mut body: Bytes, cut: bool) -> Bytes {
+        for token in self.each() {
+            body = redact(body, token, cut);
+        }
+        body
+    }
+
+    /// `text` with every token replaced.
+    pub(crate) fn redact_str(&self, text: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        for token in self.each() {
+            let current = out.as_deref().unwrap_or(text);
+            if let Ok(token) = std::str::from_utf8(token)
+                && current.contains(token)
+            {
+                out = Some(current.replace(token, REDACTED_TEXT));
+            }
+        }
+        out
+    }
+
+    /// A decode error without any token in its path, excerpt or message.
+    pub(crate) fn redact_error(&self, err: Error) -> Error {
+        match err {
+            Error::Decode(decode) => Error::Decode(Box::new(decode.redacted(self))),
+            other => other,
+        }
+    }
+}
+
 impl Client {
-    /// Sends the call; a non-2xx answer becomes [`Error::Api`].
-    pub(crate) async fn send_raw(&self, call: Call) -> Result<Response<ResponseBody>, Error> {
-        let call_token = call.options.token.clone();
+    /// Sends the call and returns the answer, whatever its status, with the tokens it used.
+    async fn exchange(&self, call: Call) -> Result<(Response<ResponseBody>, Tokens), Error> {
+        let tokens = Tokens {
+            client: self.clone(),
+            call: call.options.token.clone(),
+        };
         let request = call.into_request()?;
         let response = self
             .service()
             .oneshot(request)
             .await
             .map_err(Error::from_transport)?;
+        Ok((response, tokens))
+    }
+
+    /// Sends the call; a non-2xx answer becomes [`Error::Api`].
+    pub(crate) async fn send_raw(
+        &self,
+        call: Call,
+    ) -> Result<(Response<ResponseBody>, Tokens), Error> {
+        let (response, tokens) = self.exchange(call).await?;
         if response.status().is_success() {
-            Ok(response)
+            Ok((response, tokens))
         } else {
-            let secrets = [self.token(), call_token.as_ref()];
-            Err(read_api_error(response, &secrets).await)
+            Err(read_api_error(response, &tokens).await)
         }
     }
 
@@ -205,16 +265,32 @@ impl Client {
     ///
     /// Over polar-transport's stack the call timeout also bounds reading the body, so a body
     /// that trickles ends in [`Error::Timeout`].
-    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let response = self.send_raw(call).await?;
+    pub(crate) async fn send_json<T: DeserializeOwned + CheckShape>(
+        &self,
+        call: Call,
+    ) -> Result<T, Error> {
+        let (response, tokens) = self.send_raw(call).await?;
         let status = response.status();
         let (body, _) = read_capped(response.into_body(), self.max_response_bytes(), true).await?;
-        decode_json(status, &body)
+        decode_json(status, &body).map_err(|e| tokens.redact_error(e))
     }
 
-    /// Sends the call and expects no body (204); whatever comes is dropped unread.
-    pub(crate) async fn send_empty(&self, call: Call) -> Result<(), Error> {
-        self.send_raw(call).await.map(drop)
+    /// Sends a DELETE, which answers 204 with no body; whatever comes is dropped unread.
+    ///
+    /// A 404 to a *retry* means an earlier attempt, whose answer was lost, deleted the
+    /// customer: the call has succeeded. A 404 to the first attempt stays an error.
+    pub(crate) async fn send_delete(&self, call: Call) -> Result<(), Error> {
+        let (response, tokens) = self.exchange(call).await?;
+        let retried = response
+            .extensions()
+            .get::<Attempts>()
+            .is_some_and(|a| a.0 > 1);
+        if response.status().is_success()
+            || (retried && response.status() == http::StatusCode::NOT_FOUND)
+        {
+            return Ok(());
+        }
+        Err(read_api_error(response, &tokens).await)
     }
 }
 
@@ -222,12 +298,16 @@ impl Client {
 ///
 /// The document is decoded once with plain `serde_json`; only when that fails is it decoded
 /// again with a path tracker, so the common case pays nothing for the error's path.
-pub(crate) fn decode_json<T: DeserializeOwned>(
+/// A value that decoded is also checked to be what it claims ([`CheckShape`]).
+pub(crate) fn decode_json<T: DeserializeOwned + CheckShape>(
     status: http::StatusCode,
     body: &[u8],
 ) -> Result<T, Error> {
-    if let Ok(value) = serde_json::from_slice(body) {
-        return Ok(value);
+    if let Ok(value) = serde_json::from_slice::<T>(body) {
+        return match value.check_shape() {
+            Ok(()) => Ok(value),
+            Err(wrong) => Err(DecodeError::shape(status, body, wrong).into()),
+        };
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
@@ -267,18 +347,13 @@ pub(crate) async fn read_capped(
     Ok((buf.freeze(), false))
 }
 
-async fn read_api_error(
-    response: Response<ResponseBody>,
-    secrets: &[Option<&SecretString>],
-) -> Error {
+async fn read_api_error(response: Response<ResponseBody>, tokens: &Tokens) -> Error {
     let (parts, body) = response.into_parts();
     // A body that fails half-way still yields an API error with what was read (nothing here).
-    let (mut bytes, truncated) = read_capped(body, ERROR_BODY_LIMIT, false)
+    let (bytes, truncated) = read_capped(body, ERROR_BODY_LIMIT, false)
         .await
         .unwrap_or_default();
-    for secret in secrets.iter().flatten() {
-        bytes = redact(bytes, secret.expose_secret().as_bytes(), truncated);
-    }
+    let bytes = tokens.redact_bytes(bytes, truncated);
     Error::from(ApiError::from_parts(
         parts.status,
         &parts.headers,
@@ -288,7 +363,8 @@ async fn read_api_error(
 }
 
 /// What stands in an error body for a token the server echoed back.
-const REDACTED: &[u8] = b"[redacted]";
+const REDACTED_TEXT: &str = "[redacted]";
+const REDACTED: &[u8] = REDACTED_TEXT.as_bytes();
 
 /// Replaces every occurrence of `secret` in `body`. When the body was `cut` short, a tail that
 /// could be the start of the secret goes too, so no part of a token survives in an error.

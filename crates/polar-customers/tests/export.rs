@@ -242,7 +242,10 @@ async fn bad_values_are_row_errors_and_framing_errors_end_the_stream() {
     body.extend_from_slice(line2.as_bytes());
     body[non_utf8] = 0xff;
     body.extend_from_slice(good(3).replacen(&row_id(3), "not-a-uuid", 1).as_bytes());
-    let (cells, _) = good(4).rsplit_once(",\"").map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+    let (cells, _) = good(4)
+        .rsplit_once(",\"")
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap();
     body.extend_from_slice(format!("{cells},{NAN_METADATA}\r\n").as_bytes());
     body.extend_from_slice(good(5).as_bytes());
     // Then a record over the size limit: the framing is lost, the stream ends there.
@@ -258,16 +261,15 @@ async fn bad_values_are_row_errors_and_framing_errors_end_the_stream() {
             .unwrap()
     })
     .await;
-    let items: Vec<Result<polar_customers::ExportRow, Error>> =
-        futures_util::StreamExt::collect(
-            support::plain_client(addr)
-                .customers()
-                .export()
-                .rows()
-                .await
-                .unwrap(),
-        )
-        .await;
+    let items: Vec<Result<polar_customers::ExportRow, Error>> = futures_util::StreamExt::collect(
+        support::plain_client(addr)
+            .customers()
+            .export()
+            .rows()
+            .await
+            .unwrap(),
+    )
+    .await;
     let summary: Vec<String> = items
         .iter()
         .map(|item| match item {

@@ -144,7 +144,10 @@ fn assert_hidden(err: &Error, secret: &str) {
         chain,
     ] {
         assert!(!shown.contains(secret), "the token shows in: {shown}");
-        assert!(!shown.contains(&secret[..12]), "part of the token shows in: {shown}");
+        assert!(
+            !shown.contains(&secret[..12]),
+            "part of the token shows in: {shown}"
+        );
     }
 }
 
@@ -304,27 +307,29 @@ async fn retry_after_is_read_as_the_transport_reads_it() {
 /// A transport answering pages 1..=3 (one customer each), calling `on_page` first.
 fn paged_client(on_page: impl Fn(i64) + Send + Sync + 'static) -> Client {
     let on_page = Arc::new(on_page);
-    Client::from_service(tower::service_fn(move |req: http::Request<polar_customers::Body>| {
-        let page: i64 = req
-            .uri()
-            .query()
-            .unwrap_or("")
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("page="))
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        on_page(page);
-        let body = page_json(
-            vec![customer_json(CUSTOMER_ID, "a@example.com", None)],
-            3,
-            3,
-        );
-        async move {
-            Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
-                bytes::Bytes::from(body.to_string()),
-            )))
-        }
-    }))
+    Client::from_service(tower::service_fn(
+        move |req: http::Request<polar_customers::Body>| {
+            let page: i64 = req
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("page="))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            on_page(page);
+            let body = page_json(
+                vec![customer_json(CUSTOMER_ID, "a@example.com", None)],
+                3,
+                3,
+            );
+            async move {
+                Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+                    bytes::Bytes::from(body.to_string()),
+                )))
+            }
+        },
+    ))
 }
 
 #[tokio::test]

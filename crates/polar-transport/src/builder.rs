@@ -170,6 +170,12 @@ impl TransportBuilder {
         self
     }
 
+    /// The bearer token set with [`token`](Self::token), still secret. The SDK reads it here to
+    /// cut it out of anything a server echoes back, so the builder holds the only copy.
+    pub fn get_token(&self) -> Option<&SecretString> {
+        self.token.as_ref()
+    }
+
     /// The server to talk to.
     pub fn server(mut self, server: Server) -> Self {
         self.server = server;
