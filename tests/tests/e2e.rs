@@ -48,7 +48,7 @@ suite!(
     export_row_count_equals_list_total,
     list_stream_walks_every_page,
     state_shows_seeded_subscriptions,
-    polar_organization_header_selects_the_organization,
+    organization_id_field_selects_the_organization,
     unknown_api_version_is_404_everywhere,
     read_only_token_is_403_on_writes,
     malformed_and_v7_ids_are_refused,
@@ -489,7 +489,7 @@ async fn state_shows_seeded_subscriptions(t: Transport) {
     assert_eq!(active.pagination.total_count, 1);
 }
 
-async fn polar_organization_header_selects_the_organization(t: Transport) {
+async fn organization_id_field_selects_the_organization(t: Transport) {
     let h = Harness::start(t, FakePolar::new()).await;
     let (org2, _) = h.fake.add_organization();
     let user = h.fake.add_token(
@@ -516,18 +516,20 @@ async fn polar_organization_header_selects_the_organization(t: Transport) {
         .await
         .unwrap();
     assert_eq!(in_body.organization_id(), Some(org2));
-    let pinned = h.build(Client::builder().token(&user).organization_id(org2));
-    let c = pinned
+    // Polar has no organization header: each operation names the organization itself.
+    let c = any_org
         .customers()
         .create()
         .email("h@polar.sh")
+        .organization_id(org2)
         .await
         .unwrap();
     assert_eq!(c.organization_id(), Some(org2));
     assert_eq!(
-        pinned
+        any_org
             .customers()
             .list()
+            .organization_id(org2)
             .await
             .unwrap()
             .pagination

@@ -1,7 +1,8 @@
 //! Fault matrix: a misbehaving server on 127.0.0.1 drives the SDK's full default stack
 //! (`Client::builder().base_url(..).allow_http(true)...build()`: hyper network transport, auth,
 //! headers, retry, rate limit, timeouts) through one fault at a time, for a GET
-//! (`customers().get(id)`) and a POST (`customers().create()`).
+//! (`customers().get(id)`), a POST (`customers().create()`), a PATCH (`customers().update(id)`)
+//! and a DELETE (`customers().delete(id)`).
 //!
 //! The server is a raw `tokio::net::TcpListener` speaking just enough HTTP/1.1 to read a request
 //! (head and `Content-Length` body), so it can also break the framing: reset the connection
@@ -248,9 +249,12 @@ fn customer_json(kind: &str) -> String {
     )
 }
 
-/// A successful answer: 200 for the GET, 201 for the POST (the status is chosen per request
-/// method by [`Case::script`]'s caller through `status`).
+/// A successful answer: 200 for the GET and PATCH, 201 for the POST, 204 with no body for the
+/// DELETE (the status is chosen per request method by [`Case::script`]'s caller).
 fn ok_customer(status: u16) -> Act {
+    if status == 204 {
+        return Act::Respond(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n".to_vec());
+    }
     let reason = if status == 201 { "Created" } else { "OK" };
     Act::Respond(response(
         status,
@@ -258,6 +262,14 @@ fn ok_customer(status: u16) -> Act {
         &[("content-type", "application/json")],
         customer_json("individual").as_bytes(),
     ))
+}
+
+fn not_found() -> Act {
+    json_status(
+        404,
+        "Not Found",
+        r#"{"error":"ResourceNotFound","detail":"Not found"}"#,
+    )
 }
 
 fn json_status(status: u16, reason: &str, body: &str) -> Act {
@@ -388,7 +400,20 @@ impl fmt::Display for Seen {
 enum Op {
     Get,
     Post,
+    Patch,
+    Delete,
     Export,
+}
+
+impl Op {
+    /// The status of a successful answer to this operation.
+    fn ok_status(self) -> u16 {
+        match self {
+            Op::Post => 201,
+            Op::Delete => 204,
+            _ => 200,
+        }
+    }
 }
 
 /// Client settings of a case.
@@ -426,12 +451,10 @@ fn client_for(url: &str, timing: Timing) -> Client {
         .expect("client builds")
 }
 
-/// Runs `op` once against a fresh server following `script`.
-async fn run_op(op: Op, script: Script, timing: Timing) -> Seen {
-    let server = FaultServer::start(script).await;
-    let client = client_for(&server.url(), timing);
+/// One call of `op` through `client`, classified.
+fn call(op: Op, client: Client) -> Pin<Box<dyn Future<Output = Outcome> + Send>> {
     let id: CustomerId = CUSTOMER_ID.parse().expect("uuid");
-    let call: Pin<Box<dyn Future<Output = Outcome> + Send>> = match op {
+    match op {
         Op::Get => Box::pin(async move {
             let r = client.customers().get(id).await;
             classify(&r, customer_kind)
@@ -458,7 +481,22 @@ async fn run_op(op: Op, script: Script, timing: Timing) -> Seen {
             .await;
             classify(&r, |n| format!("{n} export rows"))
         }),
-    };
+        Op::Patch => Box::pin(async move {
+            let r = client.customers().update(id).name("Ada").await;
+            classify(&r, customer_kind)
+        }),
+        Op::Delete => Box::pin(async move {
+            let r = client.customers().delete(id).await;
+            classify(&r, |()| "deleted".to_owned())
+        }),
+    }
+}
+
+/// Runs `op` once against a fresh server following `script`.
+async fn run_op(op: Op, script: Script, timing: Timing) -> Seen {
+    let server = FaultServer::start(script).await;
+    let client = client_for(&server.url(), timing);
+    let call = call(op, client);
     // Spawned so a panic is caught and reported as such; the guard bounds any hang.
     let guard = timing.call + Duration::from_secs(3);
     let outcome = match tokio::time::timeout(guard, tokio::spawn(call)).await {
@@ -488,11 +526,14 @@ fn expect(outcome: Outcome, requests: usize) -> Option<Expect> {
 
 struct Case {
     name: &'static str,
-    /// The script, given the success status of the operation (200 for GET, 201 for POST).
+    /// The script, given the success status of the operation (see [`Op::ok_status`]).
     script: fn(u16) -> Script,
     timing: Timing,
     get: Option<Expect>,
     post: Option<Expect>,
+    patch: Option<Expect>,
+    /// `None` where the case is about a body, which a DELETE's 204 does not have.
+    delete: Option<Expect>,
     /// Run the export instead of the GET.
     export: bool,
 }
@@ -539,6 +580,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 1),
             post: expect(ok(), 1),
+            patch: expect(ok(), 1),
+            delete: expect(O::Ok("deleted".into()), 1),
             export: false,
         },
         Case {
@@ -547,6 +590,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Transport(Some(ErrorKind::Connect)), 0),
             post: expect(O::Transport(Some(ErrorKind::Connect)), 0),
+            patch: expect(O::Transport(Some(ErrorKind::Connect)), 0),
+            delete: expect(O::Transport(Some(ErrorKind::Connect)), 0),
             export: false,
         },
         Case {
@@ -555,6 +600,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Transport(Some(ErrorKind::Io)), 3),
             post: expect(O::Transport(Some(ErrorKind::Io)), 1),
+            patch: expect(O::Transport(Some(ErrorKind::Io)), 3),
+            delete: expect(O::Transport(Some(ErrorKind::Io)), 3),
             export: false,
         },
         Case {
@@ -563,6 +610,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 2),
             post: expect(O::Transport(Some(ErrorKind::Io)), 1),
+            patch: expect(ok(), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
             export: false,
         },
         Case {
@@ -580,6 +629,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Transport(None), 1),
             post: expect(O::Transport(None), 1),
+            patch: expect(O::Transport(None), 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -597,6 +648,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Transport(None), 1),
             post: expect(O::Transport(None), 1),
+            patch: expect(O::Transport(None), 1),
+            delete: None,
             export: false,
         },
     ];
@@ -617,6 +670,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 3),
             post: expect(O::Api(status, Server), 1),
+            patch: expect(ok(), 3),
+            delete: expect(O::Ok("deleted".into()), 3),
             export: false,
         });
         cases.push(Case {
@@ -635,6 +690,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Api(status, Server), 3),
             post: expect(O::Api(status, Server), 1),
+            patch: expect(O::Api(status, Server), 3),
+            delete: expect(O::Api(status, Server), 3),
             export: false,
         });
     }
@@ -645,6 +702,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 2),
             post: expect(ok(), 2),
+            patch: expect(ok(), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
             export: false,
         },
         Case {
@@ -661,6 +720,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 2),
             post: expect(ok(), 2),
+            patch: expect(ok(), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
             export: false,
         },
         Case {
@@ -669,6 +730,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Api(429, RateLimited), 1),
             post: expect(O::Api(429, RateLimited), 1),
+            patch: expect(O::Api(429, RateLimited), 1),
+            delete: expect(O::Api(429, RateLimited), 1),
             export: false,
         },
         Case {
@@ -683,6 +746,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Api(429, RateLimited), 1),
             post: expect(O::Api(429, RateLimited), 1),
+            patch: expect(O::Api(429, RateLimited), 1),
+            delete: expect(O::Api(429, RateLimited), 1),
             export: false,
         },
         Case {
@@ -691,6 +756,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(ok(), 2),
             post: expect(ok(), 2),
+            patch: expect(ok(), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
             export: false,
         },
         Case {
@@ -699,6 +766,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Api(429, RateLimited), 3),
             post: expect(O::Api(429, RateLimited), 3),
+            patch: expect(O::Api(429, RateLimited), 3),
+            delete: expect(O::Api(429, RateLimited), 3),
             export: false,
         },
         Case {
@@ -711,6 +780,8 @@ fn cases() -> Vec<Case> {
             },
             get: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 3),
             post: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 1),
+            patch: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 3),
+            delete: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 3),
             export: false,
         },
         Case {
@@ -723,6 +794,8 @@ fn cases() -> Vec<Case> {
             },
             get: expect(ok(), 2),
             post: expect(O::Timeout(Some(ErrorKind::AttemptTimeout)), 1),
+            patch: expect(ok(), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
             export: false,
         },
         Case {
@@ -740,6 +813,8 @@ fn cases() -> Vec<Case> {
             },
             get: expect(O::Timeout(Some(ErrorKind::CallTimeout)), 1),
             post: expect(O::Timeout(Some(ErrorKind::CallTimeout)), 1),
+            patch: expect(O::Timeout(Some(ErrorKind::CallTimeout)), 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -761,6 +836,8 @@ fn cases() -> Vec<Case> {
             },
             get: expect(O::Timeout(Some(ErrorKind::BodyIdleTimeout)), 1),
             post: None,
+            patch: None,
+            delete: None,
             export: true,
         },
         Case {
@@ -782,6 +859,8 @@ fn cases() -> Vec<Case> {
             },
             get: expect(O::Ok("2000 export rows".into()), 1),
             post: None,
+            patch: None,
+            delete: None,
             export: true,
         },
         Case {
@@ -798,6 +877,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Decode, 1),
             post: expect(O::Decode, 1),
+            patch: expect(O::Decode, 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -813,6 +894,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Decode, 1),
             post: expect(O::Decode, 1),
+            patch: expect(O::Decode, 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -828,6 +911,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Api(502, Server), 3),
             post: expect(O::Api(502, Server), 1),
+            patch: expect(O::Api(502, Server), 3),
+            delete: expect(O::Api(502, Server), 3),
             export: false,
         },
         Case {
@@ -843,6 +928,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Decode, 1),
             post: expect(O::Decode, 1),
+            patch: expect(O::Decode, 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -861,6 +948,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::TooLarge, 1),
             post: expect(O::TooLarge, 1),
+            patch: expect(O::TooLarge, 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -876,6 +965,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Ok("20000 export rows".into()), 1),
             post: None,
+            patch: None,
+            delete: None,
             export: true,
         },
         Case {
@@ -891,6 +982,8 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Decode, 1),
             post: expect(O::Decode, 1),
+            patch: expect(O::Decode, 1),
+            delete: None,
             export: false,
         },
         Case {
@@ -906,6 +999,69 @@ fn cases() -> Vec<Case> {
             timing: NORMAL,
             get: expect(O::Ok("Customer::Unknown, type \"robot\"".into()), 1),
             post: expect(O::Ok("Customer::Unknown, type \"robot\"".into()), 1),
+            patch: expect(O::Ok("Customer::Unknown, type \"robot\"".into()), 1),
+            delete: None,
+            export: false,
+        },
+        Case {
+            name: "`{}` where a customer is expected (issue 12)",
+            script: |ok| always(json_status(ok, "OK", "{}")),
+            timing: NORMAL,
+            get: expect(O::Decode, 1),
+            post: expect(O::Decode, 1),
+            patch: expect(O::Decode, 1),
+            delete: None,
+            export: false,
+        },
+        Case {
+            name: "404 to the first attempt",
+            script: |_| always(not_found()),
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 1),
+            post: expect(O::Api(404, NotFound), 1),
+            patch: expect(O::Api(404, NotFound), 1),
+            delete: expect(O::Api(404, NotFound), 1),
+            export: false,
+        },
+        Case {
+            name: "reset before any response once, then 404 (the first answer was lost; issue 12)",
+            script: |_| first_n(1, Act::Reset, not_found()),
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 2),
+            post: expect(O::Transport(Some(ErrorKind::Io)), 1),
+            patch: expect(O::Api(404, NotFound), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
+            export: false,
+        },
+        Case {
+            name: "429 `Retry-After: 30`, longer than the call timeout (10 s; issue 12)",
+            script: |ok| first_n(1, too_many(Some("30".into())), ok_customer(ok)),
+            timing: NORMAL,
+            get: expect(O::Api(429, RateLimited), 1),
+            post: expect(O::Api(429, RateLimited), 1),
+            patch: expect(O::Api(429, RateLimited), 1),
+            delete: expect(O::Api(429, RateLimited), 1),
+            export: false,
+        },
+        Case {
+            name: "503 `Retry-After: 30`, longer than the call timeout (10 s; issue 12)",
+            script: |ok| {
+                first_n(
+                    1,
+                    Act::Respond(response(
+                        503,
+                        "Service Unavailable",
+                        &[("content-type", "application/json"), ("retry-after", "30")],
+                        br#"{"detail":"try later"}"#,
+                    )),
+                    ok_customer(ok),
+                )
+            },
+            timing: NORMAL,
+            get: expect(O::Api(503, Server), 1),
+            post: expect(O::Api(503, Server), 1),
+            patch: expect(O::Api(503, Server), 1),
+            delete: expect(O::Api(503, Server), 1),
             export: false,
         },
     ]);
@@ -913,23 +1069,13 @@ fn cases() -> Vec<Case> {
 }
 
 async fn run_case(case: &Case, op: Op) -> Seen {
-    let ok = if op == Op::Post { 201 } else { 200 };
     if case.name == "connection refused" {
         // Bind, learn the port, close: nothing listens there any more.
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         drop(listener);
         let client = client_for(&format!("http://{addr}"), case.timing);
-        let id: CustomerId = CUSTOMER_ID.parse().expect("uuid");
-        let fut: Pin<Box<dyn Future<Output = Outcome> + Send>> = if op == Op::Get {
-            Box::pin(async move { classify(&client.customers().get(id).await, customer_kind) })
-        } else {
-            Box::pin(async move {
-                let r = client.customers().create().email("ada@example.com").await;
-                classify(&r, customer_kind)
-            })
-        };
-        let outcome = tokio::time::timeout(case.timing.call, fut)
+        let outcome = tokio::time::timeout(case.timing.call, call(op, client))
             .await
             .unwrap_or(Outcome::Hang);
         return Seen {
@@ -938,7 +1084,20 @@ async fn run_case(case: &Case, op: Op) -> Seen {
             connections: 0,
         };
     }
-    run_op(op, (case.script)(ok), case.timing).await
+    run_op(op, (case.script)(op.ok_status()), case.timing).await
+}
+
+const OPS: [Op; 4] = [Op::Get, Op::Post, Op::Patch, Op::Delete];
+
+impl Case {
+    fn wanted(&self, op: Op) -> &Option<Expect> {
+        match op {
+            Op::Get | Op::Export => &self.get,
+            Op::Post => &self.post,
+            Op::Patch => &self.patch,
+            Op::Delete => &self.delete,
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -946,56 +1105,50 @@ async fn fault_matrix() {
     let cases = Arc::new(cases());
     let mut tasks = Vec::new();
     for i in 0..cases.len() {
-        for op in [Op::Get, Op::Post] {
+        for (column, op) in OPS.into_iter().enumerate() {
             let cases = cases.clone();
             tasks.push(tokio::spawn(async move {
                 let case = &cases[i];
+                if case.wanted(op).is_none() {
+                    return (i, column, None);
+                }
                 let op = if op == Op::Get && case.export {
                     Op::Export
                 } else {
                     op
                 };
-                let wanted = if op == Op::Post {
-                    &case.post
-                } else {
-                    &case.get
-                };
-                if wanted.is_none() {
-                    return (i, op, None);
-                }
-                (i, op, Some(run_case(case, op).await))
+                (i, column, Some(run_case(case, op).await))
             }));
         }
     }
-    let mut results: Vec<(Option<Seen>, Option<Seen>)> = vec![(None, None); cases.len()];
+    let mut results: Vec<[Option<Seen>; 4]> = vec![Default::default(); cases.len()];
     for task in tasks {
-        let (i, op, seen) = task.await.expect("case task");
-        if op == Op::Post {
-            results[i].1 = seen;
-        } else {
-            results[i].0 = seen;
-        }
+        let (i, column, seen) = task.await.expect("case task");
+        results[i][column] = seen;
     }
 
     let mut table = String::from(
-        "| case | GET outcome; requests / connections seen | POST outcome; requests / connections seen |\n|---|---|---|\n",
+        "| case | GET | POST | PATCH | DELETE |\n|---|---|---|---|---|\n\
+         (each cell: outcome; requests / connections the server saw)\n",
     );
     let mut failures = Vec::new();
-    for (case, (get, post)) in cases.iter().zip(&results) {
-        let cell = |s: &Option<Seen>| s.as_ref().map_or("n/a".to_owned(), ToString::to_string);
+    for (case, seen) in cases.iter().zip(&results) {
+        let cell = |s: &Option<Seen>| s.as_ref().map_or("—".to_owned(), ToString::to_string);
         let get_label = if case.export { "export: " } else { "" };
         table.push_str(&format!(
-            "| {} | {get_label}{} | {} |\n",
+            "| {} | {get_label}{} | {} | {} | {} |\n",
             case.name,
-            cell(get),
-            cell(post)
+            cell(&seen[0]),
+            cell(&seen[1]),
+            cell(&seen[2]),
+            cell(&seen[3]),
         ));
-        for (what, want, got) in [("GET", &case.get, get), ("POST", &case.post, post)] {
-            if let (Some(want), Some(got)) = (want, got)
+        for (op, got) in OPS.into_iter().zip(seen) {
+            if let (Some(want), Some(got)) = (case.wanted(op), got)
                 && (want.outcome != got.outcome || want.requests != got.requests)
             {
                 failures.push(format!(
-                    "{} / {what}: expected {} with {} request(s), got {got}",
+                    "{} / {op:?}: expected {} with {} request(s), got {got}",
                     case.name, want.outcome, want.requests
                 ));
             }
