@@ -35,6 +35,8 @@ const UNAUTH_ID: &str = "0b6f3a52-1c0e-4f43-9a0c-3f3e8d1c2a11";
 const FAIL_ID: &str = "0b6f3a52-1c0e-4f43-9a0c-3f3e8d1c2a12";
 const SLOW_ID: &str = "0b6f3a52-1c0e-4f43-9a0c-3f3e8d1c2a13";
 const REDIRECT_ID: &str = "0b6f3a52-1c0e-4f43-9a0c-3f3e8d1c2a14";
+/// Answers 200 with a page that repeats the request's `Authorization` (a misbehaving proxy).
+const ECHO_ID: &str = "0b6f3a52-1c0e-4f43-9a0c-3f3e8d1c2a15";
 const ORG_ID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
 
 /// Outer bound on any call of this file, so nothing can hang the suite.
@@ -179,6 +181,17 @@ async fn answer(req: Request<Incoming>, redirect_to: Option<SocketAddr>) -> Resp
             res
         }
         FAIL_ID => json(500, r#"{"detail":"boom"}"#.into()),
+        ECHO_ID => {
+            let auth = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            json(
+                200,
+                format!(r#"{{"id":"{OK_ID}","type":"individual","email":["{auth}"]}}"#),
+            )
+        }
         SLOW_ID => {
             tokio::time::sleep(Duration::from_secs(30)).await;
             json(200, customer_json())
@@ -282,6 +295,14 @@ async fn token_never_appears_in_debug_display_errors_or_traces() {
         .expect("no hang")
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    texts.push(error_texts(&err));
+
+    // A 2xx whose body repeats the token and does not decode (issue 12).
+    let err = tokio::time::timeout(GUARD, customers.get(id(ECHO_ID)))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
     texts.push(error_texts(&err));
 
     // Attempt timeouts, then the call's.
