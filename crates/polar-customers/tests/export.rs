@@ -254,22 +254,8 @@ async fn bad_values_are_row_errors_and_framing_errors_end_the_stream() {
     body.extend_from_slice(b"\"\r\n");
     body.extend_from_slice(good(6).as_bytes());
     let body: &'static [u8] = Box::leak(body.into_boxed_slice());
-    let addr = serve(move |_req| async move {
-        http::Response::builder()
-            .header("content-type", "text/csv")
-            .body(support::full(body))
-            .unwrap()
-    })
-    .await;
-    let items: Vec<Result<polar_customers::ExportRow, Error>> = futures_util::StreamExt::collect(
-        support::plain_client(addr)
-            .customers()
-            .export()
-            .rows()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items: Vec<Result<polar_customers::ExportRow, Error>> =
+        futures_util::StreamExt::collect(export_of(body).await.unwrap()).await;
     let summary: Vec<String> = items
         .iter()
         .map(|item| match item {
@@ -296,6 +282,11 @@ async fn rows_of(body: &'static str) -> Result<Vec<polar_customers::ExportRow>, 
 }
 
 async fn rows_of_bytes(body: &'static [u8]) -> Result<Vec<polar_customers::ExportRow>, Error> {
+    export_of(body).await?.try_collect().await
+}
+
+/// The parsed export of a server that answers `body`.
+async fn export_of(body: &'static [u8]) -> Result<polar_customers::ExportRows, Error> {
     let addr = serve(move |_req| async move {
         http::Response::builder()
             .header("content-type", "text/csv")
@@ -307,8 +298,6 @@ async fn rows_of_bytes(body: &'static [u8]) -> Result<Vec<polar_customers::Expor
         .customers()
         .export()
         .rows()
-        .await?
-        .try_collect()
         .await
 }
 

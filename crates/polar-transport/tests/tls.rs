@@ -78,7 +78,7 @@ async fn http2_over_tls_with_a_custom_root() {
 }
 
 #[tokio::test]
-async fn untrusted_certificate_is_a_connect_error() {
+async fn untrusted_certificate_is_a_certificate_error_never_retried() {
     let (cert, key) = self_signed();
     let server = serve_with(|_, _| Reply::status(200), Some(acceptor(cert, key))).await;
     // Default roots (webpki): the self-signed certificate is not trusted.
