@@ -295,7 +295,9 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
-    use polar_transport::{auth, base_uri, headers, into_http_service, retry, timeout, trace};
+    use polar_transport::{
+        auth, base_uri, headers, into_http_service, ratelimit, retry, timeout, trace,
+    };
     use tower::ServiceBuilder;
 
     let base: http::Uri = "https://api.polar.sh".parse().unwrap();
@@ -304,6 +306,11 @@ where
     let auth = auth::AuthLayer::new(token, &base).unwrap();
     let headers = headers::HeadersLayer::new("polar-rs/0.1.0", "2026-10").unwrap();
     let attempt = timeout::TimeoutLayer::attempt(Some(Duration::from_secs(30)));
+    // A budget that never makes a caller wait (a million per millisecond), so the step shows
+    // the bookkeeping of a permit: taking it, and counting it when the request has ended.
+    let rate_limit = ratelimit::RateLimitLayer::new(ratelimit::RateLimiter::new(
+        ratelimit::RateLimitConfig::new(1_000_000, Duration::from_millis(1)),
+    ));
     let retry = retry::RetryLayer::new(polar_transport::RetryConfig::default());
     let call = timeout::CallTimeoutLayer::new(Some(Duration::from_secs(120)));
     let tracing = trace::TraceLayer::new();
@@ -313,7 +320,7 @@ where
             into_http_service(ServiceBuilder::new()$(.layer($layer.clone()))*.service(answer.clone()))
         };
     }
-    let steps: [(&str, HttpService); 8] = [
+    let steps: [(&str, HttpService); 9] = [
         ("0_boxed", stack!()),
         ("1_base_uri", stack!(base_uri)),
         ("2_auth", stack!(auth, base_uri)),
@@ -323,6 +330,10 @@ where
             stack!(attempt, headers, auth, base_uri),
         ),
         ("5_retry", stack!(retry, attempt, headers, auth, base_uri)),
+        (
+            "5b_retry_and_rate_limit",
+            stack!(retry, rate_limit, attempt, headers, auth, base_uri),
+        ),
         (
             "6_call_timeout",
             stack!(call, retry, attempt, headers, auth, base_uri),
