@@ -231,7 +231,7 @@ pub struct LocalStore {
     /// caller that stops waiting for it leaves the line.
     line: tokio::sync::Mutex<()>,
     /// Woken when a request ends (the first in line may be waiting for one).
-    ended: Notify,
+    request_ended: Notify,
 }
 
 impl fmt::Debug for LocalStore {
@@ -291,7 +291,7 @@ impl LocalStore {
                 cooldown_until: None,
             }),
             line: tokio::sync::Mutex::new(()),
-            ended: Notify::new(),
+            request_ended: Notify::new(),
         }
     }
 
@@ -324,7 +324,7 @@ impl RateLimitStore for LocalStore {
         Box::pin(async move {
             let _first = self.line.lock().await;
             loop {
-                let ended = self.ended.notified();
+                let ended = self.request_ended.notified();
                 match self.grant() {
                     Next::Now => return,
                     // Looked at again on waking: a 429 may have started a cooldown meanwhile.
@@ -341,7 +341,7 @@ impl RateLimitStore for LocalStore {
             w.in_flight = w.in_flight.saturating_sub(1);
             w.ended.push_back(Instant::now());
         }
-        self.ended.notify_one();
+        self.request_ended.notify_one();
     }
 
     fn cool_down(&self, wait: Duration) {

@@ -680,14 +680,12 @@ fn after_error<B>(
     max_attempts: u32,
     err: BoxError,
 ) -> Next<B> {
-    let wait = config.backoff.delay(attempt);
-    if attempt >= max_attempts
-        || config.classifier.classify_error(method, &err) != Classification::Retry
-        || !fits(wait, ctx)
-    {
-        return Next::Finish(Err(Error::from_boxed(err).with_attempts(attempt).into()));
+    let retry = attempt < max_attempts
+        && config.classifier.classify_error(method, &err) == Classification::Retry;
+    match retry.then(|| config.backoff.delay(attempt)) {
+        Some(wait) if fits(wait, ctx) => Next::Wait { wait, body: None },
+        _ => Next::Finish(Err(Error::from_boxed(err).with_attempts(attempt).into())),
     }
-    Next::Wait { wait, body: None }
 }
 
 /// True when a wait of `wait` ends before the call's deadline. A wait that does not is not

@@ -6,7 +6,8 @@
 //!   response head arrives; it fails with [`ErrorKind::AttemptTimeout`], which the retry policy
 //!   may retry.
 //! - [`CallTimeoutLayer`] sits outside the retry layer and bounds everything: every attempt,
-//!   rate-limit waits, backoff sleeps **and reading the response body**. It fails with
+//!   rate-limit waits, backoff sleeps (the retry layer starts none that would outlast the
+//!   deadline) **and reading the response body**. It fails with
 //!   [`ErrorKind::CallTimeout`], carrying the number of attempts started so far.
 //!   [`RequestOptions::timeout`](crate::RequestOptions) overrides its duration.
 //!
@@ -31,8 +32,9 @@
 //!
 //! While the call timeout calls or polls its inner service, the call's deadline is the
 //! thread's *current call* (a thread-local, the way `tracing` keeps the current span). The
-//! attempt timeout, the retry layer's backoff and the rate limiter's waits read it when they are
-//! called, stop at that deadline and report [`ErrorKind::CallTimeout`]. So inside
+//! attempt timeout and the rate limiter's waits read it when they are called, stop at that
+//! deadline and report [`ErrorKind::CallTimeout`]; the retry layer does not start a wait that
+//! would end after it (it returns the last answer or error instead). So inside
 //! [`TransportBuilder`](crate::TransportBuilder)'s stack the call timeout needs no timer of its
 //! own until the head arrives (one timer per attempt instead of two per call), and nothing is
 //! added to the request's extensions (which would cost allocations on every call and every
