@@ -1070,14 +1070,19 @@ fn cases() -> Vec<Case> {
 
 async fn run_case(case: &Case, op: Op) -> Seen {
     if case.name == "connection refused" {
-        // Bind, learn the port, close: nothing listens there any more.
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        drop(listener);
+        // A port that is bound but does not listen refuses connections. The socket stays bound
+        // for the whole call: a port closed instead could be handed to another case's server
+        // running at the same time, which would then answer this call.
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().expect("addr"))
+            .expect("bind");
+        let addr = socket.local_addr().expect("addr");
         let client = client_for(&format!("http://{addr}"), case.timing);
         let outcome = tokio::time::timeout(case.timing.call, call(op, client))
             .await
             .unwrap_or(Outcome::Hang);
+        drop(socket);
         return Seen {
             outcome,
             requests: 0,

@@ -314,9 +314,10 @@ async fn token_never_appears_in_debug_display_errors_or_traces() {
     texts.push(error_texts(&err));
 
     // Connection refused.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // Bound but not listening: refused, and the port stays ours while the test runs.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
     let refused = self::builder(&dead, TOKEN).build().expect("client");
     let err = tokio::time::timeout(GUARD, refused.customers().get(id(OK_ID)))
         .await

@@ -226,9 +226,10 @@ async fn oversized_json_body_is_refused() {
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_with_source() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    // Bound but not listening: refused, and the port stays ours while the test runs.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
     let err = support::plain_client(addr)
         .customers()
         .get_external("x")

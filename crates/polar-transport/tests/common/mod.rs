@@ -177,11 +177,14 @@ pub async fn serve_with(
     server
 }
 
-/// An address where nothing listens (connection refused).
+/// An address where nothing listens (connection refused): a port bound without listening. The
+/// socket is kept for the rest of the test run, so the port cannot be handed to a server of a
+/// test running at the same time (which a port closed after binding could be).
 pub async fn refused_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::mem::forget(socket);
     addr
 }
 
