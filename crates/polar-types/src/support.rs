@@ -94,12 +94,19 @@ pub(crate) trait TaggedUnion: Sized {
     fn decode<'de, D: Deserializer<'de>>(tag: Tag<'_>, rest: D) -> Result<Self, D::Error>;
 }
 
+/// The name under which `serde_json` hands out the raw text of a value (how its `RawValue` is
+/// built; serde_json's own, unexported, constant). A deserializer that does not know the name
+/// treats the request as an ordinary newtype struct, which is then decoded the generic way.
+const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
+
 /// Decodes a union tagged by the `type` key of its own object, with any deserializer.
 ///
-/// Entries are streamed straight into the chosen variant once `type` has been read; only the
-/// entries that come before `type` are held, as `serde_json::Value`, and replayed to the variant.
-/// So inside `#[serde(flatten)]`, untagged or tagged envelopes, from a `serde_json::Value` or
-/// from another format, decoding works the same, and there is no second pass over the input.
+/// From JSON text (`serde_json::from_slice`/`from_str`, as the SDK decodes), the object's raw
+/// text is taken as is, its `type` read first and the variant decoded from the text: no buffering
+/// whatever the key order. From any other deserializer (inside `#[serde(flatten)]`, untagged or
+/// tagged envelopes, a `serde_json::Value`, another format), entries are streamed straight into
+/// the variant once `type` has been read; only those before `type` are held, as
+/// `serde_json::Value`, and replayed to the variant.
 pub(crate) fn deserialize_tagged<'de, U, D>(deserializer: D) -> Result<U, D::Error>
 where
     U: TaggedUnion,
@@ -111,9 +118,18 @@ where
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object with a `type`")
         }
+        fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<U, D::Error> {
+            d.deserialize_map(self)
+        }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
             let mut before = Vec::new();
+            let mut first = true;
             while let Some(key) = map.next_key::<Key<'de>>()? {
+                if first && key.as_str() == SERDE_JSON_RAW {
+                    let text = map.next_value::<Key<'de>>()?;
+                    return decode_text(text.as_str()).map_err(A::Error::custom);
+                }
+                first = false;
                 if key.as_str() == "type" {
                     let tag = map
                         .next_value::<Option<Key<'de>>>()
@@ -129,7 +145,57 @@ where
             U::decode(Tag::Missing, MapAccessDeserializer::new(rest))
         }
     }
-    deserializer.deserialize_map(Visitor(PhantomData))
+    #[cfg(test)]
+    tests::GENERIC_OR_TEXT.with(|c| c.set(c.get() + 1));
+    deserializer.deserialize_newtype_struct(SERDE_JSON_RAW, Visitor(PhantomData))
+}
+
+/// The fast path: a union's object as JSON text. Reads `type` (skipping the other values), then
+/// decodes the variant from the text; the variants skip the `type` key themselves.
+fn decode_text<U: TaggedUnion>(text: &str) -> Result<U, String> {
+    #[cfg(test)]
+    tests::TEXT.with(|c| c.set(c.get() + 1));
+    #[derive(Deserialize)]
+    struct Type<'a> {
+        #[serde(rename = "type", borrow, default, deserialize_with = "present")]
+        tag: Option<Option<Cow<'a, str>>>,
+    }
+    fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(d).map(Some)
+    }
+    if !text.starts_with('{') {
+        return Err("invalid type: expected an object with a `type`".to_owned());
+    }
+    let tag = serde_json::from_str::<Type<'_>>(text)
+        .map_err(|e| format!("cannot read `type`: {e}"))?
+        .tag;
+    let tag = match &tag {
+        None => Tag::Missing,
+        Some(None) => Tag::Null,
+        Some(Some(name)) => Tag::Name(name),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(value) = U::decode(tag, &mut de) {
+        return Ok(value);
+    }
+    // The path tracker costs as much as a second parse: only pay for it to explain a failure.
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut track = serde_path_to_error::Track::new();
+    let err = match U::decode(
+        tag,
+        serde_path_to_error::Deserializer::new(&mut de, &mut track),
+    ) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let path = track.path().to_string();
+    Err(if path == "." {
+        err.to_string()
+    } else {
+        format!("{path}: {err}")
+    })
 }
 
 /// Decodes the rest of an object of unknown kind as JSON, putting its `type` back.
@@ -333,4 +399,57 @@ where
     }
     *slot = Some(map.next_value()?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use serde::Deserialize;
+
+    thread_local! {
+        /// Unions decoded, and how many of them went through the JSON-text fast path.
+        pub(super) static GENERIC_OR_TEXT: Cell<usize> = const { Cell::new(0) };
+        pub(super) static TEXT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn counts<T>(f: impl FnOnce() -> T) -> (usize, usize) {
+        let before = (GENERIC_OR_TEXT.get(), TEXT.get());
+        f();
+        (GENERIC_OR_TEXT.get() - before.0, TEXT.get() - before.1)
+    }
+
+    const CUSTOMER: &str = r#"{"id":"6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e",
+        "created_at":"2026-01-02T03:04:05Z","modified_at":null,"metadata":{},
+        "external_id":null,"email":"a@example.com","email_verified":false,"type":"individual",
+        "name":null,"billing_name":null,"billing_address":null,"tax_id":null,
+        "organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","deleted_at":null,
+        "first_user_event_at":null,"avatar_url":null}"#;
+
+    /// `serde_json`'s raw-text name is private to it: if a new version renames it, decoding
+    /// still works (the generic way) but this test says the fast path was lost.
+    #[test]
+    fn json_text_takes_the_fast_path_other_inputs_the_generic_one() {
+        let page = format!(
+            r#"{{"items":[{CUSTOMER},{CUSTOMER}],"pagination":{{"total_count":2,"max_page":1}}}}"#
+        );
+        let from_text = || serde_json::from_str::<crate::ListResourceCustomer>(&page).unwrap();
+        assert_eq!(counts(from_text), (2, 2));
+        let from_slice = || serde_json::from_slice::<crate::Customer>(CUSTOMER.as_bytes()).unwrap();
+        assert_eq!(counts(from_slice), (1, 1));
+        let value: serde_json::Value = serde_json::from_str(CUSTOMER).unwrap();
+        let from_value = || crate::Customer::deserialize(&value).unwrap();
+        // A `Value` also answers serde_json's raw-text name (it prints itself); correct, but
+        // this is not the SDK's path.
+        assert_eq!(counts(from_value), (1, 1));
+        let flattened = format!(r#"{{"data":{CUSTOMER},"type":"x"}}"#);
+        #[derive(serde::Deserialize)]
+        #[serde(tag = "type", content = "data")]
+        enum Envelope {
+            #[serde(rename = "x")]
+            X(#[allow(dead_code)] crate::Customer),
+        }
+        let buffered = || serde_json::from_str::<Envelope>(&flattened).unwrap();
+        assert_eq!(counts(buffered), (1, 0));
+    }
 }
