@@ -101,12 +101,12 @@ const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
 
 /// Decodes a union tagged by the `type` key of its own object, with any deserializer.
 ///
-/// From JSON text (`serde_json::from_slice`/`from_str`, as the SDK decodes), the object's raw
-/// text is taken as is, its `type` read first and the variant decoded from the text: no buffering
-/// whatever the key order. From any other deserializer (inside `#[serde(flatten)]`, untagged or
-/// tagged envelopes, a `serde_json::Value`, another format), entries are streamed straight into
-/// the variant once `type` has been read; only those before `type` are held, as
-/// `serde_json::Value`, and replayed to the variant.
+/// From `serde_json` (`from_slice`/`from_str`, as the SDK decodes; a `serde_json::Value` prints
+/// itself and takes the same path), the object's raw text is taken as is, its `type` read first
+/// and the variant decoded from the text: no buffering whatever the key order. From any other
+/// deserializer (inside `#[serde(flatten)]`, untagged or tagged envelopes, which buffer their
+/// input, or another format), entries are streamed straight into the variant once `type` has
+/// been read; only those before `type` are held, as `serde_json::Value`, and replayed to it.
 pub(crate) fn deserialize_tagged<'de, U, D>(deserializer: D) -> Result<U, D::Error>
 where
     U: TaggedUnion,
