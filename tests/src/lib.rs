@@ -171,4 +171,6 @@ mod guides {
     struct Middleware;
     #[doc = include_str!("../../docs/errors.md")]
     struct Errors;
+    #[doc = include_str!("../../docs/webhooks.md")]
+    struct Webhooks;
 }

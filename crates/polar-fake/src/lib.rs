@@ -77,6 +77,7 @@ pub mod samples;
 mod server;
 mod service;
 mod store;
+mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -88,6 +89,9 @@ use uuid::Uuid;
 
 pub use body::FakeBody;
 pub use server::ServeHandle;
+pub use webhooks::{
+    CUSTOMER_EVENTS, Tamper, WebhookDelivery, WebhookEndpoint, WebhookEndpointError,
+};
 
 use control::{Counters, Faults, RateLimiter};
 use service::{Config, Shared, TokenInfo, lock};
@@ -489,6 +493,7 @@ impl FakePolarBuilder {
                 fail_status: self.fail_first.map(|(_, status)| status),
             }),
             counters: Counters::default(),
+            webhooks: Default::default(),
         };
         FakePolar {
             shared: Arc::new(shared),
@@ -737,9 +742,11 @@ impl FakePolar {
     /// assert!(!fake.set_email_verified(polar_types::CustomerId::new_v4(), true));
     /// ```
     pub fn set_email_verified(&self, customer: CustomerId, verified: bool) -> bool {
-        self.shared
+        let changed = self
+            .shared
             .store()
-            .set_email_verified(*customer.as_uuid(), verified)
+            .set_email_verified(*customer.as_uuid(), verified);
+        webhooks::after_update(&self.shared, customer, changed)
     }
 
     /// Attaches a subscription (a `CustomerStateSubscription` as JSON) to a live customer. Its
@@ -750,23 +757,29 @@ impl FakePolar {
         customer: CustomerId,
         subscription: serde_json::Value,
     ) -> bool {
-        self.shared
-            .store()
-            .seed(*customer.as_uuid(), Seed::Subscription, subscription)
+        let seeded =
+            self.shared
+                .store()
+                .seed(*customer.as_uuid(), Seed::Subscription, subscription);
+        webhooks::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a benefit grant (a `CustomerStateBenefitGrant` as JSON) to a live customer.
     pub fn seed_benefit_grant_json(&self, customer: CustomerId, grant: serde_json::Value) -> bool {
-        self.shared
+        let seeded = self
+            .shared
             .store()
-            .seed(*customer.as_uuid(), Seed::BenefitGrant, grant)
+            .seed(*customer.as_uuid(), Seed::BenefitGrant, grant);
+        webhooks::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a meter (a `CustomerStateMeter` as JSON) to a live customer.
     pub fn seed_meter_json(&self, customer: CustomerId, meter: serde_json::Value) -> bool {
-        self.shared
+        let seeded = self
+            .shared
             .store()
-            .seed(*customer.as_uuid(), Seed::Meter, meter)
+            .seed(*customer.as_uuid(), Seed::Meter, meter);
+        webhooks::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a subscription to a live customer (see [`samples::subscription`]). False when

@@ -56,6 +56,7 @@ pub(crate) struct Shared {
     pub limiter: Option<RateLimiter>,
     pub faults: Mutex<Faults>,
     pub counters: Counters,
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl Shared {
@@ -490,6 +491,7 @@ fn operation(
         Operation::Create => {
             let input = input::parse_create(&body, check).map_err(|e| resp::invalid(&e, false))?;
             let created = shared.store().create(access, input).map_err(refusal)?;
+            crate::webhooks::customer_changed(shared, "customer.created", &created);
             Ok(resp::json(StatusCode::CREATED, &created))
         }
         Operation::Export => {
@@ -520,14 +522,17 @@ fn operation(
             let by_ext = op == Operation::UpdateExternal;
             let (k, input) = both(key(), input::parse_update(&body, by_ext, check))?;
             let c = shared.store().update(access, k, input).map_err(refusal)?;
+            crate::webhooks::customer_changed(shared, "customer.updated", &c);
             Ok(resp::json(StatusCode::OK, &c))
         }
         Operation::Delete | Operation::DeleteExternal => {
             let (k, anonymize) = both(key(), input::parse_delete(pairs))?;
+            let before = shared.store().get(access, k).ok(); // for the webhook
             shared
                 .store()
                 .delete(access, k, anonymize)
                 .map_err(refusal)?;
+            crate::webhooks::customer_deleted(shared, before);
             Ok(resp::empty(StatusCode::NO_CONTENT))
         }
     })();
