@@ -1,0 +1,95 @@
+//! Reading a JSON request body, with FastAPI's 422 for what does not decode.
+
+use bytes::Bytes;
+use http::{HeaderMap, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+
+use super::BoxError;
+use crate::FakeError;
+use crate::issue::{Issue, at, missing, not_an_object, root};
+use crate::response::{self as resp, Res};
+
+/// Reads the JSON body. `Ok(Err(res))` is an HTTP answer (413 or 422), `Err` a broken connection.
+pub(crate) async fn read_json<B>(
+    headers: &HeaderMap,
+    body: B,
+    max: usize,
+) -> Result<Result<Value, Res>, FakeError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Ok(Err(resp::too_large(max)));
+    }
+    let bytes = match http_body_util::Limited::new(body, max).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Ok(Err(resp::too_large(max)));
+        }
+        Err(e) => return Err(FakeError::body(e)),
+    };
+    if bytes.is_empty() {
+        return Ok(Err(resp::invalid(
+            &[missing(root("body"), Value::Null)],
+            false,
+        )));
+    }
+    let is_json = match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => true,
+        Some(ct) => {
+            let mime = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        }
+    };
+    if !is_json {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        return Ok(Err(resp::invalid(
+            &[not_an_object(root("body"), Value::String(text))],
+            false,
+        )));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => {
+            let pos = json_error_offset(&bytes, e.line(), e.column());
+            let full = e.to_string();
+            let msg = full.split(" at line ").next().unwrap_or(&full).to_owned();
+            let issue = Issue::new(
+                "json_invalid",
+                at(&root("body"), pos),
+                "JSON decode error",
+                serde_json::json!({}),
+            )
+            .with_ctx(serde_json::json!({ "error": msg }));
+            Ok(Err(resp::invalid(&[issue], false)))
+        }
+    }
+}
+
+fn json_error_offset(bytes: &[u8], line: usize, column: usize) -> u64 {
+    let mut offset = 0usize;
+    for (i, l) in bytes.split(|b| *b == b'\n').enumerate() {
+        if i + 1 >= line {
+            break;
+        }
+        offset += l.len() + 1;
+    }
+    (offset + column.saturating_sub(1)) as u64
+}
