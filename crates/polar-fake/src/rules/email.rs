@@ -170,12 +170,12 @@ pub(crate) fn check_email(raw: &str, rules: &Deliverability) -> Result<String, E
             "Length must not exceed {MAX_INPUT} characters"
         )));
     }
-    let addr = unwrap_pretty(raw).trim();
-    if addr.contains(['\r', '\n']) {
+    if raw.contains(['\r', '\n']) {
         return Err(EmailError::syntax(
             "Carriage return and line feed characters are not allowed",
         ));
     }
+    let addr = unwrap_pretty(raw).trim();
     let Some((local, domain)) = addr.rsplit_once('@') else {
         return Err(EmailError::syntax("An email address must have an @-sign."));
     };
@@ -213,7 +213,9 @@ mod tests {
     }
 
     fn reason(raw: &str) -> String {
-        let e = check_email(raw, &Deliverability::default()).unwrap_err();
+        let e = check_email(raw, &Deliverability::default())
+            .map(|ok| panic!("{raw:?} accepted as {ok:?}"))
+            .unwrap_err();
         e.ctx["reason"].as_str().unwrap().to_owned()
     }
 
