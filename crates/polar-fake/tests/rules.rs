@@ -246,7 +246,10 @@ async fn delete_is_soft_frees_email_and_external_id_and_keeps_the_old_external_i
     assert_eq!(patch.status, 404);
     assert_eq!(api.list("").await["pagination"]["total_count"], 0);
     let stored = api.fake.customer_json(id.parse().unwrap()).unwrap();
-    assert_eq!(stored["external_id"], "g-1", "a deleted customer reads its saved external id");
+    assert_eq!(
+        stored["external_id"], "g-1",
+        "a deleted customer reads its saved external id"
+    );
     assert_eq!(stored["metadata"]["__external_id"], "g-1");
     assert!(stored["deleted_at"].is_string());
     // Email and external id are free again.
@@ -397,7 +400,10 @@ async fn update_rules() {
             Some(json!({"external_id": "z", "type": "team"})),
         )
         .await;
-    assert_eq!(by_ext.status, 200, "update by external id ignores external_id and type");
+    assert_eq!(
+        by_ext.status, 200,
+        "update by external id ignores external_id and type"
+    );
     assert_eq!(by_ext.json()["external_id"], "u");
     assert_eq!(by_ext.json()["type"], "individual");
     let by_ext = api
@@ -824,8 +830,10 @@ async fn tokens_reaching_several_organizations() {
         .create(json!({"email": "m@polar.sh", "organization_id": org2.to_string()}))
         .await;
     assert_eq!(c["organization_id"], org2.to_string());
-    api.create(json!({"email": "h@polar.sh", "organization_id": fake.organization_id().to_string()}))
-        .await;
+    api.create(
+        json!({"email": "h@polar.sh", "organization_id": fake.organization_id().to_string()}),
+    )
+    .await;
     assert_eq!(api.list("").await["pagination"]["total_count"], 2);
     assert_eq!(
         api.list(&format!("organization_id={org2}")).await["pagination"]["total_count"],
