@@ -115,18 +115,18 @@ fn gb_vat(number: &str) -> Option<String> {
     if !all_digits(n) || !(n.len() == 9 || n.len() == 12) {
         return None;
     }
-    let d = digit_values(&n[..9]);
-    let sum: u32 = d[..7]
+    let weights = [8, 7, 6, 5, 4, 3, 2, 10, 1];
+    let sum: u32 = digit_values(&n[..9])
         .iter()
-        .zip((2..=8).rev())
+        .zip(weights)
         .map(|(d, w)| d * w)
         .sum::<u32>()
-        + 10 * d[7]
-        + d[8];
-    let ok = if n.starts_with("0") && sum % 97 == 0 {
-        true
+        % 97;
+    // Numbers from 100 on may also use the newer (+55) scheme.
+    let ok = if n[..3] >= *"100" {
+        matches!(sum, 0 | 42 | 55)
     } else {
-        sum % 97 == 0 || (sum + 55) % 97 == 0
+        sum == 0
     };
     ok.then(|| n.to_owned())
 }
