@@ -208,7 +208,7 @@ impl FakePolar {
     }
 
     /// Drops the next `n` requests without an answer: served, the connection is closed; in-process,
-    /// the service call fails with a [`FakeError`] whose [`is_dropped`](FakeError::is_dropped) is true.
+    /// the service call fails with a [`FakeError`](crate::FakeError) whose [`is_dropped`](crate::FakeError::is_dropped) is true.
     /// Dropped requests never reach the store.
     ///
     /// ```
@@ -316,7 +316,7 @@ impl FakePolar {
             .seed(*customer.as_uuid(), Seed::Meter, meter)
     }
 
-    /// Attaches a subscription to a live customer (see [`samples::subscription`]). False when
+    /// Attaches a subscription to a live customer (see [`samples::subscription`](crate::samples::subscription)). False when
     /// there is no such live customer.
     ///
     /// ```
@@ -345,7 +345,7 @@ impl FakePolar {
         serde_json::to_value(subscription).is_ok_and(|v| self.seed_subscription_json(customer, v))
     }
 
-    /// Attaches a benefit grant to a live customer (see [`samples::benefit_grant`]).
+    /// Attaches a benefit grant to a live customer (see [`samples::benefit_grant`](crate::samples::benefit_grant)).
     pub fn add_benefit_grant(
         &self,
         customer: CustomerId,
@@ -354,7 +354,7 @@ impl FakePolar {
         serde_json::to_value(grant).is_ok_and(|v| self.seed_benefit_grant_json(customer, v))
     }
 
-    /// Attaches a meter to a live customer (see [`samples::meter`]).
+    /// Attaches a meter to a live customer (see [`samples::meter`](crate::samples::meter)).
     pub fn add_meter(&self, customer: CustomerId, meter: &polar_types::CustomerStateMeter) -> bool {
         serde_json::to_value(meter).is_ok_and(|v| self.seed_meter_json(customer, v))
     }

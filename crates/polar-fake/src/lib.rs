@@ -1,44 +1,51 @@
 //! A fake of Polar's Customers API, kept in memory, for testing code that talks to Polar.
 //!
-//! [`FakePolar`] answers the eleven Customers operations the way Polar's server does: UUID v4 ids, RFC 3339 timestamps, email and
-//! external ID uniqueness per organization with Polar's 422 bodies, soft delete and anonymize,
-//! list filters, sorting and page-number pagination, customer state, the CSV export, 401/403/404
-//! bodies, FastAPI-style 422s, 307 redirects for a missing or extra trailing slash, and 404 for an
-//! unknown `Polar-Version`.
-//!
-//! It has two faces:
+//! [`FakePolar`] answers the eleven Customers operations as Polar's server does, down to the
+//! status codes and error bodies a test may assert on. It has two faces:
 //!
 //! * in-process: `FakePolar` is a [`tower_service::Service`] over `http::Request<B>` for any body
 //!   `B`, so it can stand in for the network under an HTTP client stack, with no socket;
 //! * served: [`FakePolar::serve`] binds `127.0.0.1:<port>` (port 0 picks a free one) and answers
 //!   real HTTP/1.1 and HTTP/2; `cargo run -p polar-fake -- --port 8080` does the same from a shell.
 //!
-//! Optional behaviours, switched on by the [`FakePolarBuilder`] or at run time: Polar's rate limit
-//! (per token sliding window, 429 with `Retry-After`), injected latency, 5xx answers and dropped
-//! connections, and counters of what was received ([`FakePolar::stats`]).
-//!
 //! Every clone of a `FakePolar` shares one store; separate `FakePolar::new()` calls share nothing,
-//! so tests can run in parallel.
+//! so tests can run in parallel. Optional behaviours (rate limit, latency, injected 5xx and
+//! dropped connections, counters) are switched on by the [`FakePolarBuilder`] or at run time.
 //!
-//! # What it does not model (yet)
+//! # What is modelled, and what is approximated
 //!
-//! * Routes beyond the eleven Customers operations (members, payment methods, ...) answer
-//!   404 `{"detail":"Not Found"}`; `HEAD` on a `GET` route answers 405.
-//! * Email deliverability is checked offline only: syntax, special-use names (`.test`,
-//!   `localhost`, ...) and the `example.*` domains that accept no mail.
-//! * Tax IDs get a format check (and the EU country prefix), not the per-country checksums.
-//! * Anonymize replaces email and name with a digest of its own, not Polar's exact format.
-//! * The customer state is never stale (the server may cache it for up to an hour).
-//! * The rate limit is one sliding window per `Authorization` value: no lower limit for
-//!   restricted or not-yet-identified tokens, and requests refused with 429 do not extend the block.
-//! * 403 `NotPermitted` only for a `Polar-Organization` the token does not reach; no member
-//!   permissions. A single-organization token may name its own organization in `organization_id`.
-//! * Pydantic's messages are paraphrased where they are long; issues inside the create body's
-//!   union do not carry the union tag in `loc`.
-//! * Sorting compares strings byte-wise (the database uses its collation); ties keep creation
-//!   order. The export lists customers oldest first.
-//! * `billing_name`, `avatar_url`, `first_user_event_at` and `default_payment_method_id` are always
-//!   `null`; address rules per country (such as US states) are not checked.
+//! The sources are Polar's server code and the behaviours listed beside the API spec; where the
+//! fake cannot do what the server does, the row says what it does instead.
+//!
+//! | Area | Behaviour | Fake |
+//! |---|---|---|
+//! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405 | modelled |
+//! | Routes | Routing on the percent-decoded path: an external ID holding `/` cannot be addressed (`a%2Fb` → 404 `{"detail":"Not Found"}`, `a%2Fstate` → the state route of `a`) | modelled |
+//! | Routes | Member, payment-method and other Customers routes | not modelled (404) |
+//! | Order | Body size (411/413), then rate limit (429), then authentication (401, before routing and body parsing), then `Polar-Version` (404), routing, scope (403), body (422) | modelled |
+//! | Headers | `Cache-Control: private, no-store` on every answer; `Polar-Version` echoed (an empty one counts as absent; an unknown one gets 404); `X-Polar-Sandbox: 1` when acting as sandbox; no request-id header | modelled |
+//! | Headers | No organization-selecting header: `Polar-Organization` is ignored | modelled |
+//! | Bodies | POST/PUT/PATCH without `Content-Length` → 411 `{"error":"LengthRequired",…}`; over 10 MiB (configurable) → 413 `{"error":"RequestBodyTooLarge",…}` | modelled; in-process, a body of known exact size counts as having a length |
+//! | Tokens | Organization access tokens (bound to one organization: create with any `organization_id` → 422 `organization_token`) and user tokens over several organizations (create needs `organization_id`, else 422 `missing`; one it does not reach → 422 "Organization not found."); read-only tokens get 403 `insufficient_scope` on writes; unknown or revoked → 401 `invalid_token`; none → 401 `Unauthorized` | modelled |
+//! | Tokens | Down-scoped user tokens (one organization, no `organization_id` needed), restricted tokens, 403 `NotPermitted` for member permissions | not modelled |
+//! | Rate limit | Fixed window per organization (all organization tokens of one organization share it; a user token has its own), 429 with `Retry-After` = the window length, empty body, `Polar-Version`; refused requests are not counted | modelled ([`FakePolarBuilder::rate_limit`]) |
+//! | Rate limit | Lower limits for restricted tokens and for tokens the server has not identified yet | not modelled |
+//! | Create | `type` absent means individual; field errors carry the union tag in `loc` (`["body","individual","email"]`); an unknown tag → `union_tag_invalid` at `["body"]`; a team without email or owner → `value_error` at `["body","team"]`; duplicates of email (case-insensitive) and external ID → 422, both at once, checked before the tax ID; owner member from `owner` or from email and name | modelled |
+//! | Normalisation | `name`, `external_id`, `tax_id`, owner fields and address lines trimmed, whitespace-only → null; `name` ≤ 256 characters (counted before trimming); address `country` upper-cased; US/CA `state` to `US-NY` form and checked ("Invalid US state", "Invalid CA subdivision") | modelled |
+//! | Locale | BCP 47 syntax, a real language subtag (no `und`, no `x-…`), stored in standard form (`en_US` → `en-US`, case fixed, a few deprecated codes replaced); refused with "Value error, Invalid IETF BCP 47 language tag" | approximated: the canonicalisation tables of `langcodes` are not all there (numeric regions, most replacements) |
+//! | Email | pydantic `EmailStr` + email-validator 2 syntax with its messages (`value is not a valid email address: …`, ctx `{"reason"}`); surrounding whitespace and `Name <addr>` accepted; domain lower-cased, local part kept; special-use names refused | modelled for the common cases (not IDNA, quoted local parts or length limits of the local part) |
+//! | Email | Deliverability (`{email} is not a valid email address: The domain name … does not exist.`, ctx `{"email","reason"}`) | approximated: no DNS; `example.com/.net/.org` refused as null-MX ([`FakePolarBuilder::check_email_domains`]), and domains a test names with [`FakePolarBuilder::undeliverable_domain`] |
+//! | Tax ID | Needs a billing address (422 `missing` at `["body","billing_address"]`); every failure 422 `invalid` "Invalid tax ID."; stored as `[value, format]`; EU VAT with the member-state prefix and checksums; GB VAT, US EIN and the server's own AE, GE, HK, MU checks exact | approximated: EU checksums come from the `vat_id_validator` crate, which disagrees with python-stdnum on some numbers (new Belgian numbers starting with 1, some Estonian and Maltese ones); other countries get a shape check only |
+//! | Update | Only fields present change; `"email": null` ignored; an email differing only in case is a no-op; a new email re-checks uniqueness and unsets `email_verified`; `{}` or a body changing nothing leaves `modified_at`; `billing_address: null` → 422; external ID set once; team → individual (or `type: null` on a team) → 422; a new address re-checks the stored tax ID; by external ID, `external_id` and `type` are ignored (200) | modelled |
+//! | Metadata | ≤ 50 keys, keys 1–40, values string 1–500 / int / float / bool with pydantic's four smart-union errors; keys listed in JSONB order (shorter first, then byte-wise) in JSON and CSV | modelled |
+//! | Validation | FastAPI 422 shapes (`RequestValidationError` vs `PolarRequestValidationError`); `value_error` ctx `{"error":{}}`; NUL characters → "Value error, This value contains invalid characters" at the field (also in address lines, which Polar's own check skips); sorting errors at `["query","sorting",i]`; malformed ids 422 at `["path","id"]` | modelled; some long pydantic messages are shortened (the country enum) |
+//! | Derived fields | `billing_name` falls back to `name`; `avatar_url` is the Gravatar of the SHA-256 of the lower-cased email (the owner's for a team without email) | approximated: Polar answers a logo.dev URL for non-personal domains when it has a logo.dev key |
+//! | Derived fields | `first_user_event_at`, `default_payment_method_id` | always `null` |
+//! | Delete | Soft delete (204, then 404 everywhere; email and external ID free again; the external ID moves to `__external_id` and still shows as `external_id`); `anonymize=true`: email `sha256(created_at + email)@anonymized.polar.sh`, name hashed unless a tax ID is set, billing name hashed, address cleared, tax ID kept, `email_verified` unset, `__anonymized_at` in `+00:00` form | modelled |
+//! | Delete | Subscriptions cancelled and benefits revoked | modelled at once (Polar does it in the background) |
+//! | List | Filters (`organization_id`, `email`, `query`, `active`, `metadata[key]`), sorting, page-number pagination, `limit` cut to 100 | modelled; strings sort byte-wise (Polar: the database collation), ties keep creation order |
+//! | State | Customer plus active/trialing subscriptions, benefit grants, meters, as seeded | modelled; never stale (Polar may cache it for up to an hour) |
+//! | Export | CSV, CRLF, Excel quoting, Polar's columns, `Tax ID` as Python's tuple repr, `Content-Disposition: attachment; filename="polar-customers.csv"`, streamed | modelled; rows oldest first |
 //!
 //! # Example
 //!

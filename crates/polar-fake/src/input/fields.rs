@@ -121,10 +121,11 @@ pub(crate) fn address(value: &Value, loc: Vec<Value>, errs: &mut Vec<Issue>) -> 
         return None;
     };
     let before = errs.len();
+    // FACTS.md: NUL characters are refused in every string (Polar's code skips address lines,
+    // see the crate docs).
     let mut line = |key: &str| {
-        trimmed(raw_string(obj, key, &loc, errs))
-            .into_option()
-            .flatten()
+        let f = trimmed(raw_string(obj, key, &loc, errs));
+        no_nul(f, at(&loc, key), errs).into_option().flatten()
     };
     let line1 = line("line1");
     let line2 = line("line2");
