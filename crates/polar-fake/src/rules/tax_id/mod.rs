@@ -1,18 +1,13 @@
 //! Tax IDs: the formats Polar files each country under, with the checks it runs
 //! (python-stdnum for most). Every failure says "Invalid tax ID.".
 //!
-//! EU VAT numbers go through the `vat_id_validator` crate's per-country checksums, after the
-//! prefix rules of stdnum's `eu.vat` (the number must start with a member state's code; `EL`
-//! for Greece, `XI` for Northern Ireland). GB VAT, US EIN and the hand-written server checks
-//! (AE, GE, HK, MU) are exact. Other countries get a shape check only.
+//! EU VAT numbers follow stdnum's `eu.vat` (see [`eu`]). GB VAT, US EIN and the hand-written
+//! server checks (AE, GE, HK, MU) are exact. Other countries get a shape check only.
+
+mod eu;
 
 /// Polar's message for every refused tax ID.
 pub(crate) const INVALID_TAX_ID: &str = "Invalid tax ID.";
-
-const EU_PREFIXES: [&str; 28] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-];
 
 const EU_COUNTRIES: [&str; 27] = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
@@ -80,31 +75,17 @@ fn compact(raw: &str) -> String {
         .collect()
 }
 
-fn all_digits(s: &str) -> bool {
+pub(super) fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn digit_values(s: &str) -> Vec<u32> {
+pub(super) fn digit_values(s: &str) -> Vec<u32> {
     s.bytes().map(|b| u32::from(b - b'0')).collect()
-}
-
-/// stdnum `eu.vat`: a member-state prefix, then that country's checksum.
-fn eu_vat(number: &str) -> Option<String> {
-    let prefix = number.get(..2)?;
-    if prefix == "XI" {
-        return gb_vat(&number[2..]).map(|n| format!("XI{n}"));
-    }
-    if !EU_PREFIXES.contains(&prefix) {
-        return None;
-    }
-    vat_id_validator::check_vat(number)
-        .is_valid
-        .then(|| number.to_owned())
 }
 
 /// stdnum `gb.vat` (standard 9-digit and 12-digit branch numbers, government and health
 /// authority numbers); answers the number without its `GB` prefix.
-fn gb_vat(number: &str) -> Option<String> {
+pub(super) fn gb_vat(number: &str) -> Option<String> {
     let n = number.strip_prefix("GB").unwrap_or(number);
     if let Some(rest) = n.strip_prefix("GD").or_else(|| n.strip_prefix("HA")) {
         let ok = rest.len() == 3
@@ -148,7 +129,7 @@ pub(crate) fn validate_tax_id(
 ) -> Result<(String, &'static str), &'static str> {
     let number = compact(raw);
     let checked = if EU_COUNTRIES.contains(&country) {
-        eu_vat(&number).map(|n| (n, "eu_vat"))
+        eu::eu_vat(raw).map(|n| (n, "eu_vat"))
     } else {
         let Some((_, format)) = OTHER_FORMATS.iter().find(|(c, _)| *c == country) else {
             return Err(INVALID_TAX_ID);
