@@ -49,7 +49,9 @@ impl FakePolar {
         FakePolarBuilder::default()
     }
 
-    /// The first organization's access token (send it as `Authorization: Bearer <token>`).
+    /// The first organization's organization access token (send it as
+    /// `Authorization: Bearer <token>`). Bound to its organization, it creates customers there
+    /// without `organization_id` (sending one is a 422, as on Polar).
     pub fn token(&self) -> &str {
         &self.token
     }
@@ -116,7 +118,8 @@ impl FakePolar {
         token
     }
 
-    /// Like [`add_token`](Self::add_token) with a chosen value (replacing any token of that value).
+    /// Like [`add_token`](Self::add_token) with a chosen value (replacing any token of that
+    /// value): an organization token for one organization, a user token for several.
     pub fn insert_token(
         &self,
         token: impl Into<String>,

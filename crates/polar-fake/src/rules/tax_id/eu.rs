@@ -234,8 +234,8 @@ pub(crate) fn eu_vat(raw: &str) -> Option<String> {
         "SK" => sk(rest),
         "PL" => pl(rest),
         "CY" => cy(rest),
-        "AT" | "BG" | "CY" | "CZ" | "EL" | "GR" | "ES" | "FI" | "HR" | "HU" | "IE" | "LT"
-        | "LU" | "NL" | "PL" | "RO" | "SE" | "SI" => vat_id_validator::check_vat(&number).is_valid,
+        "AT" | "BG" | "CZ" | "EL" | "GR" | "ES" | "FI" | "HR" | "HU" | "IE" | "LT" | "LU"
+        | "NL" | "RO" | "SE" | "SI" => vat_id_validator::check_vat(&number).is_valid,
         _ => false,
     };
     ok.then_some(number)
