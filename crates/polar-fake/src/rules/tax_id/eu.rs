@@ -159,7 +159,7 @@ fn pl(n: &str) -> bool {
     }
     // The last digit has weight -1: the weighted sum of the others must equal it modulo 11.
     let s = weighted(&n[..9], &[6, 5, 7, 2, 3, 4, 5, 6, 7]);
-    (s + 11 * 10 - digit_values(&n[9..])[0]) % 11 == 0
+    (s + 11 * 10 - digit_values(&n[9..])[0]).is_multiple_of(11)
 }
 
 fn cy(n: &str) -> bool {
