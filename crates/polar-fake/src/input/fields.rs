@@ -3,7 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::Field;
-use crate::issue::{Issue, at, missing, not_a_string, nul_char, too_long, value_error};
+use crate::issue::{
+    Issue, at, missing, not_a_string, not_an_object, nul_char, too_long, value_error,
+};
 use crate::rules::address::{Address, is_input_country, normalize_state};
 use crate::rules::email::{Deliverability, check_email};
 use crate::rules::locale::{INVALID_LOCALE, standardize};
@@ -112,12 +114,7 @@ pub(crate) fn locale(f: Field<String>, loc: Vec<Value>, errs: &mut Vec<Issue>) -
 /// A billing address object at `loc`.
 pub(crate) fn address(value: &Value, loc: Vec<Value>, errs: &mut Vec<Issue>) -> Option<Address> {
     let Value::Object(obj) = value else {
-        errs.push(Issue::new(
-            "model_attributes_type",
-            loc,
-            "Input should be a valid dictionary or object to extract fields from",
-            value.clone(),
-        ));
+        errs.push(not_an_object(loc, value.clone()));
         return None;
     };
     let before = errs.len();

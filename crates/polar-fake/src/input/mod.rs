@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::issue::{Issue, at, missing, not_a_string, nul_char, parse_uuid4, root, value_error};
+use crate::issue::{
+    Issue, at, missing, not_a_string, not_an_object, nul_char, parse_uuid4, root, value_error,
+};
 use crate::rules::email::Deliverability;
 use crate::rules::{Address, Kind};
 
@@ -128,12 +130,7 @@ fn owner(
 ) -> Option<OwnerInput> {
     let loc = at(base, "owner");
     let Value::Object(o) = value else {
-        errs.push(Issue::new(
-            "model_attributes_type",
-            loc,
-            "Input should be a valid dictionary or object to extract fields from",
-            value.clone(),
-        ));
+        errs.push(not_an_object(loc, value.clone()));
         return None;
     };
     let email = match o.get("email") {
@@ -284,12 +281,7 @@ pub(crate) fn parse_update(
     rules: &Deliverability,
 ) -> Result<UpdateInput, Vec<Issue>> {
     let Value::Object(obj) = body else {
-        return Err(vec![Issue::new(
-            "model_attributes_type",
-            root("body"),
-            "Input should be a valid dictionary or object to extract fields from",
-            body.clone(),
-        )]);
+        return Err(vec![not_an_object(root("body"), body.clone())]);
     };
     let base = root("body");
     let mut errs = Vec::new();
