@@ -105,20 +105,21 @@ where
             Counters::bump(&shared.counters.dropped);
             return Err(FakeError::dropped());
         }
+        // A proxy's page in front of the API: not one of Polar's answers.
         Fault::Fail(status) => {
             Counters::bump(&shared.counters.injected);
             resp::injected(status)
         }
-        Fault::None => dispatch(&shared, req).await?,
+        Fault::None => {
+            let mut res = dispatch(&shared, req).await?;
+            res.headers_mut()
+                .entry(header::CACHE_CONTROL)
+                .or_insert(HeaderValue::from_static("private, no-store"));
+            res
+        }
     };
     shared.counters.status(res.status());
     let headers = res.headers_mut();
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-    }
     if shared.config.sandbox {
         headers.insert("x-polar-sandbox", HeaderValue::from_static("1"));
     }
