@@ -22,7 +22,7 @@
 //! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405 | modelled |
 //! | Routes | Routing on the percent-decoded path: an external ID holding `/` cannot be addressed (`a%2Fb` → 404 `{"detail":"Not Found"}`, `a%2Fstate` → the state route of `a`) | modelled |
 //! | Routes | Member, payment-method and other Customers routes | not modelled (404) |
-//! | Order | Body size (411/413), then rate limit (429), then authentication (401, before routing and body parsing), then `Polar-Version` (404), routing, scope (403), body (422) | modelled |
+//! | Order | `Polar-Version` (404), then body size (411/413), then rate limit (429), then authentication (401, before routing and body parsing), then routing, scope (403), body (422) — the order of the server's middleware | modelled |
 //! | Headers | `Cache-Control: private, no-store` on every answer; `Polar-Version` echoed (an empty one counts as absent; an unknown one gets 404); `X-Polar-Sandbox: 1` when acting as sandbox; no request-id header | modelled |
 //! | Headers | No organization-selecting header: `Polar-Organization` is ignored | modelled |
 //! | Bodies | POST/PUT/PATCH without `Content-Length` → 411 `{"error":"LengthRequired",…}`; over 10 MiB (configurable) → 413 `{"error":"RequestBodyTooLarge",…}` | modelled; in-process, a body of known exact size counts as having a length |

@@ -458,6 +458,16 @@ async fn authentication_comes_before_routing_and_bodies() {
         assert_eq!(a.status, 401, "{path}");
         assert_eq!(a.json()["error"], "invalid_token");
     }
+    // Only an unknown `Polar-Version` comes first (the outermost layer).
+    let req = request("polar_oat_unknown", Method::GET, "/v1/customers/", None)
+        .header("polar-version", "1999-01")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let a = send(&fake, req).await;
+    assert_eq!(
+        (a.status, a.json()),
+        (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
+    );
 }
 
 #[tokio::test]

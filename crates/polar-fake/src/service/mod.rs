@@ -1,5 +1,5 @@
-//! Request handling, in the server's order: body size, rate limit, authentication,
-//! `Polar-Version`, routing, scope, body, then the operation.
+//! Request handling, in the server's order: `Polar-Version`, body size, rate limit,
+//! authentication, routing, scope, body, then the operation.
 
 // Early answers (401, 404, 422 ...) travel as `Err(Response)`; they are the cold path, so the size
 // of `http::Response` in a `Result` does not matter here.
@@ -181,10 +181,8 @@ where
     B::Error: Into<BoxError>,
 {
     let (parts, body) = req.into_parts();
-    if let Some(res) = body_size_refusal(&parts, &body, shared.config.max_body_bytes) {
-        return Ok(res);
-    }
-    // An empty `Polar-Version` counts as absent.
+    // `Polar-Version` is checked first, by the outermost layer: an unknown one is 404 whatever
+    // else the request holds. An empty one counts as absent.
     let requested = parts
         .headers
         .get("polar-version")
@@ -193,12 +191,21 @@ where
     let version = requested
         .clone()
         .unwrap_or_else(|| shared.config.default_version.clone());
+    if requested
+        .as_ref()
+        .is_some_and(|v| !shared.config.versions.contains(v))
+    {
+        return Ok(resp::route_not_found());
+    }
     let with_version = |mut res: Res| {
         if let Ok(v) = HeaderValue::from_str(&version) {
             res.headers_mut().insert("polar-version", v);
         }
         res
     };
+    if let Some(res) = body_size_refusal(&parts, &body, shared.config.max_body_bytes) {
+        return Ok(with_version(res));
+    }
     let raw_path = parts.uri.path();
     if let Some(limiter) = &shared.limiter
         && (raw_path == "/v1" || raw_path.starts_with("/v1/"))
@@ -219,12 +226,6 @@ where
         Ok(t) => t,
         Err(res) => return Ok(with_version(res)),
     };
-    if requested
-        .as_ref()
-        .is_some_and(|v| !shared.config.versions.contains(v))
-    {
-        return Ok(resp::route_not_found());
-    }
     let (op, param) = match routed {
         Routed::Found(op, param) => (op, param.map(str::to_owned)),
         Routed::MethodNotAllowed(allow) => {
