@@ -458,6 +458,28 @@ async fn authentication_comes_before_routing_and_bodies() {
         assert_eq!(a.status, 401, "{path}");
         assert_eq!(a.json()["error"], "invalid_token");
     }
+    // A read-only token: a body that is not JSON is refused while reading (before the scope
+    // check, as FastAPI does), a well-formed one meets the scope check first.
+    let reader = fake.add_token(&[fake.organization_id()], Scopes::ReadOnly);
+    let req = request(&reader, Method::POST, "/v1/customers/", Some(&json!({})))
+        .body(Full::new(Bytes::from_static(b"{not json")))
+        .unwrap();
+    assert_eq!(
+        send(&fake, req).await.json()["detail"][0]["type"],
+        "json_invalid"
+    );
+    let a = call(
+        &fake,
+        &reader,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": 5})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["error"].clone()),
+        (StatusCode::FORBIDDEN, json!("insufficient_scope"))
+    );
     // Only an unknown `Polar-Version` comes first (the outermost layer).
     let req = request("polar_oat_unknown", Method::GET, "/v1/customers/", None)
         .header("polar-version", "1999-01")

@@ -10,12 +10,23 @@ use crate::FakeError;
 use crate::issue::{Issue, at, missing, not_an_object, root};
 use crate::response::{self as resp, Res};
 
-/// Reads the JSON body. `Ok(Err(res))` is an HTTP answer (413 or 422), `Err` a broken connection.
+/// A request body as FastAPI sees it before the route's dependencies run.
+pub(crate) enum ReadBody {
+    /// Decoded JSON.
+    Json(Value),
+    /// Refused while reading (413) or decoding (422 `json_invalid`): answered before the
+    /// route's dependencies, so before the scope check.
+    Refused(Res),
+    /// Empty or not JSON: a 422 of the body's validation, which comes after the dependencies.
+    Invalid(Res),
+}
+
+/// Reads the JSON body; `Err` is a broken connection.
 pub(crate) async fn read_json<B>(
     headers: &HeaderMap,
     body: B,
     max: usize,
-) -> Result<Result<Value, Res>, FakeError>
+) -> Result<ReadBody, FakeError>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
@@ -27,12 +38,12 @@ where
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return Ok(Err(resp::too_large(max)));
+            return Ok(ReadBody::Refused(resp::too_large(max)));
         }
         Err(e) => return Err(FakeError::body(e)),
     };
     if bytes.is_empty() {
-        return Ok(Err(resp::invalid(
+        return Ok(ReadBody::Invalid(resp::invalid(
             &[missing(root("body"), Value::Null)],
             false,
         )));
@@ -54,13 +65,13 @@ where
     };
     if !is_json {
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        return Ok(Err(resp::invalid(
+        return Ok(ReadBody::Invalid(resp::invalid(
             &[not_an_object(root("body"), Value::String(text))],
             false,
         )));
     }
     match serde_json::from_slice::<Value>(&bytes) {
-        Ok(v) => Ok(Ok(v)),
+        Ok(v) => Ok(ReadBody::Json(v)),
         Err(e) => {
             let pos = json_error_offset(&bytes, e.line(), e.column());
             let full = e.to_string();
@@ -72,7 +83,7 @@ where
                 serde_json::json!({}),
             )
             .with_ctx(serde_json::json!({ "error": msg }));
-            Ok(Err(resp::invalid(&[issue], false)))
+            Ok(ReadBody::Refused(resp::invalid(&[issue], false)))
         }
     }
 }

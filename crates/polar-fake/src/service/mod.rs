@@ -242,21 +242,26 @@ where
             | Operation::Delete
             | Operation::DeleteExternal
     );
-    let access = match auth::authorize(token, write) {
-        Ok(a) => a,
-        Err(res) => return Ok(with_version(res)),
-    };
     let json_body = if matches!(
         op,
         Operation::Create | Operation::Update | Operation::UpdateExternal
     ) {
         match body::read_json(&parts.headers, body, shared.config.max_body_bytes).await? {
-            Ok(v) => Some(v),
-            Err(res) => return Ok(with_version(res)),
+            body::ReadBody::Json(v) => Ok(v),
+            body::ReadBody::Refused(res) => return Ok(with_version(res)),
+            body::ReadBody::Invalid(res) => Err(res),
         }
     } else {
         drop(body);
-        None
+        Ok(Value::Null)
+    };
+    let access = match auth::authorize(token, write) {
+        Ok(a) => a,
+        Err(res) => return Ok(with_version(res)),
+    };
+    let json_body = match json_body {
+        Ok(v) => Some(v),
+        Err(res) => return Ok(with_version(res)),
     };
     let pairs = input::query_pairs(parts.uri.query());
     Ok(with_version(operation(
