@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use http::{Method, Request};
 use http_body_util::{BodyExt, Full};
-use polar_fake::{FakePolar, Operation};
+use polar_fake::{FakePolar, Operation, samples};
+use polar_types::{BenefitType, SubscriptionStatus};
 use serde_json::{Value, json};
 use tower_service::Service;
 
@@ -321,6 +322,22 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         }
         if op == Operation::Create && status == 201 {
             let v: Value = serde_json::from_slice(&answer).unwrap();
+            let id: polar_fake::CustomerId = v["id"].as_str().unwrap().parse().unwrap();
+            // Seeded state, so the state answers carry subscriptions, grants and meters too.
+            if rng.bool() {
+                let status = pick(
+                    &mut rng,
+                    &[
+                        SubscriptionStatus::Active,
+                        SubscriptionStatus::Trialing,
+                        SubscriptionStatus::Unknown("past_due".into()),
+                    ],
+                )
+                .clone();
+                assert!(fake.add_subscription(id, &samples::subscription(status, 1900)));
+                assert!(fake.add_benefit_grant(id, &samples::benefit_grant(BenefitType::Custom)));
+                assert!(fake.add_meter(id, &samples::meter(2.5, 10)));
+            }
             ids.push((
                 v["id"].as_str().unwrap().to_owned(),
                 v["external_id"].as_str().map(str::to_owned),
