@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::control::{Counters, Faults, RateLimiter};
 use crate::rules::email::Deliverability;
 use crate::service::{Config, Shared, TokenInfo};
-use crate::store::Store;
+use crate::store::{Store, TokenKind};
 use crate::{FakePolar, KNOWN_API_VERSIONS, OrganizationId};
 
 pub(crate) fn new_token() -> String {
@@ -199,7 +199,7 @@ impl FakePolarBuilder {
             TokenInfo {
                 orgs: vec![org],
                 write: true,
-                organization_token: true,
+                kind: TokenKind::Organization,
             },
         );
         let default_version = self

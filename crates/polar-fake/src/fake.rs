@@ -8,7 +8,7 @@ use http::StatusCode;
 
 use crate::builder::new_token;
 use crate::service::{Shared, TokenInfo, lock};
-use crate::store::{self, Seed};
+use crate::store::{self, Seed, TokenKind};
 use crate::{CustomerId, FakePolarBuilder, OrganizationId, Scopes, ServeHandle, Stats, server};
 
 /// The fake Polar: an in-memory Customers API.
@@ -114,7 +114,32 @@ impl FakePolar {
     /// ```
     pub fn add_user_token(&self, organizations: &[OrganizationId], scopes: Scopes) -> String {
         let token = new_token();
-        self.put_token(token.clone(), organizations, scopes, false);
+        self.put_token(token.clone(), organizations, scopes, TokenKind::User);
+        token
+    }
+
+    /// Adds a user token down-scoped to one organization; answers its value.
+    ///
+    /// Like a user token it may name `organization_id` on create, and like an organization
+    /// token it may leave it out: the one organization is used.
+    ///
+    /// ```
+    /// let fake = polar_fake::FakePolar::new();
+    /// let scoped = fake.add_down_scoped_user_token(fake.organization_id(), polar_fake::Scopes::ReadWrite);
+    /// # let _ = scoped;
+    /// ```
+    pub fn add_down_scoped_user_token(
+        &self,
+        organization: OrganizationId,
+        scopes: Scopes,
+    ) -> String {
+        let token = new_token();
+        self.put_token(
+            token.clone(),
+            &[organization],
+            scopes,
+            TokenKind::DownScopedUser,
+        );
         token
     }
 
@@ -126,12 +151,12 @@ impl FakePolar {
         organizations: &[OrganizationId],
         scopes: Scopes,
     ) {
-        self.put_token(
-            token.into(),
-            organizations,
-            scopes,
-            organizations.len() == 1,
-        );
+        let kind = if organizations.len() == 1 {
+            TokenKind::Organization
+        } else {
+            TokenKind::User
+        };
+        self.put_token(token.into(), organizations, scopes, kind);
     }
 
     fn put_token(
@@ -139,12 +164,12 @@ impl FakePolar {
         token: String,
         organizations: &[OrganizationId],
         scopes: Scopes,
-        organization_token: bool,
+        kind: TokenKind,
     ) {
         let info = TokenInfo {
             orgs: organizations.iter().map(|o| *o.as_uuid()).collect(),
             write: scopes == Scopes::ReadWrite,
-            organization_token,
+            kind,
         };
         self.shared
             .tokens

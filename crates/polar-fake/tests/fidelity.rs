@@ -118,6 +118,28 @@ async fn organization_and_user_tokens_and_no_organization_header() {
         a.json(),
         json!({"error": "PolarRequestValidationError", "detail": [{"type": "missing", "loc": ["body", "organization_id"], "msg": "organization_id is required.", "input": null}]})
     );
+    let scoped = fake.add_down_scoped_user_token(org2, Scopes::ReadWrite);
+    let a = call(
+        &fake,
+        &scoped,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "s@polar.sh"})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["organization_id"].clone()),
+        (StatusCode::CREATED, json!(org2.to_string()))
+    );
+    let a = call(
+        &fake,
+        &scoped,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "n@polar.sh", "organization_id": fake.organization_id().to_string()})),
+    )
+    .await;
+    assert_eq!(detail(&a)[0]["msg"], "Organization not found.");
     // The header is not read: no 403, no narrowing.
     let req = request(
         fake.token(),

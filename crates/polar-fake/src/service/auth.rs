@@ -7,15 +7,14 @@ use http::{HeaderMap, header};
 use uuid::Uuid;
 
 use crate::response::{self as resp, Res};
-use crate::store::Access;
+use crate::store::{Access, TokenKind};
 
 /// What a token may reach and do.
 #[derive(Clone, Debug)]
 pub(crate) struct TokenInfo {
     pub orgs: Vec<Uuid>,
     pub write: bool,
-    /// An organization access token rather than a user (OAuth) token.
-    pub organization_token: bool,
+    pub kind: TokenKind,
 }
 
 /// The bearer token of a request, if it sends one.
@@ -36,7 +35,9 @@ pub(crate) fn rate_limit_key(tokens: &HashMap<String, TokenInfo>, headers: &Head
     match bearer(headers) {
         None => "anonymous".to_owned(),
         Some(t) => match tokens.get(t) {
-            Some(info) if info.organization_token => format!("organization:{}", info.orgs[0]),
+            Some(info) if info.kind == TokenKind::Organization => {
+                format!("organization:{}", info.orgs[0])
+            }
             _ => format!("token:{t}"),
         },
     }
@@ -60,6 +61,6 @@ pub(crate) fn authorize(info: TokenInfo, write: bool) -> Result<Access, Res> {
     }
     Ok(Access {
         orgs: info.orgs,
-        organization_token: info.organization_token,
+        kind: info.kind,
     })
 }

@@ -27,13 +27,23 @@ pub(crate) enum Key<'a> {
     External(&'a str),
 }
 
+/// The kinds of token Polar tells apart when a customer is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// An organization access token, bound to its one organization.
+    Organization,
+    /// A user (OAuth) token reaching the organizations its user is a member of.
+    User,
+    /// A user token down-scoped to exactly one organization.
+    DownScopedUser,
+}
+
 /// What the caller's token may see, and what kind of token it is.
 #[derive(Clone, Debug)]
 pub(crate) struct Access {
     /// Organizations the token reaches.
     pub orgs: Vec<Uuid>,
-    /// An organization access token (bound to its one organization).
-    pub organization_token: bool,
+    pub kind: TokenKind,
 }
 
 /// A rule broken: 404 or a 422 `PolarRequestValidationError`.
@@ -137,14 +147,20 @@ impl Store {
 
     /// The organization a create lands in (`get_payload_organization` on the server).
     fn payload_organization(access: &Access, requested: Option<Uuid>) -> Result<Uuid, Refusal> {
+        let org_token = access.kind == TokenKind::Organization;
         match requested {
-            Some(o) if access.organization_token => Err(invalid(
+            Some(o) if org_token => Err(invalid(
                 "organization_token",
                 "organization_id",
                 "Setting organization_id is disallowed when using an organization token.",
                 o.to_string(),
             )),
-            None if access.organization_token => Ok(access.orgs[0]),
+            // A down-scoped credential resolves its one organization, as an organization token.
+            None if org_token
+                || (access.kind == TokenKind::DownScopedUser && access.orgs.len() == 1) =>
+            {
+                Ok(access.orgs[0])
+            }
             None => Err(invalid(
                 "missing",
                 "organization_id",
