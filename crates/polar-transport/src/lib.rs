@@ -36,7 +36,7 @@
 //! | feature | what it brings |
 //! |---|---|
 //! | `rustls-ring` (default) | the network transport ([`TransportBuilder::build`], the `network` module) over rustls with the `ring` crypto provider |
-//! | `rustls-aws-lc` | the same with the `aws-lc-rs` provider (it wins when both are enabled; building it needs a C compiler and `cmake`) |
+//! | `rustls-aws-lc` | the same with the `aws-lc-rs` provider (it wins when both are enabled; its build compiles C code, so it needs a C compiler) |
 //! | `webpki-roots` (default) | trust the root certificates bundled by `webpki-roots` |
 //! | `native-roots` | trust the operating system's root certificates (it wins over `webpki-roots`) |
 //! | `mock` | a scripted in-memory transport for tests (the `mock` module) |
@@ -49,6 +49,11 @@
 //! [`TransportBuilder::tls_config`](TransportBuilder) (otherwise it fails with
 //! [`BuildError::Tls`] saying which feature to enable).
 #![deny(missing_docs)]
+// The docs link to the network transport, absent without a TLS feature.
+#![cfg_attr(
+    not(any(feature = "rustls-ring", feature = "rustls-aws-lc")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 // Root certificates without a crypto provider would be compiled for nothing: say what to fix.
 #[cfg(all(
