@@ -252,13 +252,13 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
             |c| {
                 format!(
                     "id {} {}",
-                    short(c.id().map_or("?".into(), |i| i.to_string())),
+                    short(c.id().to_string()),
                     c.email().unwrap_or("")
                 )
             },
         )
         .await;
-    let ada_id = ada.as_ref().and_then(|c| c.id());
+    let ada_id = ada.as_ref().map(|c| c.id());
     created.extend(ada_id);
     // On the local fake, give Ada a subscription and a meter so that her state has something to
     // show (on Polar they come from checkouts and usage events).
@@ -279,16 +279,10 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
                 .name("Analytical Engines")
                 .external_id(&team_ext)
                 .send(),
-            |c| {
-                format!(
-                    "id {} type {}",
-                    short(c.id().map_or("?".into(), |i| i.to_string())),
-                    c.type_name().unwrap_or("?")
-                )
-            },
+            |c| format!("id {} type {}", short(c.id().to_string()), c.type_name()),
         )
         .await;
-    created.extend(team.as_ref().and_then(|c| c.id()));
+    created.extend(team.as_ref().map(|c| c.id()));
 
     if let Some(id) = ada_id {
         walk.step(
@@ -331,7 +325,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
                 format!(
                     "name now {:?}, {} metadata keys",
                     c.name().unwrap_or(""),
-                    c.metadata().map_or(0, |m| m.len())
+                    c.metadata().len()
                 )
             },
         )
@@ -344,7 +338,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         "PATCH",
         "/v1/customers/external/{external_id}",
         customers.update_external(&team_ext).locale("en-GB").send(),
-        |c| format!("{} updated", c.type_name().unwrap_or("customer")),
+        |c| format!("{} updated", c.type_name()),
     )
     .await;
     let describe_state = |s: &polar_customers::CustomerState| {
@@ -445,7 +439,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         .await
         .is_some()
     {
-        let team_id = team.as_ref().and_then(|c| c.id());
+        let team_id = team.as_ref().map(|c| c.id());
         created.retain(|c| Some(*c) != team_id);
     }
     if let Some(id) = ada_id {

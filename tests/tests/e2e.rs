@@ -93,14 +93,14 @@ async fn every_operation_succeeds(t: Transport) {
         .metadata("plan", "pro")
         .await
         .unwrap();
-    let id = created.id().unwrap();
+    let id = created.id();
     assert_eq!(created.email(), Some("ada@polar.sh"));
     assert_eq!(log.take(), [201]);
 
     let got = customers.get(id).await.unwrap();
     assert_eq!(got, created);
     let got = customers.get_external("ada-1").await.unwrap();
-    assert_eq!(got.id(), Some(id));
+    assert_eq!(got.id(), id);
 
     let updated = customers
         .update(id)
@@ -117,13 +117,13 @@ async fn every_operation_succeeds(t: Transport) {
     assert_eq!(updated.name(), Some("Ada L."), "absent fields stay");
 
     let state = customers.get_state(id).await.unwrap();
-    assert_eq!(state.id(), Some(id));
+    assert_eq!(state.id(), id);
     let state = customers.get_state_external("ada-1").await.unwrap();
     assert_eq!(state.email(), Some("ada@polar.sh"));
 
     let page = customers.list().email("ADA@polar.sh").await.unwrap();
     assert_eq!(page.pagination.total_count, 1);
-    assert_eq!(page.items[0].id(), Some(id));
+    assert_eq!(page.items[0].id(), id);
 
     let rows: Vec<_> = customers
         .export()
@@ -150,7 +150,7 @@ async fn every_operation_succeeds(t: Transport) {
         .await
         .unwrap();
     assert_eq!(h.fake.customer_count(), 0);
-    let bob = h.fake.customer_json(second.id().unwrap()).unwrap();
+    let bob = h.fake.customer_json(second.id()).unwrap();
     assert!(bob["metadata"]["__anonymized_at"].is_string());
 
     assert_eq!(
@@ -215,7 +215,7 @@ async fn not_found_after_delete(t: Transport) {
         .external_id("gone")
         .await
         .unwrap();
-    let id = c.id().unwrap();
+    let id = c.id();
     customers.delete(id).await.unwrap();
     for err in [
         customers.get(id).await.unwrap_err(),
@@ -288,7 +288,7 @@ async fn changing_external_id_and_downgrading_a_team_are_422(t: Transport) {
         .external_id("first")
         .await
         .unwrap();
-    let id = c.id().unwrap();
+    let id = c.id();
     let err = customers
         .update(id)
         .external_id("second")
@@ -371,7 +371,7 @@ async fn injected_503_is_retried_for_get_but_not_for_post(t: Transport) {
         .await
         .unwrap();
     h.fake.fail_next(1, StatusCode::SERVICE_UNAVAILABLE);
-    let got = client.customers().get(c.id().unwrap()).await.unwrap();
+    let got = client.customers().get(c.id()).await.unwrap();
     assert_eq!(got.id(), c.id());
     assert_eq!(h.fake.stats().injected_failures, 1);
 
@@ -406,7 +406,7 @@ async fn export_row_count_equals_list_total(t: Transport) {
         if i % 3 == 0 {
             b = b.external_id(format!("r,{i}\"x"));
         }
-        ids.push(b.await.unwrap().id().unwrap());
+        ids.push(b.await.unwrap().id());
     }
     for id in ids.iter().step_by(7) {
         customers.delete(*id).await.unwrap();
@@ -432,7 +432,7 @@ async fn export_row_count_equals_list_total(t: Transport) {
         .list()
         .limit(100)
         .stream()
-        .map(|c| c.unwrap().id().unwrap())
+        .map(|c| c.unwrap().id())
         .collect()
         .await;
     let exported: BTreeSet<_> = rows.iter().map(|r| r.id).collect();
@@ -485,7 +485,7 @@ async fn state_shows_seeded_subscriptions(t: Transport) {
         .external_id("st")
         .await
         .unwrap();
-    let id = c.id().unwrap();
+    let id = c.id();
     assert!(
         h.fake
             .add_subscription(id, &samples::subscription(SubscriptionStatus::Active, 1000))
@@ -531,7 +531,7 @@ async fn organization_id_field_selects_the_organization(t: Transport) {
         .organization_id(org2)
         .await
         .unwrap();
-    assert_eq!(in_body.organization_id(), Some(org2));
+    assert_eq!(in_body.organization_id(), org2);
     // Polar has no organization header: each operation names the organization itself.
     let c = any_org
         .customers()
@@ -540,7 +540,7 @@ async fn organization_id_field_selects_the_organization(t: Transport) {
         .organization_id(org2)
         .await
         .unwrap();
-    assert_eq!(c.organization_id(), Some(org2));
+    assert_eq!(c.organization_id(), org2);
     assert_eq!(
         any_org
             .customers()
@@ -620,7 +620,7 @@ async fn served_dropped_connection_is_retried_for_get() {
         .await
         .unwrap();
     h.fake.drop_next(1);
-    let got = client.customers().get(c.id().unwrap()).await.unwrap();
+    let got = client.customers().get(c.id()).await.unwrap();
     assert_eq!(got.id(), c.id());
     let stats = h.fake.stats();
     assert_eq!(stats.dropped_connections, 1);

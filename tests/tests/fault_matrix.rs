@@ -369,7 +369,7 @@ fn customer_kind(c: &Customer) -> String {
     match c {
         Customer::Individual(_) => "individual".into(),
         Customer::Team(_) => "team".into(),
-        Customer::Unknown(v) => format!("Customer::Unknown, type {}", v["type"]),
+        Customer::Unknown(v) => format!("Customer::Unknown, type {}", v.raw()["type"]),
         #[allow(unreachable_patterns)]
         _ => "other variant".into(),
     }

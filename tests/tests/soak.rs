@@ -74,7 +74,7 @@ async fn worker(client: Client, w: usize, ops: usize) -> Outcome {
                             name: None,
                             external_id,
                         };
-                        out.live.insert(c.id().unwrap(), expected);
+                        out.live.insert(c.id(), expected);
                     }
                     Err(e) => fail(&mut out, format!("create: {e}")),
                 }
@@ -125,7 +125,7 @@ async fn worker(client: Client, w: usize, ops: usize) -> Outcome {
                 };
                 match res {
                     Ok(c)
-                        if c.id() == Some(id)
+                        if c.id() == id
                             && c.email() == Some(expected.email.as_str())
                             && c.name() == expected.name.as_deref() => {}
                     Ok(c) => fail(
@@ -145,7 +145,7 @@ async fn worker(client: Client, w: usize, ops: usize) -> Outcome {
                 let id = pick(&mut rng);
                 let email = out.live[&id].email.to_uppercase();
                 match customers.list().email(email).await {
-                    Ok(p) if p.pagination.total_count == 1 && p.items[0].id() == Some(id) => {}
+                    Ok(p) if p.pagination.total_count == 1 && p.items[0].id() == id => {}
                     Ok(p) => fail(
                         &mut out,
                         format!("list by email found {}", p.pagination.total_count),
@@ -228,7 +228,7 @@ async fn soak_10k_mixed_operations_at_concurrency_256() {
                 name: c.name().map(str::to_owned),
                 external_id: c.external_id().map(str::to_owned),
             };
-            (c.id().unwrap(), e)
+            (c.id(), e)
         })
         .try_collect()
         .await

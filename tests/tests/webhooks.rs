@@ -65,7 +65,7 @@ async fn create_update_delete_reach_the_receiver_verified_and_in_order() {
         .external_id("user_42")
         .await
         .unwrap();
-    let id = ada.id().unwrap();
+    let id = ada.id();
     customers.update(id).name("Ada King").await.unwrap();
     customers.delete(id).await.unwrap();
     settled(&s.harness.fake).await;
@@ -131,7 +131,7 @@ async fn a_state_change_sends_the_state_the_receiver_acts_on() {
     let mut s = setup().await;
     let customers = s.harness.client().customers();
     let c = customers.create().email("grace@polar.sh").await.unwrap();
-    let id = c.id().unwrap();
+    let id = c.id();
     settled(&s.harness.fake).await;
     drain(&mut s.received);
 

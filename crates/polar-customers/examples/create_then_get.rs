@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
         .external_id(format!("user_{suffix}"))
         .metadata("plan", "pro")
         .await?;
-    let id = created.id().expect("a known customer type has an id");
+    let id = created.id();
     println!("created {id} ({:?})", created.email());
 
     let by_id = customers.get(id).await?;

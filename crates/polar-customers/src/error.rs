@@ -398,19 +398,6 @@ impl DecodeError {
         }
     }
 
-    /// A body that decoded but is not what it claims to be (see `shape`).
-    pub(crate) fn shape(status: StatusCode, body: &[u8], wrong: crate::shape::WrongShape) -> Self {
-        let (excerpt, excerpt_cut) = excerpt(body, 256);
-        DecodeError {
-            path: wrong.path,
-            status,
-            excerpt,
-            excerpt_cut,
-            row: None,
-            source: wrong.message.into(),
-        }
-    }
-
     pub(crate) fn other(status: StatusCode, path: impl Into<String>, source: BoxError) -> Self {
         DecodeError {
             path: path.into(),

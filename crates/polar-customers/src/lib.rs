@@ -15,7 +15,7 @@
 //! # let client = polar_customers::__doc::client();
 //!
 //! let ada = client.customers().create().email("ada@example.com").name("Ada").await?;
-//! let again = client.customers().get(ada.id().unwrap()).await?;
+//! let again = client.customers().get(ada.id()).await?;
 //! assert_eq!(again.email(), Some("ada@example.com"));
 //!
 //! let mut all = client.customers().list().limit(100).stream();
@@ -59,7 +59,6 @@ mod export;
 mod pagination;
 mod path;
 mod request;
-mod shape;
 mod transport_compat;
 
 pub use polar_types as types;

@@ -15,7 +15,6 @@ use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
 use crate::error::{ApiError, DecodeError};
-use crate::shape::CheckShape;
 use crate::{Client, Error};
 
 /// The future returned by every operation builder: owned, `Send`, `'static`.
@@ -265,10 +264,7 @@ impl Client {
     ///
     /// Over polar-transport's stack the call timeout also bounds reading the body, so a body
     /// that trickles ends in [`Error::Timeout`].
-    pub(crate) async fn send_json<T: DeserializeOwned + CheckShape>(
-        &self,
-        call: Call,
-    ) -> Result<T, Error> {
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let (response, tokens) = self.send_raw(call).await?;
         let status = response.status();
         let (body, _) = read_capped(response.into_body(), self.max_response_bytes(), true).await?;
@@ -298,16 +294,12 @@ impl Client {
 ///
 /// The document is decoded once with plain `serde_json`; only when that fails is it decoded
 /// again with a path tracker, so the common case pays nothing for the error's path.
-/// A value that decoded is also checked to be what it claims ([`CheckShape`]).
-pub(crate) fn decode_json<T: DeserializeOwned + CheckShape>(
+pub(crate) fn decode_json<T: DeserializeOwned>(
     status: http::StatusCode,
     body: &[u8],
 ) -> Result<T, Error> {
     if let Ok(value) = serde_json::from_slice::<T>(body) {
-        return match value.check_shape() {
-            Ok(()) => Ok(value),
-            Err(wrong) => Err(DecodeError::shape(status, body, wrong).into()),
-        };
+        return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);

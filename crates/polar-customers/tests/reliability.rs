@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use polar_customers::__doc::{CUSTOMER_ID, customer_json, page_json};
+use polar_customers::__doc::{CUSTOMER_ID, ORGANIZATION_ID, customer_json, page_json};
 use polar_customers::{Client, Customer, Error, RetryConfig};
 use polar_transport::Backoff;
 use serde_json::json;
@@ -250,16 +250,24 @@ async fn a_body_without_id_and_type_is_not_a_customer() {
 
 #[tokio::test]
 async fn an_unknown_type_value_stays_unknown() {
-    let client = client_with_body(json!({"id": CUSTOMER_ID, "type": "robot", "beeps": 3})).await;
+    let client = client_with_body(json!({
+        "id": CUSTOMER_ID,
+        "type": "robot",
+        "organization_id": ORGANIZATION_ID,
+        "metadata": {},
+        "beeps": 3
+    }))
+    .await;
     let customer = client
         .customers()
         .get(CUSTOMER_ID.parse().unwrap())
         .await
         .unwrap();
-    let Customer::Unknown(raw) = customer else {
+    let Customer::Unknown(unknown) = &customer else {
         panic!("{customer:?}")
     };
-    assert_eq!(raw["beeps"], 3);
+    assert_eq!(unknown.raw()["beeps"], 3);
+    assert_eq!(customer.type_name(), "robot");
 }
 
 // ---------------------------------------------------------------------------------------------

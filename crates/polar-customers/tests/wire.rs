@@ -143,7 +143,7 @@ async fn create_individual_body() {
         .billing_address(AddressInput::new(CountryCode::De))
         .await
         .unwrap();
-    assert_eq!(created.id(), Some(id()));
+    assert_eq!(created.id(), id());
     let req = mock.single_request();
     req.assert_method(Method::POST)
         .assert_path("/v1/customers/")

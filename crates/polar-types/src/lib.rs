@@ -5,7 +5,8 @@
 //! `generated` module); the small hand-written pieces it builds on live beside it.
 //!
 //! Decoding is forward compatible: unknown fields are ignored, unknown enum values are kept in an
-//! `Unknown` variant, and an unknown customer `type` is kept as raw JSON.
+//! `Unknown` variant, and a customer of an unknown `type` is kept as [`UnknownCustomer`]: what
+//! every customer has (`id`, `organization_id`, `metadata`, …) typed, the rest as raw JSON.
 //!
 //! Every type decodes with any serde deserializer: inside `#[serde(flatten)]`, untagged or tagged
 //! enums (such as a webhook envelope whose `data` comes before its `type`), from a
@@ -41,6 +42,7 @@ mod nullable;
 mod support;
 mod validate;
 
+pub use customer_ext::UnknownCustomer;
 pub use export::CUSTOMER_EXPORT_COLUMNS;
 pub use generated::*;
 pub use ids::*;

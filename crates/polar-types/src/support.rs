@@ -198,11 +198,18 @@ fn decode_text<U: TaggedUnion>(text: &str) -> Result<U, String> {
     })
 }
 
-/// Decodes the rest of an object of unknown kind as JSON, putting its `type` back.
-pub(crate) fn keep_unknown<'de, D: Deserializer<'de>>(
+/// The variant of an open union that keeps a kind this SDK does not know: built from the whole
+/// object, which it must check has what every kind has.
+pub(crate) trait UnknownVariant: Sized {
+    fn from_json(raw: Value) -> Result<Self, String>;
+}
+
+/// Decodes the rest of an object of unknown kind as JSON, putting its `type` back, and hands it
+/// to the union's unknown variant.
+pub(crate) fn keep_unknown<'de, K: UnknownVariant, D: Deserializer<'de>>(
     tag: Tag<'_>,
     rest: D,
-) -> Result<Value, D::Error> {
+) -> Result<K, D::Error> {
     let mut value = Value::deserialize(rest)?;
     if let Value::Object(map) = &mut value {
         match tag {
@@ -215,7 +222,7 @@ pub(crate) fn keep_unknown<'de, D: Deserializer<'de>>(
             }
         }
     }
-    Ok(value)
+    K::from_json(value).map_err(D::Error::custom)
 }
 
 /// The entries read before a union's tag, then the rest of the object.

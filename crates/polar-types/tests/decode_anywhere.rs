@@ -167,18 +167,46 @@ fn an_unknown_customer_type_keeps_all_its_json_in_an_envelope() {
     value["seats"] = json!(12);
     let text = format!(r#"{{"data":{value},"type":"event"}}"#);
     let Adjacent::Event(got) = serde_json::from_str::<Adjacent<Customer>>(&text).unwrap();
-    assert_eq!(got, Customer::Unknown(value.clone()));
-    // A `null` or missing `type` is kept as it was.
-    value["type"] = Value::Null;
-    assert_eq!(
-        serde_json::from_value::<Customer>(value.clone()).unwrap(),
-        Customer::Unknown(value.clone())
-    );
-    value.as_object_mut().unwrap().remove("type");
-    assert_eq!(
-        serde_json::from_value::<Customer>(value.clone()).unwrap(),
-        Customer::Unknown(value)
-    );
+    let Customer::Unknown(unknown) = &got else {
+        panic!("{got:?}")
+    };
+    assert_eq!(unknown.raw(), &value);
+    assert_eq!(got.type_name(), "organization");
+    assert_eq!(serde_json::to_value(&got).unwrap(), value);
+}
+
+#[test]
+fn an_object_without_what_every_customer_has_is_no_customer() {
+    let value = instances("Customer")[0].clone();
+    let mut cases = Vec::new();
+    for key in ["type", "id", "organization_id", "metadata"] {
+        let mut missing = value.clone();
+        missing["type"] = json!("organization");
+        missing.as_object_mut().unwrap().remove(key);
+        cases.push(missing);
+    }
+    let mut null_type = value.clone();
+    null_type["type"] = Value::Null;
+    cases.push(null_type);
+    let mut number_id = value.clone();
+    number_id["type"] = json!("organization");
+    number_id["id"] = json!(7);
+    cases.push(number_id);
+    cases.push(json!({}));
+    cases.push(json!({"detail": "ok"}));
+    for case in cases {
+        let text = case.to_string();
+        let err = serde_json::from_str::<Customer>(&text).unwrap_err();
+        assert!(err.to_string().contains("not a customer"), "{case}: {err}");
+        assert!(serde_json::from_value::<Customer>(case.clone()).is_err());
+        assert!(serde_json::from_value::<CustomerState>(case).is_err());
+    }
+    // An email is not required: a team has none.
+    let mut no_email = value;
+    no_email["type"] = json!("organization");
+    no_email.as_object_mut().unwrap().remove("email");
+    let customer: Customer = serde_json::from_value(no_email).unwrap();
+    assert_eq!(customer.email(), None);
 }
 
 #[test]

@@ -156,9 +156,7 @@ fn show(value: Option<&str>) -> &str {
 }
 
 fn show_id(state: &CustomerState) -> String {
-    state
-        .id()
-        .map_or_else(|| "-".to_owned(), |id| id.to_string())
+    state.id().to_string()
 }
 
 fn answer(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {

@@ -709,7 +709,10 @@ impl<'a> Emitter<'a> {
             .unwrap();
         }
         if u.unknown {
-            writeln!(out, "    /// A kind this version of the SDK does not know, kept as the JSON Polar sent.\n    Unknown(::serde_json::Value),").unwrap();
+            let keep = overrides::unknown_variant(name).ok_or_else(|| {
+                format!("{name}: an open union needs its unknown-variant type in overrides")
+            })?;
+            writeln!(out, "    /// A kind this version of the SDK does not know: what every kind has stays typed, the\n    /// JSON Polar sent is kept whole.\n    Unknown({keep}),").unwrap();
         }
         out.push_str("}\n\n");
         // Serialize: the variant's fields plus the tag.

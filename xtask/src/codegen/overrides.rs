@@ -57,6 +57,16 @@ pub fn rust_name(schema: &str) -> Option<&'static str> {
     })
 }
 
+/// The hand-written type that keeps a variant this SDK does not know, per open union: every
+/// customer kind has an `id`, an `organization_id`, `metadata` and a `type`, so they stay typed
+/// (and a body without them is no customer: a decode error).
+pub fn unknown_variant(union: &str) -> Option<&'static str> {
+    match union {
+        "Customer" | "CustomerState" => Some("crate::UnknownCustomer"),
+        _ => None,
+    }
+}
+
 /// Schemas that are written by hand (the generator only refers to them).
 pub fn is_hand_written(schema: &str) -> bool {
     matches!(schema, "MetadataOutputType" | "ListResource_Customer_")

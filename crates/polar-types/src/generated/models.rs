@@ -684,8 +684,9 @@ pub enum Customer {
     Individual(CustomerIndividual),
     /// `type: "team"`.
     Team(CustomerTeam),
-    /// A kind this version of the SDK does not know, kept as the JSON Polar sent.
-    Unknown(::serde_json::Value),
+    /// A kind this version of the SDK does not know: what every kind has stays typed, the
+    /// JSON Polar sent is kept whole.
+    Unknown(crate::UnknownCustomer),
 }
 impl Serialize for Customer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1183,8 +1184,9 @@ pub enum CustomerState {
     Individual(CustomerStateIndividual),
     /// `type: "team"`.
     Team(CustomerStateTeam),
-    /// A kind this version of the SDK does not know, kept as the JSON Polar sent.
-    Unknown(::serde_json::Value),
+    /// A kind this version of the SDK does not know: what every kind has stays typed, the
+    /// JSON Polar sent is kept whole.
+    Unknown(crate::UnknownCustomer),
 }
 impl Serialize for CustomerState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
