@@ -157,7 +157,12 @@ async fn a_state_change_sends_the_state_the_receiver_acts_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_receiver_refuses_a_wrong_signature_and_a_stale_timestamp() {
     let mut s = setup().await;
-    let data = serde_json::json!({"id": "0b6a3c52-1d2e-4f5a-8b9c-0d1e2f3a4b5c"});
+    let data = serde_json::json!({
+        "id": "0b6a3c52-1d2e-4f5a-8b9c-0d1e2f3a4b5c",
+        "type": "household",
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+        "metadata": {}
+    });
     let fake = &s.harness.fake;
     fake.send_webhook("customer.updated", &data, Tamper::WrongSignature);
     fake.send_webhook(
