@@ -91,13 +91,9 @@ fn assert_clean(what: &str, text: &str, secret: &str) {
 
 /// `Display` and `Debug` of an error and of every source in its chain.
 fn error_texts(err: &Error) -> String {
-    let mut out = format!("{err}\n{err:?}\n");
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
-    while let Some(e) = cur {
-        out.push_str(&format!("{e}\n{e:?}\n"));
-        cur = e.source();
-    }
-    out
+    polar_transport::error::chain(err)
+        .map(|e| format!("{e}\n{e:?}\n"))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

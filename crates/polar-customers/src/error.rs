@@ -123,22 +123,13 @@ impl Error {
 
 /// Walks the source chain looking for one of the timeout errors the stack can produce.
 fn is_timeout_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if e.is::<tokio::time::error::Elapsed>()
+    polar_transport::error::chain(err).any(|e| {
+        e.is::<tokio::time::error::Elapsed>()
             || e.is::<tower::timeout::error::Elapsed>()
             || crate::transport_compat::is_transport_timeout(e)
-        {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::TimedOut
-        {
-            return true;
-        }
-        cur = e.source();
-    }
-    false
+            || e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    })
 }
 
 /// What kind of refusal an [`ApiError`] is, from its status code.
@@ -426,13 +417,10 @@ impl DecodeError {
         );
         self.excerpt = String::from_utf8_lossy(&excerpt).into_owned();
         // The cause's message (serde quotes the value it could not take); its chain too.
-        let mut message = self.source.to_string();
-        let mut cur = self.source.source();
-        while let Some(e) = cur {
-            message.push_str(": ");
-            message.push_str(&e.to_string());
-            cur = e.source();
-        }
+        let message = polar_transport::error::chain(&*self.source)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(": ");
         if let Some(clean) = tokens.redact_str(&message) {
             self.source = clean.into();
         }

@@ -10,12 +10,5 @@ pub(crate) fn is_transport_timeout(err: &(dyn std::error::Error + 'static)) -> b
 pub(crate) fn find_transport_error<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a polar_transport::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(t) = e.downcast_ref::<polar_transport::Error>() {
-            return Some(t);
-        }
-        cur = e.source();
-    }
-    None
+    polar_transport::error::chain(err).find_map(|e| e.downcast_ref::<polar_transport::Error>())
 }

@@ -130,12 +130,9 @@ fn assert_hidden(err: &Error, secret: &str) {
     let Error::Decode(decode) = err else {
         panic!("expected a decode error, got {err:?}")
     };
-    let mut chain = String::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = cur {
-        chain.push_str(&e.to_string());
-        cur = e.source();
-    }
+    let chain: String = polar_transport::error::chain(err)
+        .map(|e| e.to_string())
+        .collect();
     for shown in [
         format!("{err}"),
         format!("{err:?}"),

@@ -173,12 +173,12 @@ impl Error {
     pub(crate) fn from_client(err: hyper_util::client::legacy::Error) -> Self {
         let kind = if !err.is_connect() {
             ErrorKind::Io
-        } else if chain_any(&err, |e| {
+        } else if chain(&err).any(|e| {
             e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
         }) {
             ErrorKind::ConnectTimeout
-        } else if chain_any(&err, |e| {
+        } else if chain(&err).any(|e| {
             matches!(
                 e.downcast_ref::<rustls::Error>(),
                 Some(rustls::Error::InvalidCertificate(_))
@@ -192,25 +192,26 @@ impl Error {
     }
 }
 
-/// True when `test` holds for `err` or an error in its chain. The chain goes *into* an
-/// `io::Error` that wraps another error (how TLS errors travel): its `source()` would skip the
-/// wrapped error.
-#[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
-fn chain_any(
-    err: &(dyn std::error::Error + 'static),
-    test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,
-) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if test(e) {
-            return true;
-        }
-        cur = match e.downcast_ref::<std::io::Error>() {
-            Some(io) => io.get_ref().map(|inner| inner as _),
-            None => e.source(),
-        };
-    }
-    false
+/// `err` and the errors behind it, outermost first: the one walk of a source chain in the SDK.
+///
+/// The walk goes *into* an `io::Error` that wraps another error (how TLS errors travel, and how
+/// hyper passes a body error through): `io::Error::source()` would skip the wrapped error.
+///
+/// ```
+/// use polar_transport::error::chain;
+/// use polar_transport::{Error, ErrorKind};
+///
+/// let inner = std::io::Error::new(std::io::ErrorKind::Other, Error::new(ErrorKind::Connect));
+/// let found = chain(&inner).find_map(|e| e.downcast_ref::<Error>());
+/// assert_eq!(found.map(Error::kind), Some(ErrorKind::Connect));
+/// ```
+pub fn chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as _),
+        None => e.source(),
+    })
 }
 
 impl fmt::Debug for Error {

@@ -375,7 +375,7 @@ where
         let call = Box::pin(RetryCall {
             method: parts.method.clone(),
             route: if tracing_on {
-                route_of(&parts)
+                route_of(&parts.extensions, &parts.uri)
             } else {
                 Route::Template("")
             },

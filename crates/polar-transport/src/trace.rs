@@ -59,11 +59,12 @@ impl fmt::Display for Route {
     }
 }
 
-/// The route of a request head: its [`RouteTemplate`], else its path without query.
-pub(crate) fn route_of(parts: &http::request::Parts) -> Route {
-    match parts.extensions.get::<RouteTemplate>() {
+/// The route of a request: its [`RouteTemplate`], else its path without query. The one place
+/// that decides what a trace names a request by (this layer's span, the retry layer's events).
+pub(crate) fn route_of(extensions: &http::Extensions, uri: &http::Uri) -> Route {
+    match extensions.get::<RouteTemplate>() {
         Some(t) => Route::Template(t.0),
-        None => Route::Path(parts.uri.path().to_owned()),
+        None => Route::Path(uri.path().to_owned()),
     }
 }
 
@@ -111,10 +112,7 @@ where
         let span = tracing::info_span!(
             "polar_call",
             method = %req.method(),
-            route = %match req.extensions().get::<RouteTemplate>() {
-                Some(t) => Route::Template(t.0),
-                None => Route::Path(req.uri().path().to_owned()),
-            },
+            route = %route_of(req.extensions(), req.uri()),
             status = Empty,
             error = Empty,
             attempts = Empty,

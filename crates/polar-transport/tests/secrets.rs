@@ -30,13 +30,10 @@ impl Write for Buffer {
 }
 
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("{err} / {err:?}");
-    let mut cur = err.source();
-    while let Some(e) = cur {
-        out.push_str(&format!(" / {e} / {e:?}"));
-        cur = e.source();
-    }
-    out
+    polar_transport::error::chain(err)
+        .map(|e| format!("{e} / {e:?}"))
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 #[tokio::test(flavor = "current_thread")]
