@@ -34,7 +34,7 @@ macro_rules! request_options {
     () => {
         /// Sends this request with another bearer token than the client's.
         pub fn token(mut self, token: impl Into<String>) -> Self {
-            self.options.token = Some(SecretString::from(token.into()));
+            self.options.transport.token = Some(SecretString::from(token.into()));
             self
         }
 
@@ -42,14 +42,14 @@ macro_rules! request_options {
         /// For the export it bounds only the wait for the answer to start; a stalled stream is
         /// ended by the body idle timeout instead.
         pub fn timeout(mut self, timeout: Duration) -> Self {
-            self.options.timeout = Some(timeout);
+            self.options.transport.timeout = Some(timeout);
             self
         }
 
-        /// Retries this request at most `retries` times (0 = a single attempt), when the
-        /// transport's retry policy deems a retry safe.
-        pub fn max_retries(mut self, retries: u32) -> Self {
-            self.options.max_retries = Some(retries);
+        /// Makes at most `attempts` attempts at this request, the first included (1 = no
+        /// retry; 0 counts as 1); a retry is made only when the transport's policy deems it safe.
+        pub fn max_attempts(mut self, attempts: u32) -> Self {
+            self.options.transport.max_attempts = Some(attempts);
             self
         }
 
@@ -958,7 +958,7 @@ impl ExportCustomers {
         // An export of many customers may take longer than the call timeout: only its head is
         // bounded by it; the body fails when the server sends nothing for the transport's body
         // idle timeout.
-        options.streaming_body = true;
+        options.transport.streaming_body = true;
         let mut call = Call::new(Method::GET, ROUTE_EXPORT, ROUTE_EXPORT.to_owned())
             .query(query)
             .options(options);

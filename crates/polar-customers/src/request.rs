@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
@@ -33,34 +32,31 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 pub(crate) const JSON: &str = "application/json";
 pub(crate) const CSV: &str = "text/csv";
 
-/// Per-request options shared by every operation builder.
+/// Per-request options shared by every operation builder: the transport's [`RequestOptions`]
+/// (one type, handed to the stack as is) and the extra headers.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallOptions {
-    pub(crate) token: Option<SecretString>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) max_retries: Option<u32>,
-    pub(crate) retry_forbidden: bool,
-    /// The answer is a long stream (the export): the call timeout bounds only its head, and an
-    /// idle limit between chunks bounds the body (see `RequestOptions::streaming_body`).
-    pub(crate) streaming_body: bool,
+    pub(crate) transport: RequestOptions,
     pub(crate) headers: HeaderMap,
     /// The first invalid header given to `.header(..)`, reported when the request is built.
     pub(crate) header_error: Option<String>,
 }
 
 impl CallOptions {
+    /// Applies the fields of `options` that are set (`Some`, or `true`).
     pub(crate) fn set_options(&mut self, options: RequestOptions) {
+        let ours = &mut self.transport;
         if options.token.is_some() {
-            self.token = options.token;
+            ours.token = options.token;
         }
         if options.timeout.is_some() {
-            self.timeout = options.timeout;
+            ours.timeout = options.timeout;
         }
-        if let Some(attempts) = options.max_attempts {
-            self.max_retries = Some(attempts.saturating_sub(1));
+        if options.max_attempts.is_some() {
+            ours.max_attempts = options.max_attempts;
         }
-        self.retry_forbidden |= options.retry_forbidden;
-        self.streaming_body |= options.streaming_body;
+        ours.retry_forbidden |= options.retry_forbidden;
+        ours.streaming_body |= options.streaming_body;
     }
 
     pub(crate) fn add_header<K, V>(&mut self, name: K, value: V)
@@ -84,21 +80,13 @@ impl CallOptions {
     /// The per-request overrides, or `None` when the call has none: then nothing is added to
     /// the request's extensions (each one costs allocations, and again for every retry copy).
     fn request_options(&self) -> Option<RequestOptions> {
-        let plain = self.token.is_none()
-            && self.timeout.is_none()
-            && self.max_retries.is_none()
-            && !self.retry_forbidden
-            && !self.streaming_body;
-        if plain {
-            return None;
-        }
-        let mut options = RequestOptions::default();
-        options.token = self.token.clone();
-        options.timeout = self.timeout;
-        options.max_attempts = self.max_retries.map(|r| r.saturating_add(1));
-        options.retry_forbidden = self.retry_forbidden;
-        options.streaming_body = self.streaming_body;
-        Some(options)
+        let o = &self.transport;
+        let plain = o.token.is_none()
+            && o.timeout.is_none()
+            && o.max_attempts.is_none()
+            && !o.retry_forbidden
+            && !o.streaming_body;
+        (!plain).then(|| o.clone())
     }
 }
 
@@ -236,7 +224,7 @@ impl Client {
     async fn exchange(&self, call: Call) -> Result<(Response<ResponseBody>, Tokens), Error> {
         let tokens = Tokens {
             client: self.clone(),
-            call: call.options.token.clone(),
+            call: call.options.transport.token.clone(),
         };
         let request = call.into_request()?;
         let response = self

@@ -521,7 +521,7 @@ async fn per_request_options_reach_the_transport() {
         .get(id())
         .token("polar_oat_other")
         .timeout(Duration::from_secs(7))
-        .max_retries(0)
+        .max_attempts(1)
         .header("x-trace", "abc")
         .header("polar-version", "2027-01")
         .await
@@ -551,6 +551,20 @@ async fn per_request_options_reach_the_transport() {
     assert_eq!(got.timeout, Some(Duration::from_secs(3)));
     assert_eq!(got.max_attempts, Some(5));
     assert!(got.token.is_none());
+
+    // The builder counts as the transport does: attempts, the first included.
+    raw(&mock)
+        .customers()
+        .get(id())
+        .max_attempts(2)
+        .await
+        .unwrap();
+    let req = mock.requests().pop().expect("a request");
+    let got = req
+        .extensions()
+        .get::<RequestOptions>()
+        .expect("options set");
+    assert_eq!(got.max_attempts, Some(2));
 
     // A call with no overrides adds none: the client's settings apply as they are.
     raw(&mock).customers().get(id()).await.unwrap();
