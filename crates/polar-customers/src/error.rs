@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 use polar_transport::BoxError;
 
-use crate::types::{InputError, ValidationError};
+use crate::types::{HttpValidationError, InputError, ValidationError};
 
 /// How many bytes of an error response body are kept verbatim in [`ApiError::raw_excerpt`].
 pub const RAW_EXCERPT_LIMIT: usize = 2 * 1024;
@@ -172,6 +172,39 @@ impl ApiErrorKind {
     }
 }
 
+/// What [`ApiError`] reads of an error body besides the validation issues: Polar's `error` code
+/// and string `detail`, OAuth's `error_description`. A value of another type is ignored.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct ErrorBody {
+    error: Text,
+    detail: Text,
+    error_description: Text,
+}
+
+/// A JSON string; any other value reads as none.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Text {
+    String(String),
+    Other(serde::de::IgnoredAny),
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::Other(serde::de::IgnoredAny)
+    }
+}
+
+impl Text {
+    fn into_string(self) -> Option<String> {
+        match self {
+            Text::String(s) => Some(s),
+            Text::Other(_) => None,
+        }
+    }
+}
+
 /// An answer of the API with a non-2xx status, with what could be read from its body.
 ///
 /// Polar's error bodies are JSON objects with an `error` code and a `detail` (a string, or the
@@ -207,28 +240,18 @@ impl ApiError {
         // The transport's reading, so the SDK's wait and the one reported here always agree.
         let retry_after = polar_transport::retry::retry_after(headers);
 
-        let mut code = None;
-        let mut detail = None;
-        let mut validation = Vec::new();
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) {
-            code = map.get("error").and_then(|v| v.as_str()).map(str::to_owned);
-            match map.get("detail") {
-                Some(serde_json::Value::String(s)) => detail = Some(s.clone()),
-                Some(serde_json::Value::Array(items)) => {
-                    validation = items
-                        .iter()
-                        .filter_map(|item| serde_json::from_value(item.clone()).ok())
-                        .collect();
-                }
-                _ => {}
-            }
-            if detail.is_none() {
-                detail = map
-                    .get("error_description")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-            }
-        }
+        // Two readings of a body that is rarely large: the 422 shape (generated from the spec),
+        // and the fields of the other shapes. A body that fits neither leaves them empty.
+        let validation = serde_json::from_slice::<HttpValidationError>(body)
+            .ok()
+            .and_then(|v| v.detail)
+            .unwrap_or_default();
+        let fields = serde_json::from_slice::<ErrorBody>(body).unwrap_or_default();
+        let code = fields.error.into_string();
+        let detail = fields
+            .detail
+            .into_string()
+            .or_else(|| fields.error_description.into_string());
 
         let (excerpt, cut) = excerpt(body, RAW_EXCERPT_LIMIT);
         ApiError {

@@ -158,6 +158,28 @@ async fn validation_issues_keep_loc_msg_type() {
 }
 
 #[tokio::test]
+async fn error_bodies_of_another_shape_still_give_an_api_error() {
+    // New keys in an issue are kept; values of an unexpected type are ignored, not fatal.
+    let body = r#"{"detail":[{"type":"t","loc":["body"],"msg":"m","hint":"new"}],"trace":1}"#;
+    let e = api_error(422, &[], body).await;
+    assert_eq!(e.validation_errors().len(), 1);
+    assert_eq!(e.validation_errors()[0].extra["hint"], "new");
+    for body in [
+        r#"{"error":5,"detail":{"nested":true},"error_description":"try later"}"#,
+        r#"[1,2,3]"#,
+        r#"{"detail":[{"not":"an issue"}]}"#,
+        r#"not json"#,
+    ] {
+        let e = api_error(400, &[], body).await;
+        assert_eq!(e.code(), None, "{body}");
+        assert!(e.validation_errors().is_empty(), "{body}");
+        assert_eq!(e.raw_excerpt(), body);
+        let expected = body.contains("error_description").then_some("try later");
+        assert_eq!(e.detail(), expected, "{body}");
+    }
+}
+
+#[tokio::test]
 async fn rate_limited_with_retry_after() {
     let e = api_error(429, &[("retry-after", "17")], "").await;
     assert_eq!(e.kind(), ApiErrorKind::RateLimited);
