@@ -17,17 +17,21 @@ use crate::request::{CSV, Call, CallOptions, ResponseFuture};
 use crate::types::{
     AddressInput, Customer, CustomerCreate, CustomerId, CustomerIndividualCreate,
     CustomerSortProperty, CustomerState, CustomerTeamCreate, CustomerType, CustomerUpdate,
-    CustomerUpdateExternalId, CustomersExportParams, CustomersListParams, ListResource,
-    MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId, Validate,
+    CustomerUpdateExternalId, CustomersExportParams, CustomersGetExternalParams,
+    CustomersGetParams, CustomersGetStateExternalParams, CustomersGetStateParams,
+    CustomersListParams, ListResource, MemberOwnerCreate, Metadata, MetadataValue, Nullable,
+    OrganizationId, Validate,
 };
 use crate::{Client, Error};
 
-const ROUTE_LIST: &str = "/v1/customers/";
-const ROUTE_EXPORT: &str = "/v1/customers/export";
-const ROUTE_ID: &str = "/v1/customers/{id}";
-const ROUTE_STATE: &str = "/v1/customers/{id}/state";
-const ROUTE_EXTERNAL: &str = "/v1/customers/external/{external_id}";
-const ROUTE_STATE_EXTERNAL: &str = "/v1/customers/external/{external_id}/state";
+// Route templates come from the generated parameters types (the spec's paths), so a path Polar
+// changes shows up in `codegen --check`, not as a stale copy here.
+const ROUTE_LIST: &str = CustomersListParams::PATH;
+const ROUTE_EXPORT: &str = CustomersExportParams::PATH;
+const ROUTE_ID: &str = CustomersGetParams::PATH;
+const ROUTE_STATE: &str = CustomersGetStateParams::PATH;
+const ROUTE_EXTERNAL: &str = CustomersGetExternalParams::PATH;
+const ROUTE_STATE_EXTERNAL: &str = CustomersGetStateExternalParams::PATH;
 
 /// Adds the per-request option setters shared by every builder (the `options` field).
 macro_rules! request_options {
