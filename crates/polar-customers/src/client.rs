@@ -307,9 +307,7 @@ impl ClientBuilder {
         max_response_bytes: usize,
         token: Option<SecretString>,
     ) -> Result<Client, Error> {
-        let service = service.map_err(|e| Error::Build {
-            source: Box::new(e),
-        })?;
+        let service = service.map_err(|source| Error::Build { source })?;
         Ok(Client::new(service, max_response_bytes, token))
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use polar_transport::BoxError;
+use polar_transport::{BoxError, BuildError};
 
 use crate::types::{HttpValidationError, InputError, ValidationError};
 
@@ -60,7 +60,7 @@ pub enum Error {
     Build {
         /// The builder's error.
         #[source]
-        source: BoxError,
+        source: BuildError,
     },
 }
 

@@ -163,6 +163,8 @@ pub struct ExportRows {
     row: u64,
     eof: bool,
     done: bool,
+    /// The most bytes the parser held at once (the network chunk plus its record buffers):
+    /// shown by `Debug` only, where the constant-memory test reads it.
     peak: usize,
 }
 
@@ -192,13 +194,6 @@ impl ExportRows {
             done: false,
             peak: 0,
         }
-    }
-
-    /// The most bytes the parser held at once: the network chunk plus its record buffers.
-    ///
-    /// A diagnostic for tests and monitoring; it does not grow with the number of rows.
-    pub fn peak_buffered_bytes(&self) -> usize {
-        self.peak
     }
 
     /// The number of data rows yielded so far.

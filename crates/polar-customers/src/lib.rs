@@ -2,8 +2,9 @@
 //! customers of a Polar organization.
 //!
 //! One dependency is enough: the schema types of `polar-types` are re-exported as [`types`]
-//! (the common ones also at the root), and the transport's builder, [`Server`] and
-//! [`RequestOptions`] from `polar-transport`.
+//! (the common ones also at the root), and `polar-transport` as [`transport`] (its errors,
+//! retry classifier, backoff, rate limiter; `transport::mock` with the `mock` feature), with its
+//! builder, [`Server`] and [`RequestOptions`] also at the root.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
@@ -61,6 +62,9 @@ mod path;
 mod request;
 mod transport_compat;
 
+/// The transport this client is built on (errors, retry classifier, backoff, rate limiter,
+/// the `mock` module with the `mock` feature), so one dependency is enough to configure it.
+pub use polar_transport as transport;
 pub use polar_types as types;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};

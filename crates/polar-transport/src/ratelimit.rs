@@ -170,23 +170,18 @@ impl RateLimiter {
     }
 
     /// A permit at once, or `None` when the caller would have to wait.
-    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+    pub(crate) fn try_acquire(&self) -> Option<Permit<'_>> {
         self.store.try_acquire().then(|| Permit {
             store: &*self.store,
         })
     }
 
     /// Waits for a permit. Dropping the future before it resolves gives up the place in line.
-    pub async fn acquire(&self) -> Permit<'_> {
+    pub(crate) async fn acquire(&self) -> Permit<'_> {
         self.store.acquire().await;
         Permit {
             store: &*self.store,
         }
-    }
-
-    /// Holds every caller back for `wait` (capped by the store), as a 429 does.
-    pub fn cool_down(&self, wait: Duration) {
-        self.store.cool_down(wait);
     }
 
     fn observe<B>(&self, res: &Response<B>) {
@@ -200,7 +195,7 @@ impl RateLimiter {
 
 /// The right to send one request; dropping it tells the store the request has ended.
 #[must_use = "the permit counts from when it is dropped"]
-pub struct Permit<'a> {
+pub(crate) struct Permit<'a> {
     store: &'a dyn RateLimitStore,
 }
 

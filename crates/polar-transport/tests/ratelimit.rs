@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::Request;
 use polar_transport::mock::{MockResponse, MockTransport};
-use polar_transport::ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter};
+use polar_transport::ratelimit::{LocalStore, RateLimitConfig, RateLimitStore, RateLimiter};
 use polar_transport::{Body, HttpService, RetryConfig, Server, TransportBuilder};
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -192,16 +192,16 @@ async fn cooldown_is_capped_and_the_retry_waits_it_out() {
     let times = times.lock().unwrap().clone();
     assert_eq!(times, vec![start, start + Duration::from_secs(20)]);
 
-    let limiter = RateLimiter::new(
+    let store = LocalStore::new(
         RateLimitConfig::new(10, Duration::from_secs(1)).max_cooldown(Duration::from_secs(5)),
     );
     // A 429 asking for 20 s holds callers for the 5 s cap only.
-    limiter.cool_down(Duration::from_secs(20));
+    store.cool_down(Duration::from_secs(20));
     let t0 = Instant::now();
-    assert!(limiter.try_acquire().is_none());
-    let permit = limiter.acquire().await;
+    assert!(!store.try_acquire());
+    store.acquire().await;
     assert_eq!(t0.elapsed(), Duration::from_secs(5));
-    drop(permit);
+    store.finished();
 }
 
 #[tokio::test(start_paused = true)]
