@@ -538,22 +538,19 @@ impl CreateCustomer {
     pub fn team(mut self) -> Self {
         if let CustomerCreate::Individual(ind) = &mut self.body {
             let ind = std::mem::replace(ind, CustomerIndividualCreate::new(""));
-            let team = CustomerTeamCreate {
-                email: if ind.email.is_empty() {
-                    Nullable::Absent
-                } else {
-                    Nullable::Value(ind.email)
-                },
-                metadata: ind.metadata,
-                external_id: ind.external_id,
-                name: ind.name,
-                billing_address: ind.billing_address,
-                tax_id: ind.tax_id,
-                locale: ind.locale,
-                organization_id: ind.organization_id,
-                owner: ind.owner,
-                ..Default::default()
-            };
+            // Field by field: the create bodies are non-exhaustive (no struct literal).
+            let mut team = CustomerTeamCreate::default();
+            if !ind.email.is_empty() {
+                team.email = Nullable::Value(ind.email);
+            }
+            team.metadata = ind.metadata;
+            team.external_id = ind.external_id;
+            team.name = ind.name;
+            team.billing_address = ind.billing_address;
+            team.tax_id = ind.tax_id;
+            team.locale = ind.locale;
+            team.organization_id = ind.organization_id;
+            team.owner = ind.owner;
             self.body = CustomerCreate::Team(team);
         }
         self

@@ -15,10 +15,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// let keep = CustomerUpdate::default();
 /// assert_eq!(serde_json::to_string(&keep)?, "{}");
 ///
-/// let clear = CustomerUpdate { name: Nullable::Null, ..Default::default() };
+/// let clear = CustomerUpdate::default().clear_name();
+/// assert_eq!(clear.name, Nullable::Null);
 /// assert_eq!(serde_json::to_string(&clear)?, r#"{"name":null}"#);
 ///
-/// let set = CustomerUpdate { name: "x".to_owned().into(), ..Default::default() };
+/// let set = CustomerUpdate::default().name("x".to_owned());
 /// assert_eq!(serde_json::to_string(&set)?, r#"{"name":"x"}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```

@@ -27,7 +27,7 @@ impl std::error::Error for InputError {}
 /// ```
 /// use polar_types::{CustomerUpdate, Validate};
 ///
-/// let update = CustomerUpdate { name: "x".repeat(257).into(), ..Default::default() };
+/// let update = CustomerUpdate::default().name("x".repeat(257));
 /// let err = update.validate().unwrap_err();
 /// assert_eq!(err.field, "name");
 /// assert!(err.to_string().contains("256"));

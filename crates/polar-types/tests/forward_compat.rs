@@ -253,3 +253,14 @@ fn metadata_values_keep_their_json_type() {
     assert!(err.contains("a string, a number or a boolean"), "{err}");
     assert!(serde_json::from_str::<Metadata>(r#"{"n":null}"#).is_err());
 }
+
+#[test]
+fn a_benefit_type_and_the_properties_named_after_it_spell_github_alike() {
+    assert_eq!(
+        BenefitType::from("github_repository"),
+        BenefitType::GitHubRepository
+    );
+    let props =
+        |p: &BenefitGrantProperties| matches!(p, BenefitGrantProperties::GitHubRepository(_));
+    let _ = props;
+}

@@ -7,15 +7,9 @@ use serde_json::json;
 fn update_bodies_keep_absent_null_and_value_apart() {
     let keep = CustomerUpdate::default();
     assert_eq!(serde_json::to_value(&keep).unwrap(), json!({}));
-    let clear = CustomerUpdate {
-        name: Nullable::Null,
-        ..Default::default()
-    };
+    let clear = CustomerUpdate::default().clear_name();
     assert_eq!(serde_json::to_string(&clear).unwrap(), r#"{"name":null}"#);
-    let set = CustomerUpdate {
-        name: Nullable::Value("x".into()),
-        ..Default::default()
-    };
+    let set = CustomerUpdate::default().name("x");
     assert_eq!(serde_json::to_string(&set).unwrap(), r#"{"name":"x"}"#);
 
     // And the three decode back to what they were.
@@ -28,11 +22,9 @@ fn update_bodies_keep_absent_null_and_value_apart() {
         assert_eq!(u.name, expected, "{text}");
     }
 
-    let to_team = CustomerUpdate {
-        r#type: Nullable::Value(CustomerType::Team),
-        metadata: Some(Metadata::new()),
-        ..Default::default()
-    };
+    let to_team = CustomerUpdate::default()
+        .r#type(CustomerType::Team)
+        .metadata(Metadata::new());
     assert_eq!(
         serde_json::to_value(&to_team).unwrap(),
         json!({"type": "team", "metadata": {}})
@@ -47,16 +39,10 @@ fn metadata(n: usize) -> Metadata {
 
 #[test]
 fn metadata_limits_are_checked() {
-    let ok = CustomerUpdate {
-        metadata: Some(metadata(50)),
-        ..Default::default()
-    };
+    let ok = CustomerUpdate::default().metadata(metadata(50));
     assert_eq!(ok.validate(), Ok(()));
 
-    let too_many = CustomerUpdate {
-        metadata: Some(metadata(51)),
-        ..Default::default()
-    };
+    let too_many = CustomerUpdate::default().metadata(metadata(51));
     let e = too_many.validate().unwrap_err();
     assert_eq!(e.field, "metadata");
     assert!(e.message.contains("at most 50 keys"), "{e}");
@@ -64,12 +50,10 @@ fn metadata_limits_are_checked() {
     let long_key: Metadata = [("k".repeat(41), MetadataValue::from(true))]
         .into_iter()
         .collect();
-    let e = CustomerUpdate {
-        metadata: Some(long_key),
-        ..Default::default()
-    }
-    .validate()
-    .unwrap_err();
+    let e = CustomerUpdate::default()
+        .metadata(long_key)
+        .validate()
+        .unwrap_err();
     assert_eq!(e.field, "metadata");
     assert!(e.message.contains("at most 40 characters"), "{e}");
 
@@ -77,23 +61,19 @@ fn metadata_limits_are_checked() {
         .into_iter()
         .collect();
     assert!(
-        CustomerUpdate {
-            metadata: Some(empty_key),
-            ..Default::default()
-        }
-        .validate()
-        .is_err()
+        CustomerUpdate::default()
+            .metadata(empty_key)
+            .validate()
+            .is_err()
     );
 
     let long_value: Metadata = [("note".to_owned(), MetadataValue::from("v".repeat(501)))]
         .into_iter()
         .collect();
-    let e = CustomerUpdate {
-        metadata: Some(long_value),
-        ..Default::default()
-    }
-    .validate()
-    .unwrap_err();
+    let e = CustomerUpdate::default()
+        .metadata(long_value)
+        .validate()
+        .unwrap_err();
     assert_eq!(e.field, "metadata.note");
     assert!(
         e.to_string().contains("at most 500 characters, got 501")
@@ -105,11 +85,7 @@ fn metadata_limits_are_checked() {
         .into_iter()
         .collect();
     assert_eq!(
-        CustomerUpdate {
-            metadata: Some(max_value),
-            ..Default::default()
-        }
-        .validate(),
+        CustomerUpdate::default().metadata(max_value).validate(),
         Ok(())
     );
 }
@@ -141,25 +117,17 @@ fn name_and_email_are_checked() {
         assert_eq!(e.field, "email", "{bad}");
     }
 
-    let team = CustomerTeamCreate {
-        owner: Nullable::Value(MemberOwnerCreate::new("not-an-email")),
-        ..Default::default()
-    };
+    let team = CustomerTeamCreate::default().owner(MemberOwnerCreate::new("not-an-email"));
     let e = team.validate().unwrap_err();
     assert_eq!(e.field, "owner.email");
 
-    let e = CustomerUpdate {
-        email: Nullable::Value("bad".into()),
-        ..Default::default()
-    }
-    .validate()
-    .unwrap_err();
+    let e = CustomerUpdate::default()
+        .email("bad")
+        .validate()
+        .unwrap_err();
     assert_eq!(e.field, "email");
 
-    let nul = CustomerUpdate {
-        locale: Nullable::Value("en\0".into()),
-        ..Default::default()
-    };
+    let nul = CustomerUpdate::default().locale("en\0");
     assert_eq!(nul.validate().unwrap_err().field, "locale");
 }
 
@@ -186,10 +154,7 @@ fn params_are_checked() {
     assert_eq!(get.validate().unwrap_err().field, "external_id");
     let update = CustomersUpdateParams {
         id: CustomerId::new_v4(),
-        body: CustomerUpdate {
-            name: Nullable::Value("x".repeat(300)),
-            ..Default::default()
-        },
+        body: CustomerUpdate::default().name("x".repeat(300)),
     };
     assert_eq!(update.validate().unwrap_err().field, "name");
 }

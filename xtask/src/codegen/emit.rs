@@ -443,6 +443,12 @@ impl<'a> Emitter<'a> {
             derives.push("Default");
         }
         writeln!(out, "#[derive({})]", derives.join(", ")).unwrap();
+        // Structs users build are non-exhaustive: a field Polar adds to the spec is a new
+        // setter, never a compile error in a struct literal. They are built with `new`
+        // (required fields) or `default()`, then the setters below (or field assignment).
+        if input {
+            out.push_str("#[non_exhaustive]\n");
+        }
         writeln!(out, "pub struct {rust} {{").unwrap();
         for f in &fields {
             writeln!(out, "{}", f.doc).unwrap();
@@ -482,6 +488,7 @@ impl<'a> Emitter<'a> {
             out.push_str("        }\n    }\n}\n\n");
         }
         if input {
+            emit_setters(out, &rust, &fields);
             self.emit_validate(out, name, s, &fields)?;
         }
         self.emit_deserialize(out, &rust, &fields, sibling);
@@ -1058,6 +1065,44 @@ impl<'a> Emitter<'a> {
 }
 
 /// Local variable holding a field while decoding (never a raw identifier).
+/// Chained setters of an input struct: one per field (`clear_*` too for a nullable one).
+fn emit_setters(out: &mut String, rust: &str, fields: &[Field]) {
+    writeln!(out, "impl {rust} {{").unwrap();
+    for f in fields {
+        let name = f.rust.trim_start_matches("r#");
+        let (ty, value) = match f.wrap {
+            Wrap::Plain => (f.ty.as_str(), "value.into()".to_owned()),
+            Wrap::Option => (inner_of(&f.ty, "Option<"), "Some(value.into())".to_owned()),
+            Wrap::Nullable => (
+                inner_of(&f.ty, "Nullable<"),
+                "Nullable::Value(value.into())".to_owned(),
+            ),
+        };
+        writeln!(
+            out,
+            "    /// Sets JSON `{}`.\n    pub fn {}(mut self, value: impl Into<{ty}>) -> Self {{\n        self.{} = {value};\n        self\n    }}",
+            f.json, f.rust, f.rust
+        )
+        .unwrap();
+        if f.wrap == Wrap::Nullable {
+            writeln!(
+                out,
+                "    /// Sends JSON `{}` as `null` (clears it).\n    pub fn clear_{name}(mut self) -> Self {{\n        self.{} = Nullable::Null;\n        self\n    }}",
+                f.json, f.rust
+            )
+            .unwrap();
+        }
+    }
+    out.push_str("}\n\n");
+}
+
+/// `T` of `Option<T>` (or `Nullable<T>`).
+fn inner_of<'t>(ty: &'t str, prefix: &str) -> &'t str {
+    ty.strip_prefix(prefix)
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty)
+}
+
 fn slot_name(f: &Field) -> String {
     format!("f_{}", f.json)
 }

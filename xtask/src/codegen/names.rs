@@ -35,12 +35,18 @@ pub fn words(s: &str) -> Vec<String> {
     out
 }
 
-/// `TaxIDFormat` -> `TaxIdFormat`, `eu_vat` -> `EuVat`, `US` -> `Us`.
+/// `TaxIDFormat` -> `TaxIdFormat`, `eu_vat` -> `EuVat`, `US` -> `Us`; brand names keep their
+/// own spelling, as the spec's schema names write them (`github` -> `GitHub`), so a value and
+/// the schema named after it agree (`BenefitType::GitHubRepository`,
+/// `BenefitGrantProperties::GitHubRepository`).
 pub fn upper_camel(s: &str) -> String {
     words(s)
         .iter()
         .map(|w| {
             let lower = w.to_ascii_lowercase();
+            if lower == "github" {
+                return "GitHub".to_owned();
+            }
             let mut cs = lower.chars();
             match cs.next() {
                 Some(f) => f.to_ascii_uppercase().to_string() + cs.as_str(),

@@ -12,7 +12,7 @@ pub enum BenefitType {
     /// `discord`
     Discord,
     /// `github_repository`
-    GithubRepository,
+    GitHubRepository,
     /// `downloadables`
     Downloadables,
     /// `license_keys`
@@ -31,7 +31,7 @@ impl BenefitType {
     pub const KNOWN: &'static [BenefitType] = &[
         Self::Custom,
         Self::Discord,
-        Self::GithubRepository,
+        Self::GitHubRepository,
         Self::Downloadables,
         Self::LicenseKeys,
         Self::MeterCredit,
@@ -43,7 +43,7 @@ impl BenefitType {
         match self {
             Self::Custom => "custom",
             Self::Discord => "discord",
-            Self::GithubRepository => "github_repository",
+            Self::GitHubRepository => "github_repository",
             Self::Downloadables => "downloadables",
             Self::LicenseKeys => "license_keys",
             Self::MeterCredit => "meter_credit",
@@ -58,7 +58,7 @@ impl From<&str> for BenefitType {
         match s {
             "custom" => Self::Custom,
             "discord" => Self::Discord,
-            "github_repository" => Self::GithubRepository,
+            "github_repository" => Self::GitHubRepository,
             "downloadables" => Self::Downloadables,
             "license_keys" => Self::LicenseKeys,
             "meter_credit" => Self::MeterCredit,

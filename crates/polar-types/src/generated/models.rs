@@ -97,6 +97,7 @@ impl<'de> Deserialize<'de> for Address {
 ///
 /// Schema `AddressInput` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct AddressInput {
     /// JSON `line1`: a string; may be left out or `null`.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
@@ -131,6 +132,63 @@ impl AddressInput {
             country: country.into(),
             extra: Default::default(),
         }
+    }
+}
+impl AddressInput {
+    /// Sets JSON `line1`.
+    pub fn line1(mut self, value: impl Into<String>) -> Self {
+        self.line1 = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `line1` as `null` (clears it).
+    pub fn clear_line1(mut self) -> Self {
+        self.line1 = Nullable::Null;
+        self
+    }
+    /// Sets JSON `line2`.
+    pub fn line2(mut self, value: impl Into<String>) -> Self {
+        self.line2 = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `line2` as `null` (clears it).
+    pub fn clear_line2(mut self) -> Self {
+        self.line2 = Nullable::Null;
+        self
+    }
+    /// Sets JSON `postal_code`.
+    pub fn postal_code(mut self, value: impl Into<String>) -> Self {
+        self.postal_code = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `postal_code` as `null` (clears it).
+    pub fn clear_postal_code(mut self) -> Self {
+        self.postal_code = Nullable::Null;
+        self
+    }
+    /// Sets JSON `city`.
+    pub fn city(mut self, value: impl Into<String>) -> Self {
+        self.city = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `city` as `null` (clears it).
+    pub fn clear_city(mut self) -> Self {
+        self.city = Nullable::Null;
+        self
+    }
+    /// Sets JSON `state`.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.state = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `state` as `null` (clears it).
+    pub fn clear_state(mut self) -> Self {
+        self.state = Nullable::Null;
+        self
+    }
+    /// Sets JSON `country`.
+    pub fn country(mut self, value: impl Into<CountryCode>) -> Self {
+        self.country = value.into();
+        self
     }
 }
 impl crate::Validate for AddressInput {
@@ -1001,6 +1059,7 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
 ///
 /// Schema `CustomerIndividualCreate` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CustomerIndividualCreate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -1049,6 +1108,88 @@ impl CustomerIndividualCreate {
             email: email.into(),
             extra: Default::default(),
         }
+    }
+}
+impl CustomerIndividualCreate {
+    /// Sets JSON `metadata`.
+    pub fn metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets JSON `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_id` as `null` (clears it).
+    pub fn clear_external_id(mut self) -> Self {
+        self.external_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `billing_address`.
+    pub fn billing_address(mut self, value: impl Into<AddressInput>) -> Self {
+        self.billing_address = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `billing_address` as `null` (clears it).
+    pub fn clear_billing_address(mut self) -> Self {
+        self.billing_address = Nullable::Null;
+        self
+    }
+    /// Sets JSON `tax_id`.
+    pub fn tax_id(mut self, value: impl Into<String>) -> Self {
+        self.tax_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `tax_id` as `null` (clears it).
+    pub fn clear_tax_id(mut self) -> Self {
+        self.tax_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `locale`.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `locale` as `null` (clears it).
+    pub fn clear_locale(mut self) -> Self {
+        self.locale = Nullable::Null;
+        self
+    }
+    /// Sets JSON `organization_id`.
+    pub fn organization_id(mut self, value: impl Into<OrganizationId>) -> Self {
+        self.organization_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `organization_id` as `null` (clears it).
+    pub fn clear_organization_id(mut self) -> Self {
+        self.organization_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `owner`.
+    pub fn owner(mut self, value: impl Into<MemberOwnerCreate>) -> Self {
+        self.owner = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `owner` as `null` (clears it).
+    pub fn clear_owner(mut self) -> Self {
+        self.owner = Nullable::Null;
+        self
+    }
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = value.into();
+        self
     }
 }
 impl crate::Validate for CustomerIndividualCreate {
@@ -2425,6 +2566,7 @@ impl<'de> Deserialize<'de> for CustomerTeam {
 ///
 /// Schema `CustomerTeamCreate` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[non_exhaustive]
 pub struct CustomerTeamCreate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -2458,6 +2600,93 @@ pub struct CustomerTeamCreate {
     /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CustomerTeamCreate {
+    /// Sets JSON `metadata`.
+    pub fn metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets JSON `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_id` as `null` (clears it).
+    pub fn clear_external_id(mut self) -> Self {
+        self.external_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `billing_address`.
+    pub fn billing_address(mut self, value: impl Into<AddressInput>) -> Self {
+        self.billing_address = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `billing_address` as `null` (clears it).
+    pub fn clear_billing_address(mut self) -> Self {
+        self.billing_address = Nullable::Null;
+        self
+    }
+    /// Sets JSON `tax_id`.
+    pub fn tax_id(mut self, value: impl Into<String>) -> Self {
+        self.tax_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `tax_id` as `null` (clears it).
+    pub fn clear_tax_id(mut self) -> Self {
+        self.tax_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `locale`.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `locale` as `null` (clears it).
+    pub fn clear_locale(mut self) -> Self {
+        self.locale = Nullable::Null;
+        self
+    }
+    /// Sets JSON `organization_id`.
+    pub fn organization_id(mut self, value: impl Into<OrganizationId>) -> Self {
+        self.organization_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `organization_id` as `null` (clears it).
+    pub fn clear_organization_id(mut self) -> Self {
+        self.organization_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `owner`.
+    pub fn owner(mut self, value: impl Into<MemberOwnerCreate>) -> Self {
+        self.owner = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `owner` as `null` (clears it).
+    pub fn clear_owner(mut self) -> Self {
+        self.owner = Nullable::Null;
+        self
+    }
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `email` as `null` (clears it).
+    pub fn clear_email(mut self) -> Self {
+        self.email = Nullable::Null;
+        self
+    }
 }
 impl crate::Validate for CustomerTeamCreate {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -2584,6 +2813,7 @@ impl<'de> Deserialize<'de> for CustomerTeamCreate {
 ///
 /// Schema `CustomerUpdate` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[non_exhaustive]
 pub struct CustomerUpdate {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -2617,6 +2847,83 @@ pub struct CustomerUpdate {
     /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CustomerUpdate {
+    /// Sets JSON `metadata`.
+    pub fn metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `email` as `null` (clears it).
+    pub fn clear_email(mut self) -> Self {
+        self.email = Nullable::Null;
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `billing_address`.
+    pub fn billing_address(mut self, value: impl Into<AddressInput>) -> Self {
+        self.billing_address = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `billing_address` as `null` (clears it).
+    pub fn clear_billing_address(mut self) -> Self {
+        self.billing_address = Nullable::Null;
+        self
+    }
+    /// Sets JSON `tax_id`.
+    pub fn tax_id(mut self, value: impl Into<String>) -> Self {
+        self.tax_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `tax_id` as `null` (clears it).
+    pub fn clear_tax_id(mut self) -> Self {
+        self.tax_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `locale`.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `locale` as `null` (clears it).
+    pub fn clear_locale(mut self) -> Self {
+        self.locale = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_id` as `null` (clears it).
+    pub fn clear_external_id(mut self) -> Self {
+        self.external_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `type`.
+    pub fn r#type(mut self, value: impl Into<CustomerType>) -> Self {
+        self.r#type = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `type` as `null` (clears it).
+    pub fn clear_type(mut self) -> Self {
+        self.r#type = Nullable::Null;
+        self
+    }
 }
 impl crate::Validate for CustomerUpdate {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -2729,6 +3036,7 @@ impl<'de> Deserialize<'de> for CustomerUpdate {
 ///
 /// Schema `CustomerUpdateExternalID` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[non_exhaustive]
 pub struct CustomerUpdateExternalId {
     /// JSON `metadata`: a metadata map (at most 50 keys, keys of 1 to 40 characters, string values of 1 to 500 characters); may be left out.
     /// Replaces the whole map; send an empty map to clear it.
@@ -2754,6 +3062,63 @@ pub struct CustomerUpdateExternalId {
     /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CustomerUpdateExternalId {
+    /// Sets JSON `metadata`.
+    pub fn metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `email` as `null` (clears it).
+    pub fn clear_email(mut self) -> Self {
+        self.email = Nullable::Null;
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `billing_address`.
+    pub fn billing_address(mut self, value: impl Into<AddressInput>) -> Self {
+        self.billing_address = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `billing_address` as `null` (clears it).
+    pub fn clear_billing_address(mut self) -> Self {
+        self.billing_address = Nullable::Null;
+        self
+    }
+    /// Sets JSON `tax_id`.
+    pub fn tax_id(mut self, value: impl Into<String>) -> Self {
+        self.tax_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `tax_id` as `null` (clears it).
+    pub fn clear_tax_id(mut self) -> Self {
+        self.tax_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `locale`.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `locale` as `null` (clears it).
+    pub fn clear_locale(mut self) -> Self {
+        self.locale = Nullable::Null;
+        self
+    }
 }
 impl crate::Validate for CustomerUpdateExternalId {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -2903,6 +3268,7 @@ impl<'de> Deserialize<'de> for HttpValidationError {
 ///
 /// Schema `MemberOwnerCreate` of Polar's API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct MemberOwnerCreate {
     /// JSON `email`: a string (an email address); always present.
     pub email: String,
@@ -2925,6 +3291,33 @@ impl MemberOwnerCreate {
             external_id: Default::default(),
             extra: Default::default(),
         }
+    }
+}
+impl MemberOwnerCreate {
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = value.into();
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_id` as `null` (clears it).
+    pub fn clear_external_id(mut self) -> Self {
+        self.external_id = Nullable::Null;
+        self
     }
 }
 impl crate::Validate for MemberOwnerCreate {
