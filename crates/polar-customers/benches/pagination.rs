@@ -12,7 +12,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::StreamExt;
 use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use polar_customers::__doc::{customer_json, page_json};
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+use fixtures::{customer_json, page_json};
 use polar_customers::Client;
 
 const PAGES: i64 = 100;

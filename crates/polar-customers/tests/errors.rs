@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use http::StatusCode;
-use polar_customers::__doc::{CUSTOMER_ID, customer_json, page_json};
+mod fixtures;
+use fixtures::{CUSTOMER_ID, customer_json, page_json};
 use polar_customers::{ApiErrorKind, Error};
 use serde_json::json;
 use support::{full, serve};

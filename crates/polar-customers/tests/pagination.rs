@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use polar_customers::__doc::{customer_json, page_json};
+mod fixtures;
+use fixtures::{customer_json, page_json};
 use polar_customers::{Client, Error};
 use support::{json_response, serve};
 use tokio::sync::mpsc;

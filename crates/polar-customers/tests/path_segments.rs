@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use http::StatusCode;
 use percent_encoding::percent_decode_str;
-use polar_customers::__doc::{CUSTOMER_ID, customer_json, state_json};
+mod fixtures;
+use fixtures::{CUSTOMER_ID, customer_json, state_json};
 use support::{json_response, plain_client, serve};
 
 fn corpus() -> Vec<String> {

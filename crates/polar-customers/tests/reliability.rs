@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use polar_customers::__doc::{CUSTOMER_ID, ORGANIZATION_ID, customer_json, page_json};
+mod fixtures;
+use fixtures::{CUSTOMER_ID, ORGANIZATION_ID, customer_json, page_json};
 use polar_customers::{Client, Customer, Error, RetryConfig};
 use polar_transport::Backoff;
 use serde_json::json;

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use http::Method;
-use polar_customers::__doc::{CUSTOMER_ID, ORGANIZATION_ID, customer_json, page_json, state_json};
+mod fixtures;
+use fixtures::{CUSTOMER_ID, ORGANIZATION_ID, customer_json, page_json, state_json};
 use polar_customers::types::{CustomerSortProperty, CustomerType, Nullable};
 use polar_customers::{
     AddressInput, Client, CountryCode, CustomerId, Error, MemberOwnerCreate, OrganizationId,
@@ -417,7 +418,7 @@ async fn export_asks_for_csv() {
     mock.push(
         MockResponse::new(200)
             .with_header("content-type", "text/csv")
-            .with_body(polar_customers::__doc::csv_header()),
+            .with_body(fixtures::csv_header()),
     );
     let mut sink = Vec::new();
     raw(&mock)
@@ -429,7 +430,7 @@ async fn export_asks_for_csv() {
         .write_to(&mut sink)
         .await
         .unwrap();
-    assert_eq!(sink, polar_customers::__doc::csv_header().into_bytes());
+    assert_eq!(sink, fixtures::csv_header().into_bytes());
     let req = mock.single_request();
     req.assert_method(Method::GET)
         .assert_path("/v1/customers/export")
@@ -449,9 +450,7 @@ async fn default_stack_adds_auth_version_and_base_url() {
             (_, "/v1/customers/") if req.method() == Method::GET => {
                 MockResponse::json(200, &page_json(vec![], 0, 0))
             }
-            (_, "/v1/customers/export") => {
-                MockResponse::new(200).with_body(polar_customers::__doc::csv_header())
-            }
+            (_, "/v1/customers/export") => MockResponse::new(200).with_body(fixtures::csv_header()),
             ("POST", _) => {
                 MockResponse::json(201, &customer_json(CUSTOMER_ID, "a@example.com", None))
             }

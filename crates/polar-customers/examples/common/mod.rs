@@ -4,7 +4,7 @@ use polar_customers::{Client, Error, Server};
 
 /// With `POLAR_ACCESS_TOKEN` set, a client for Polar's sandbox, or for `POLAR_BASE_URL` when
 /// that is set too (e.g. `http://127.0.0.1:8080` for a local fake). Without a token, a client
-/// over a canned in-process transport, so the example runs anywhere.
+/// of an in-process `polar-fake`, so the example runs anywhere.
 pub fn client() -> Result<Client, Error> {
     let token = std::env::var("POLAR_ACCESS_TOKEN")
         .ok()
@@ -23,8 +23,9 @@ pub fn client() -> Result<Client, Error> {
             .server(Server::Sandbox)
             .build(),
         (None, _) => {
-            eprintln!("POLAR_ACCESS_TOKEN is not set: answering from canned data in process");
-            Ok(polar_customers::__doc::client())
+            eprintln!("POLAR_ACCESS_TOKEN is not set: answering from an in-process fake of Polar");
+            let fake = polar_fake::FakePolar::new();
+            Client::builder().token(fake.token()).build_with(fake)
         }
     }
 }
