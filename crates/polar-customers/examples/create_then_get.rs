@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let suffix = std::process::id();
     let created = customers
         .create()
-        .email(format!("ada+{suffix}@example.com"))
+        .email(format!("ada+{suffix}@polar.sh"))
         .name("Ada Lovelace")
         .external_id(format!("user_{suffix}"))
         .metadata("plan", "pro")

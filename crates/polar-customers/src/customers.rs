@@ -114,7 +114,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// use futures_util::TryStreamExt;
     /// use polar_customers::types::CustomerSortProperty;
     ///
@@ -141,11 +143,12 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
     /// let customer = client
     ///     .customers()
     ///     .create()
-    ///     .email("ada@example.com")
+    ///     .email("ada@polar.sh")
     ///     .name("Ada Lovelace")
     ///     .external_id("user_42")
     ///     .metadata("plan", "pro")
@@ -165,8 +168,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
-    /// # let id = polar_customers::__doc::CUSTOMER_ID.parse().unwrap();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// let customer = client.customers().get(id).await?;
     /// assert_eq!(customer.id(), id);
     /// # Ok(()) }
@@ -185,7 +189,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// let customer = client.customers().get_external("user_42").await?;
     /// assert_eq!(customer.external_id(), Some("user_42"));
     /// # Ok(()) }
@@ -202,8 +208,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
-    /// # let id = polar_customers::__doc::CUSTOMER_ID.parse().unwrap();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// // Sends {"name":"Ada King","locale":null}: sets the name, clears the locale.
     /// let customer = client.customers().update(id).name("Ada King").clear_locale().await?;
     /// # let _ = customer;
@@ -223,7 +230,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// let customer = client.customers().update_external("user_42").metadata("plan", "team").await?;
     /// # let _ = customer;
     /// # Ok(()) }
@@ -241,8 +250,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
-    /// # let id = polar_customers::__doc::CUSTOMER_ID.parse().unwrap();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// client.customers().delete(id).anonymize(true).await?;
     /// # Ok(()) }
     /// ```
@@ -259,7 +269,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// client.customers().delete_external("user_42").await?;
     /// # Ok(()) }
     /// ```
@@ -277,8 +289,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
-    /// # let id = polar_customers::__doc::CUSTOMER_ID.parse().unwrap();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// let state = client.customers().get_state(id).await?;
     /// # let _ = state;
     /// # Ok(()) }
@@ -295,7 +308,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// let state = client.customers().get_state_external("user_42").await?;
     /// # let _ = state;
     /// # Ok(()) }
@@ -312,7 +327,9 @@ impl Customers {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
-    /// # let client = polar_customers::__doc::client();
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("ada@polar.sh").external_id("user_42").await?.id();
     /// use futures_util::TryStreamExt;
     ///
     /// // Into a file (or any `AsyncWrite`), one chunk at a time.

@@ -13,11 +13,12 @@
 //!
 //! // Over the network (nothing is sent until a request is awaited):
 //! let client = Client::builder().token("polar_oat_...").server(Server::Sandbox).build()?;
-//! # let client = polar_customers::__doc::client();
+//! # let fake = polar_fake::FakePolar::new();
+//! # let client = Client::builder().token(fake.token()).build_with(fake.clone())?;
 //!
-//! let ada = client.customers().create().email("ada@example.com").name("Ada").await?;
+//! let ada = client.customers().create().email("ada@polar.sh").name("Ada").await?;
 //! let again = client.customers().get(ada.id()).await?;
-//! assert_eq!(again.email(), Some("ada@example.com"));
+//! assert_eq!(again.email(), Some("ada@polar.sh"));
 //!
 //! let mut all = client.customers().list().limit(100).stream();
 //! while let Some(customer) = all.try_next().await? {
@@ -54,7 +55,6 @@
 
 mod client;
 mod customers;
-mod doc_support;
 mod error;
 mod export;
 mod pagination;
@@ -83,9 +83,3 @@ pub use types::{
     ListResource, MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId, Pagination,
     ValidationError,
 };
-
-#[doc(hidden)]
-pub mod __doc {
-    //! Support for the documentation examples; not part of the API.
-    pub use crate::doc_support::*;
-}
