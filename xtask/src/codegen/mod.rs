@@ -159,6 +159,12 @@ impl<'a> Api<'a> {
         for op in &operations {
             let mut roots = Vec::new();
             for p in &op.op.parameters {
+                // The metadata filter is written as `metadata[key]=value` pairs by the params
+                // type itself: the spec's schema for it (`MetadataQuery`) would be a type
+                // nothing uses.
+                if overrides::metadata_filter_param(&p.name) {
+                    continue;
+                }
                 roots.push((&p.schema, false));
             }
             if let Some(body) = &op.op.request_body {

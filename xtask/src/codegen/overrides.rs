@@ -130,7 +130,6 @@ pub fn schema_doc(schema: &str) -> &'static str {
         }
         "HTTPValidationError" => "Body of a 422 answer: the list of problems found in the request.",
         "MemberOwnerCreate" => "The owner member to create together with a customer.",
-        "MetadataQuery" => "Metadata filter of a list request: values to match per key.",
         "Pagination" => "Totals of a paginated list.",
         "RecurringInterval" => "How often a subscription renews.",
         "ResourceNotFound" => "Body of a 404 answer for an unknown or deleted resource.",

@@ -3384,8 +3384,6 @@ impl<'de> Deserialize<'de> for MemberOwnerCreate {
         deserializer.deserialize_map(Visitor)
     }
 }
-/// Metadata filter of a list request: values to match per key.
-pub type MetadataQuery = ::std::collections::BTreeMap<String, MetadataQueryValue>;
 /// Totals of a paginated list.
 ///
 /// Schema `Pagination` of Polar's API.
@@ -3647,21 +3645,4 @@ pub enum LocItem {
     Integer(i64),
     /// A JSON string.
     String(String),
-}
-/// One value of a [`MetadataQuery`] entry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum MetadataQueryValue {
-    /// A JSON boolean.
-    Boolean(bool),
-    /// A JSON integer.
-    Integer(i64),
-    /// A JSON string.
-    String(String),
-    /// A JSON list of booleans.
-    BooleanList(Vec<bool>),
-    /// A JSON list of integers.
-    IntegerList(Vec<i64>),
-    /// A JSON list of strings.
-    StringList(Vec<String>),
 }
