@@ -41,6 +41,7 @@ pub fn run(spec_path: &Path, root: &Path, check: bool) -> Result<(), String> {
             .entry(prop.to_owned())
             .or_insert(extra);
     }
+    name_inline_bodies(&mut doc)?;
     let ops = collect_operations(&doc)?;
     let api = Api::new(&doc, ops)?;
     let mut emitter = emit::Emitter::new(&api);
@@ -120,6 +121,29 @@ fn rustfmt(code: &str) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
+/// Moves the inline union bodies of [`overrides::NAMED_BODIES`] into the schemas, so that they
+/// get a name and are generated like any other schema.
+fn name_inline_bodies(doc: &mut Document) -> Result<(), String> {
+    for (id, name) in overrides::NAMED_BODIES {
+        let op = doc
+            .paths
+            .values_mut()
+            .flat_map(|methods| methods.values_mut())
+            .find(|op| op.get("operationId").and_then(|v| v.as_str()) == Some(*id))
+            .ok_or_else(|| format!("override names unknown operation {id}"))?;
+        let slot = op
+            .pointer_mut("/requestBody/content/application~1json/schema")
+            .ok_or_else(|| format!("operation {id} has no JSON body"))?;
+        let inline = std::mem::replace(
+            slot,
+            serde_json::json!({ "$ref": format!("#/components/schemas/{name}") }),
+        );
+        let schema: Schema = serde_json::from_value(inline).map_err(|e| e.to_string())?;
+        doc.components.schemas.insert((*name).to_owned(), schema);
+    }
+    Ok(())
+}
+
 /// One operation of the seed with where it lives.
 pub struct Op {
     pub method: String,
@@ -193,6 +217,7 @@ impl<'a> Api<'a> {
             for (s, input) in roots {
                 walk(
                     all,
+                    "",
                     s,
                     &mut schemas,
                     if input { Some(&mut inputs) } else { None },
@@ -207,8 +232,10 @@ impl<'a> Api<'a> {
     }
 }
 
+/// Collects the schemas `s` reaches; `owner` is the named schema `s` belongs to.
 fn walk<'a>(
     all: &'a indexmap::IndexMap<String, Schema>,
+    owner: &str,
     s: &Schema,
     seen: &mut BTreeMap<String, &'a Schema>,
     mut inputs: Option<&mut BTreeSet<String>>,
@@ -222,21 +249,24 @@ fn walk<'a>(
             .map(|i| i.insert(name.to_owned()))
             .unwrap_or(false);
         if seen.insert(name.to_owned(), target).is_none() || new_input {
-            walk(all, target, seen, inputs)?;
+            walk(all, name, target, seen, inputs)?;
         }
         return Ok(());
     }
     let children = s
         .properties
         .iter()
-        .flat_map(|p| p.values())
+        .flat_map(|p| p.iter())
+        // Raw JSON fields: what is behind them is not generated.
+        .filter(|(field, _)| overrides::opaque_field(owner, field).is_none())
+        .map(|(_, schema)| schema)
         .chain(s.any_of.iter().flatten())
         .chain(s.one_of.iter().flatten())
         .chain(s.items.as_deref())
         .chain(s.prefix_items.iter().flatten())
         .chain(s.additional_properties.as_deref());
     for child in children {
-        walk(all, child, seen, inputs.as_deref_mut())?;
+        walk(all, owner, child, seen, inputs.as_deref_mut())?;
     }
     Ok(())
 }
