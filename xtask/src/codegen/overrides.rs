@@ -271,6 +271,9 @@ pub fn field_doc(schema: &str, field: &str) -> Option<&'static str> {
         ("MemberUpdate", "role") => {
             "Making a member the `owner` moves ownership: the previous owner becomes a plain member."
         }
+        ("CustomerSession", "token" | "customer_portal_url") => {
+            "A secret: whoever has it enters the customer's portal until `expires_at`."
+        }
         ("CustomerStateSubscription", "units") => {
             "Number of units of a unit-based subscription (newer API versions)."
         }
@@ -353,6 +356,8 @@ pub fn field_type(schema: &str, field: &str) -> Option<&'static str> {
             "::std::collections::BTreeMap<String, ::serde_json::Value>"
         }
         ("ValidationError", "ctx") => "::serde_json::Map<String, ::serde_json::Value>",
+        // Both let their holder into the customer's portal.
+        ("CustomerSession", "token" | "customer_portal_url") => "crate::SecretText",
         _ => return None,
     })
 }

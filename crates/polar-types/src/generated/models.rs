@@ -1446,15 +1446,17 @@ pub struct CustomerSession {
     pub modified_at: Option<::jiff::Timestamp>,
     /// JSON `id`: a UUID, as [`CustomerSessionId`]; always present.
     pub id: CustomerSessionId,
-    /// JSON `token`: a string; always present.
-    pub token: String,
+    /// JSON `token`: [`crate::SecretText`]; always present.
+    /// A secret: whoever has it enters the customer's portal until `expires_at`.
+    pub token: crate::SecretText,
     /// JSON `expires_at`: an RFC 3339 timestamp; always present.
     pub expires_at: ::jiff::Timestamp,
     /// JSON `return_url`: a string; may be `null`.
     #[serde(default)]
     pub return_url: Option<String>,
-    /// JSON `customer_portal_url`: a string; always present.
-    pub customer_portal_url: String,
+    /// JSON `customer_portal_url`: [`crate::SecretText`]; always present.
+    /// A secret: whoever has it enters the customer's portal until `expires_at`.
+    pub customer_portal_url: crate::SecretText,
     /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
     pub customer_id: CustomerId,
     /// JSON `customer`: [`Customer`]; always present.
@@ -1480,10 +1482,10 @@ impl<'de> Deserialize<'de> for CustomerSession {
                 let mut f_created_at: Option<::jiff::Timestamp> = None;
                 let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
                 let mut f_id: Option<CustomerSessionId> = None;
-                let mut f_token: Option<String> = None;
+                let mut f_token: Option<crate::SecretText> = None;
                 let mut f_expires_at: Option<::jiff::Timestamp> = None;
                 let mut f_return_url: Option<Option<String>> = None;
-                let mut f_customer_portal_url: Option<String> = None;
+                let mut f_customer_portal_url: Option<crate::SecretText> = None;
                 let mut f_customer_id: Option<CustomerId> = None;
                 let mut f_customer: Option<Customer> = None;
                 let mut extra = ::serde_json::Map::new();

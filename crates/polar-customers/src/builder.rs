@@ -1,0 +1,76 @@
+//! What every operation builder shares: the per-request option setters, `.await`, and sending a
+//! call whose answer is JSON.
+
+use serde::de::DeserializeOwned;
+
+use crate::request::{Call, ResponseFuture};
+use crate::shape::CheckShape;
+use crate::{Client, Error};
+
+/// Adds the per-request option setters shared by every builder (the `options` field).
+macro_rules! request_options {
+    () => {
+        /// Sends this request with another bearer token than the client's.
+        pub fn token(mut self, token: impl Into<String>) -> Self {
+            self.options.token = Some(::secrecy::SecretString::from(token.into()));
+            self
+        }
+
+        /// Gives this call (all attempts and waits, and reading the answer) at most `timeout`.
+        /// For the export it bounds only the wait for the answer to start; a stalled stream is
+        /// ended by the body idle timeout instead.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// Retries this request at most `retries` times (0 = a single attempt), when the
+        /// transport's retry policy deems a retry safe.
+        pub fn max_retries(mut self, retries: u32) -> Self {
+            self.options.max_retries = Some(retries);
+            self
+        }
+
+        /// Adds a header to this request (repeat to add more). An invalid name or value makes
+        /// the call fail with [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
+        pub fn header<K, V>(mut self, name: K, value: V) -> Self
+        where
+            K: TryInto<::http::header::HeaderName>,
+            V: TryInto<::http::header::HeaderValue>,
+        {
+            self.options.add_header(name, value);
+            self
+        }
+
+        /// Applies transport options in one go; fields left `None` are not changed.
+        pub fn request_options(mut self, options: ::polar_transport::RequestOptions) -> Self {
+            self.options.set_options(options);
+            self
+        }
+    };
+}
+
+/// Implements `IntoFuture` by delegating to `send`.
+macro_rules! awaitable {
+    ($builder:ty => $output:ty) => {
+        impl ::std::future::IntoFuture for $builder {
+            type Output = Result<$output, crate::Error>;
+            type IntoFuture = crate::ResponseFuture<$output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                self.send()
+            }
+        }
+    };
+}
+
+/// Sends a call and decodes its JSON answer; a call that could not be built (invalid input)
+/// fails when awaited, like any other error.
+pub(crate) fn send_json<T: DeserializeOwned + CheckShape + Send + 'static>(
+    client: Client,
+    call: Result<Call, Error>,
+) -> ResponseFuture<T> {
+    Box::pin(async move { client.send_json(call?).await })
+}
+
+pub(crate) use {awaitable, request_options};
