@@ -96,8 +96,9 @@ async fn create_update_delete_reach_the_receiver_verified_and_in_order() {
     }
     match &got[4].event {
         Event::CustomerDeleted { data, .. } => {
-            // Polar frees the external id on delete (kept in metadata as `__external_id`).
-            assert_eq!(data.external_id(), None);
+            // Polar frees the external id on delete (kept in metadata as `__external_id`), and
+            // the deleted customer's `external_id` reads that saved value (FACTS.md, Delete).
+            assert_eq!(data.external_id(), Some("user_42"));
             assert!(matches!(data, Customer::Individual(c) if c.deleted_at.is_some()));
         }
         other => panic!("{other:?}"),
