@@ -23,7 +23,7 @@ macro_rules! both {
     };
 }
 
-/// Builder of `POST /v1/customers/`, from [`Customers::create`].
+/// Builder of `POST /v1/customers/`, from [`Customers::create`](super::Customers::create).
 ///
 /// The body is checked with [`Validate`] before sending; an individual needs an email, a team
 /// an email or an owner.

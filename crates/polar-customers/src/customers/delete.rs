@@ -32,7 +32,7 @@ impl DeleteCustomer {
     /// When an attempt's answer is lost (the connection broke, the attempt timed out) the
     /// transport retries the DELETE, and the retry may find the customer already gone: a 404
     /// to a retry means the earlier attempt deleted it, and the call succeeds. A 404 to the
-    /// first attempt is still [`Error::Api`] (`is_not_found()`).
+    /// first attempt is still [`Error::Api`](crate::Error::Api) (`is_not_found()`).
     pub fn send(self) -> ResponseFuture<()> {
         let mut query = Vec::new();
         if let Some(anonymize) = self.anonymize {

@@ -9,7 +9,7 @@ use crate::export::{ExportRows, ExportStream};
 use crate::request::{CSV, Call, CallOptions, ResponseFuture};
 use crate::types::{CustomersExportParams, OrganizationId};
 
-/// Builder of `GET /v1/customers/export`, from [`Customers::export`].
+/// Builder of `GET /v1/customers/export`, from [`Customers::export`](super::Customers::export).
 ///
 /// `.await` gives an [`ExportStream`] of raw CSV bytes; [`rows`](Self::rows) gives parsed rows.
 #[derive(Clone, Debug)]
@@ -33,7 +33,7 @@ impl ExportCustomers {
     ///
     /// The call timeout (the client's, or [`timeout`](Self::timeout)) bounds the wait for the
     /// answer to start, not the whole download: a large export may stream for longer. A stream
-    /// that stalls fails with [`Error::Timeout`] once no data has arrived for the transport's
+    /// that stalls fails with [`Error::Timeout`](crate::Error::Timeout) once no data has arrived for the transport's
     /// body idle timeout ([`ClientBuilder::body_idle_timeout`](crate::ClientBuilder::body_idle_timeout),
     /// 30 s by default).
     pub fn send(self) -> ResponseFuture<ExportStream> {

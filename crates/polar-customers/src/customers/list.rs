@@ -21,7 +21,7 @@ fn list_call(params: &CustomersListParams, options: &CallOptions) -> Result<Call
         .options(options.clone()))
 }
 
-/// Builder of `GET /v1/customers/`, from [`Customers::list`].
+/// Builder of `GET /v1/customers/`, from [`Customers::list`](super::Customers::list).
 ///
 /// `.await` (or [`send`](Self::send)) returns one page; [`stream`](Self::stream) yields every
 /// customer of every page and [`pages`](Self::pages) every page.

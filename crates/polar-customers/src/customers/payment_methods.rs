@@ -21,8 +21,8 @@ const ROUTE_EXTERNAL: &str = "/v1/customers/external/{external_id}/payment-metho
 
 /// Builder of `GET /v1/customers/{id}/payment-methods` and
 /// `GET /v1/customers/external/{external_id}/payment-methods`, from
-/// [`Customers::payment_methods`](crate::Customers::payment_methods) or
-/// [`Customers::payment_methods_external`](crate::Customers::payment_methods_external).
+/// [`Customers::payment_methods`](super::Customers::payment_methods)(crate::Customers::payment_methods) or
+/// [`Customers::payment_methods_external`](super::Customers::payment_methods_external)(crate::Customers::payment_methods_external).
 ///
 /// `.await` returns one page (newest first); [`stream`](Self::stream) yields every payment
 /// method of every page and [`pages`](Self::pages) every page. A method's

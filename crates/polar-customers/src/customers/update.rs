@@ -102,7 +102,7 @@ macro_rules! update_setters {
     };
 }
 
-/// Builder of `PATCH /v1/customers/{id}`, from [`Customers::update`].
+/// Builder of `PATCH /v1/customers/{id}`, from [`Customers::update`](super::Customers::update).
 ///
 /// Only the fields set are sent. With nothing set the body is `{}` (the customer is returned
 /// unchanged).
@@ -150,7 +150,7 @@ impl UpdateCustomer {
 awaitable!(UpdateCustomer => Customer);
 
 /// Builder of `PATCH /v1/customers/external/{external_id}`, from
-/// [`Customers::update_external`].
+/// [`Customers::update_external`](super::Customers::update_external).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until awaited"]
 pub struct UpdateCustomerExternal {
