@@ -269,7 +269,7 @@ pub fn field_doc(schema: &str, field: &str) -> Option<&'static str> {
             "Polar takes `member` or `billing_manager` here; ownership is given with an update."
         }
         ("MemberUpdate", "role") => {
-            "Making a member the `owner` moves ownership: the previous owner becomes a plain member."
+            "Making a member the `owner` moves ownership: the previous owner becomes a billing manager."
         }
         ("CustomerSession", "token" | "customer_portal_url") => {
             "A secret: whoever has it enters the customer's portal until `expires_at`."

@@ -40,7 +40,7 @@ impl UpdateMember {
     }
 
     /// Sets the role. [`MemberRole::Owner`] moves ownership to this member; the previous owner
-    /// becomes a plain member.
+    /// becomes a billing manager. The only owner cannot take another role (422).
     pub fn role(mut self, role: MemberRole) -> Self {
         self.body.role = Nullable::Value(role);
         self

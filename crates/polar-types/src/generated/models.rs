@@ -3679,7 +3679,7 @@ pub struct MemberUpdate {
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub email: Nullable<String>,
     /// JSON `role`: [`MemberRole`]; may be left out or `null`.
-    /// Making a member the `owner` moves ownership: the previous owner becomes a plain member.
+    /// Making a member the `owner` moves ownership: the previous owner becomes a billing manager.
     #[serde(default, skip_serializing_if = "Nullable::is_absent")]
     pub role: Nullable<MemberRole>,
     /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
