@@ -1,10 +1,14 @@
 //! What every operation builder shares: the per-request option setters, `.await`, and sending a
 //! call whose answer is JSON.
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 
+use crate::pagination::{PageFetcher, Pages};
 use crate::request::{Call, ResponseFuture};
 use crate::shape::CheckShape;
+use crate::types::{InputError, ListResource};
 use crate::{Client, Error};
 
 /// Adds the per-request option setters shared by every builder (the `options` field).
@@ -74,3 +78,28 @@ pub(crate) fn send_json<T: DeserializeOwned + CheckShape + Send + 'static>(
 }
 
 pub(crate) use {awaitable, request_options};
+
+/// Every page of a list from page `first` on; `call_for(n)` builds the call for page `n`.
+///
+/// `invalid` is the query as the caller set it, checked: the pager starts at page 1 at the
+/// lowest, which would hide a `page(0)`, so a wrong query fails the first page instead, with
+/// nothing sent.
+pub(crate) fn pages<T>(
+    client: Client,
+    first: i64,
+    invalid: Option<InputError>,
+    call_for: impl Fn(i64) -> Result<Call, Error> + Send + Sync + 'static,
+) -> Pages<T>
+where
+    T: Send + 'static,
+    ListResource<T>: DeserializeOwned + CheckShape,
+{
+    let fetch: PageFetcher<T> = Arc::new(move |page| {
+        let call = match &invalid {
+            Some(e) => Err(Error::InvalidInput(e.clone())),
+            None => call_for(page),
+        };
+        send_json(client.clone(), call)
+    });
+    Pages::new(fetch, first)
+}

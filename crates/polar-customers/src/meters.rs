@@ -1,11 +1,9 @@
 //! Customer meters: the balance of each meter for each customer (`/v1/customer-meters/`).
 
-use std::sync::Arc;
-
 use http::Method;
 
-use crate::builder::{awaitable, request_options, send_json};
-use crate::pagination::{Items, PageFetcher, Pages};
+use crate::builder::{awaitable, pages, request_options, send_json};
+use crate::pagination::{Items, Pages};
 use crate::path::join;
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
@@ -156,20 +154,13 @@ impl ListCustomerMeters {
             query,
             options,
         } = self;
-        let fetch: PageFetcher<CustomerMeter> = Arc::new(move |page| {
-            let call = match &invalid {
-                Some(e) => Err(Error::InvalidInput(e.clone())),
-                None => list_call(
-                    &CustomerMetersListParams {
-                        page: Some(page),
-                        ..query.clone()
-                    },
-                    &options,
-                ),
+        pages(client, first, invalid, move |page| {
+            let query = CustomerMetersListParams {
+                page: Some(page),
+                ..query.clone()
             };
-            send_json(client.clone(), call)
-        });
-        Pages::new(fetch, first)
+            list_call(&query, &options)
+        })
     }
 
     /// Every customer meter of every page, in order, with one page of look-ahead.

@@ -87,14 +87,5 @@ async fn hostile_customer_and_member_ids_arrive_as_one_segment_each() {
 
 #[tokio::test]
 async fn hostile_customer_and_member_ids_survive_the_default_network_stack() {
-    check(|addr| {
-        polar_customers::Client::builder()
-            .token("polar_oat_member_paths")
-            .base_url(&format!("http://{addr}"))
-            .allow_http(true)
-            .disable_rate_limit()
-            .build()
-            .unwrap()
-    })
-    .await;
+    check(|addr| support::stack_client(addr, "polar_oat_member_paths")).await;
 }

@@ -78,16 +78,7 @@ async fn hostile_external_ids_arrive_as_one_segment() {
 
 #[tokio::test]
 async fn hostile_external_ids_survive_the_default_network_stack() {
-    check_corpus(|addr| {
-        polar_customers::Client::builder()
-            .token("polar_oat_paths")
-            .base_url(&format!("http://{addr}"))
-            .allow_http(true)
-            .disable_rate_limit()
-            .build()
-            .unwrap()
-    })
-    .await;
+    check_corpus(|addr| support::stack_client(addr, "polar_oat_paths")).await;
 }
 
 #[tokio::test]

@@ -2,16 +2,14 @@
 
 use http::Method;
 
-use crate::builder::{awaitable, request_options, send_json};
-use crate::request::{Call, CallOptions, ResponseFuture};
-use crate::{Client, Error};
-use std::sync::Arc;
-
 use super::ROUTE_LIST;
-use crate::pagination::{Items, PageFetcher, Pages};
+use crate::builder::{awaitable, pages, request_options, send_json};
+use crate::pagination::{Items, Pages};
+use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
     Customer, CustomerSortProperty, CustomersListParams, ListResource, OrganizationId, Validate,
 };
+use crate::{Client, Error};
 
 /// The list call for `params`, checked against Polar's rules first.
 fn list_call(params: &CustomersListParams, options: &CallOptions) -> Result<Call, Error> {
@@ -108,28 +106,19 @@ impl ListCustomers {
     /// current one is handled. Ends after `max_page`, at an empty page or after an error.
     pub fn pages(self) -> Pages<Customer> {
         let first = self.query.page.unwrap_or(1);
-        // Checked as the caller set it: the pager starts at page 1 at the lowest, which would
-        // hide a `page(0)`.
         let invalid = self.query.validate().err();
         let ListCustomers {
             client,
             query,
             options,
         } = self;
-        let fetch: PageFetcher<Customer> = Arc::new(move |page| {
-            let call = match &invalid {
-                Some(e) => Err(Error::InvalidInput(e.clone())),
-                None => list_call(
-                    &CustomersListParams {
-                        page: Some(page),
-                        ..query.clone()
-                    },
-                    &options,
-                ),
+        pages(client, first, invalid, move |page| {
+            let query = CustomersListParams {
+                page: Some(page),
+                ..query.clone()
             };
-            send_json(client.clone(), call)
-        });
-        Pages::new(fetch, first)
+            list_call(&query, &options)
+        })
     }
 
     /// Every customer of every page, in order, with one page of look-ahead.

@@ -1,13 +1,11 @@
 //! `GET /v1/customers/{id}/payment-methods` and its by-external-ID twin: a customer's saved
 //! payment methods, page by page.
 
-use std::sync::Arc;
-
 use http::Method;
 
 use super::Target;
-use crate::builder::{awaitable, request_options, send_json};
-use crate::pagination::{Items, PageFetcher, Pages};
+use crate::builder::{awaitable, pages, request_options, send_json};
+use crate::pagination::{Items, Pages};
 use crate::path::{encode_segment, join};
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
@@ -64,7 +62,6 @@ impl ListPaymentMethods {
     /// current one is handled. Ends after `max_page`, at an empty page or after an error.
     pub fn pages(self) -> Pages<PaymentMethod> {
         let first = self.page.unwrap_or(1);
-        // Checked as the caller set it: the pager starts at page 1 at the lowest.
         let invalid = page_query(&self.target, self.page, self.limit).err();
         let ListPaymentMethods {
             client,
@@ -73,14 +70,9 @@ impl ListPaymentMethods {
             options,
             ..
         } = self;
-        let fetch: PageFetcher<PaymentMethod> = Arc::new(move |page| {
-            let call = match &invalid {
-                Some(e) => Err(Error::InvalidInput(e.clone())),
-                None => page_call(&target, Some(page), limit, &options),
-            };
-            send_json(client.clone(), call)
-        });
-        Pages::new(fetch, first)
+        pages(client, first, invalid, move |page| {
+            page_call(&target, Some(page), limit, &options)
+        })
     }
 
     /// Every payment method of every page, in order, with one page of look-ahead.

@@ -78,6 +78,18 @@ pub fn plain_client(addr: SocketAddr) -> Client {
     Client::from_service(service)
 }
 
+/// A client over the SDK's default network stack (auth, headers, retry, timeouts) that sends to
+/// `addr` over plain HTTP, without a rate limit.
+pub fn stack_client(addr: SocketAddr, token: &str) -> Client {
+    Client::builder()
+        .token(token)
+        .base_url(&format!("http://{addr}"))
+        .allow_http(true)
+        .disable_rate_limit()
+        .build()
+        .unwrap()
+}
+
 /// External IDs that would break a path if sent raw: separators, dot-segments, escapes,
 /// unicode, and 1 KiB ones.
 pub fn corpus() -> Vec<String> {
