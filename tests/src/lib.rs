@@ -21,30 +21,6 @@ use polar_customers::{Client, ClientBuilder};
 use polar_fake::{FakePolar, ServeHandle};
 use polar_transport::{Body, BoxError, HttpService, ResponseBody};
 
-/// Runs each listed `async fn(Transport)` of the calling module twice, as tests: over real
-/// loopback HTTP (module `served`) and in-process (module `in_process`).
-#[macro_export]
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod served {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Transport::Served).await;
-                }
-            )*
-        }
-        mod in_process {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Transport::InProcess).await;
-                }
-            )*
-        }
-    };
-}
-
 /// How the client reaches the fake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -197,4 +173,28 @@ mod guides {
     struct Errors;
     #[doc = include_str!("../../docs/webhooks.md")]
     struct Webhooks;
+}
+
+/// Runs each listed `async fn(Transport)` of the calling module twice, as tests: over real
+/// loopback HTTP (module `served`) and in-process (module `in_process`).
+#[macro_export]
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod served {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Transport::Served).await;
+                }
+            )*
+        }
+        mod in_process {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Transport::InProcess).await;
+                }
+            )*
+        }
+    };
 }
