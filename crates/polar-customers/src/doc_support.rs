@@ -1,6 +1,6 @@
 //! A canned in-process transport for the documentation examples and `examples/`.
 //!
-//! Not part of the API: it answers the eleven routes with fixed data and nothing else.
+//! Not part of the API: it answers the SDK's routes with fixed data and nothing else.
 
 use std::convert::Infallible;
 
@@ -16,6 +16,92 @@ use crate::Client;
 pub const CUSTOMER_ID: &str = "3b6a1a2e-8d1c-4f5e-9a47-0c2d6f1e8b90";
 /// The organization of the canned customer.
 pub const ORGANIZATION_ID: &str = "9f0c3c52-6a5e-4d6b-8a0e-2b7f5d4c1a33";
+
+/// The id of the canned team customer (for the member examples).
+pub const TEAM_ID: &str = "5d2f7a10-3c4b-4e8f-9a6d-1b2c3d4e5f60";
+/// The id of the canned member.
+pub const MEMBER_ID: &str = "7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b";
+/// The id of the canned customer meter.
+pub const CUSTOMER_METER_ID: &str = "2a3b4c5d-6e7f-4081-9a2b-3c4d5e6f7a8b";
+
+/// A member as Polar returns it.
+pub fn member_json(customer_id: &str, email: &str, external_id: Option<&str>) -> Value {
+    json!({
+        "id": MEMBER_ID,
+        "created_at": "2026-11-02T09:31:00Z",
+        "modified_at": null,
+        "customer_id": customer_id,
+        "email": email,
+        "name": "Grace Hopper",
+        "external_id": external_id,
+        "role": "billing_manager"
+    })
+}
+
+/// A saved card and a saved method of another kind, as Polar returns them.
+pub fn payment_methods_json(customer_id: &str) -> Vec<Value> {
+    let base = |id: &str, kind: &str, default: bool| {
+        json!({
+            "id": id,
+            "created_at": "2026-11-02T09:32:00Z",
+            "modified_at": null,
+            "processor": "stripe",
+            "customer_id": customer_id,
+            "type": kind,
+            "is_default": default
+        })
+    };
+    let mut card = base("4c5d6e7f-8091-4a2b-bc3d-4e5f6a7b8c9d", "card", true);
+    card["method_metadata"] = json!({"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030, "wallet": null});
+    vec![
+        card,
+        base("5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e", "sepa_debit", false),
+    ]
+}
+
+/// A customer meter as Polar returns it.
+pub fn customer_meter_json(customer_id: &str) -> Value {
+    json!({
+        "id": CUSTOMER_METER_ID,
+        "created_at": "2026-11-02T09:33:00Z",
+        "modified_at": null,
+        "customer_id": customer_id,
+        "meter_id": "6e7f8091-a2b3-4c4d-9e5f-6a7b8c9d0e1f",
+        "consumed_units": 25.0,
+        "credited_units": 100,
+        "balance": 75.0,
+        "customer": customer_json(customer_id, "ada@example.com", Some("user_42")),
+        "meter": {
+            "id": "6e7f8091-a2b3-4c4d-9e5f-6a7b8c9d0e1f",
+            "created_at": "2026-11-01T00:00:00Z",
+            "modified_at": null,
+            "metadata": {},
+            "name": "API calls",
+            "unit": "scalar",
+            "custom_label": null,
+            "custom_multiplier": null,
+            "filter": {"conjunction": "and", "clauses": [{"property": "name", "operator": "eq", "value": "api_call"}]},
+            "aggregation": {"func": "count"},
+            "organization_id": ORGANIZATION_ID,
+            "archived_at": null
+        }
+    })
+}
+
+/// A customer session as Polar returns it.
+pub fn session_json(customer_id: &str) -> Value {
+    json!({
+        "id": "8091a2b3-c4d5-4e6f-8a7b-9c0d1e2f3a4b",
+        "created_at": "2026-11-02T09:34:00Z",
+        "modified_at": null,
+        "token": "polar_cst_canned0000000000000000000000000000000",
+        "expires_at": "2026-11-02T10:34:00Z",
+        "return_url": "https://example.com/account",
+        "customer_portal_url": "https://polar.sh/acme/portal?customer_session_token=polar_cst_canned0000000000000000000000000000000&email=ada%40example.com",
+        "customer_id": customer_id,
+        "customer": customer_json(customer_id, "ada@example.com", Some("user_42"))
+    })
+}
 
 /// A customer as Polar returns it.
 pub fn customer_json(id: &str, email: &str, external_id: Option<&str>) -> Value {
@@ -141,6 +227,28 @@ fn answer(req: &Request<Body>) -> Response<Full<Bytes>> {
             respond(StatusCode::OK, "text/csv", csv.into_bytes())
         }
         (Method::DELETE, _) => respond(StatusCode::NO_CONTENT, "application/json", Vec::new()),
+        (Method::POST, p) if p.ends_with("/members") => json(
+            StatusCode::CREATED,
+            member_json(TEAM_ID, "grace@example.com", Some("user_grace")),
+        ),
+        (_, p) if p.contains("/members/") => json(
+            StatusCode::OK,
+            member_json(TEAM_ID, "grace@example.com", Some("user_grace")),
+        ),
+        (Method::GET, p) if p.ends_with("/payment-methods") => json(
+            StatusCode::OK,
+            page_json(payment_methods_json(CUSTOMER_ID), 2, 1),
+        ),
+        (Method::POST, "/v1/customer-sessions/") => {
+            json(StatusCode::CREATED, session_json(CUSTOMER_ID))
+        }
+        (Method::GET, "/v1/customer-meters/") => json(
+            StatusCode::OK,
+            page_json(vec![customer_meter_json(CUSTOMER_ID)], 1, 1),
+        ),
+        (Method::GET, p) if p.starts_with("/v1/customer-meters/") => {
+            json(StatusCode::OK, customer_meter_json(CUSTOMER_ID))
+        }
         (_, p) if p.ends_with("/state") => json(StatusCode::OK, state_json(CUSTOMER_ID)),
         (Method::GET | Method::PATCH, p) if p.starts_with("/v1/customers/") => {
             json(StatusCode::OK, customer())

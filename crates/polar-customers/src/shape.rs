@@ -7,7 +7,9 @@
 
 use serde_json::Value;
 
-use crate::types::{Customer, CustomerState, ListResource};
+use crate::types::{
+    Customer, CustomerMeter, CustomerSession, CustomerState, ListResource, Member, PaymentMethod,
+};
 
 /// Where a decoded value is not what it claims to be, and why.
 pub(crate) struct WrongShape {
@@ -50,6 +52,39 @@ impl CheckShape for CustomerState {
             CustomerState::Unknown(raw) => check_unknown(raw),
             _ => Ok(()),
         }
+    }
+}
+
+/// Decoding checks these whole: every variant and field is required and typed.
+impl CheckShape for Member {
+    fn check_shape(&self) -> Result<(), WrongShape> {
+        Ok(())
+    }
+}
+
+impl CheckShape for PaymentMethod {
+    fn check_shape(&self) -> Result<(), WrongShape> {
+        Ok(())
+    }
+}
+
+/// The customer inside another answer, checked under `customer`.
+fn check_customer(customer: &Customer) -> Result<(), WrongShape> {
+    customer.check_shape().map_err(|wrong| WrongShape {
+        path: "customer".to_owned(),
+        message: wrong.message,
+    })
+}
+
+impl CheckShape for CustomerMeter {
+    fn check_shape(&self) -> Result<(), WrongShape> {
+        check_customer(&self.customer)
+    }
+}
+
+impl CheckShape for CustomerSession {
+    fn check_shape(&self) -> Result<(), WrongShape> {
+        check_customer(&self.customer)
     }
 }
 

@@ -38,6 +38,7 @@ mod ids;
 mod list;
 mod metadata;
 mod nullable;
+mod secret;
 mod support;
 mod validate;
 
@@ -47,4 +48,5 @@ pub use ids::*;
 pub use list::{ListResource, ListResourceCustomer};
 pub use metadata::{Metadata, MetadataValue};
 pub use nullable::Nullable;
+pub use secret::SecretText;
 pub use validate::{InputError, Validate};
