@@ -9,6 +9,8 @@ corpora = {
     "decode_customer_state": ["CustomerState"],
     "decode_customer_page": ["ListResource_Customer_"],
     "decode_error_bodies": ["HTTPValidationError", "ResourceNotFound"],
+    "decode_surface": ["PaymentMethod", "ListResource_PaymentMethod_", "Member", "CustomerMeter",
+                       "CustomerSession", "CustomerSessionCreate"],
 }
 for target, schemas in corpora.items():
     d = os.path.join(root, "corpus", target)

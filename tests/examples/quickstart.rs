@@ -1,5 +1,6 @@
-//! The quickstart: every Customers operation once, through the SDK's default stack, with what
-//! happened at each step.
+//! The quickstart: every Customers operation once, then the calls around customers (a team
+//! member added, changed and removed, saved payment methods, a customer-portal session, customer
+//! meters), through the SDK's default stack, with what happened at each step.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -11,6 +12,8 @@
 //!   `cargo run -p polar-fake`). It deletes the customers it created, even when a step fails.
 //! * `POLAR_QUICKSTART_EMAIL_DOMAIN`: the domain of the made-up emails (default `polar.sh`; Polar
 //!   checks that the domain accepts mail).
+//! * On Polar, the member steps need member management turned on for the organization and a
+//!   token with the `members:write` scope; the session step needs `customer_sessions:write`.
 //!
 //! Exits with a non-zero status when a step fails.
 
@@ -20,6 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
+use polar_customers::types::{MemberRole, PaymentMethod};
 use polar_customers::{Client, CustomerId, Error, Server};
 use polar_e2e::StatusLog;
 use polar_fake::{FakePolar, ServeHandle, samples};
@@ -196,7 +200,7 @@ impl Walk {
         };
         let mark = if ok { "ok  " } else { "FAIL" };
         println!(
-            "{:>2}  {mark}  {operation:<24} {method:<6} {path:<42} {status:>6} {:>9}  {detail}",
+            "{:>2}  {mark}  {operation:<24} {method:<6} {path:<66} {status:>6} {:>9}  {detail}",
             self.step,
             ms(elapsed),
         );
@@ -223,11 +227,13 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
     let team_email = format!("quickstart-{tag}-team@{domain}");
     // Spaces, `#`, `?` and non-ASCII: the SDK keeps an external ID one path segment.
     let team_ext = format!("quickstart-{tag} team #2? é");
+    let grace_email = format!("quickstart-{tag}-grace@{domain}");
+    let grace_ext = format!("quickstart-{tag} grace #1?");
 
     println!("polar-rs quickstart: talking to {}", target.description);
     println!();
     println!(
-        "{:>2}  {:<4}  {:<24} {:<6} {:<42} {:>6} {:>9}  result",
+        "{:>2}  {:<4}  {:<24} {:<6} {:<66} {:>6} {:>9}  result",
         "#", "", "operation", "method", "path", "status", "time"
     );
     let mut walk = Walk {
@@ -265,6 +271,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
     if let (Some((fake, _)), Some(id)) = (&target.local, ada_id) {
         fake.add_subscription(id, &samples::subscription(SubscriptionStatus::Active, 1900));
         fake.add_meter(id, &samples::meter(42.0, 100));
+        fake.add_payment_method(id, &samples::card("visa", "4242"), true);
     }
 
     let team = walk
@@ -339,6 +346,15 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         "/v1/customers/external/{external_id}",
         customers.update_external(&team_ext).locale("en-GB").send(),
         |c| format!("{} updated", c.type_name()),
+    )
+    .await;
+    surroundings(
+        &mut walk,
+        &target.client,
+        ada_id,
+        team.as_ref().map(|c| c.id()),
+        &team_ext,
+        (&grace_email, &grace_ext),
     )
     .await;
     let describe_state = |s: &polar_customers::CustomerState| {
@@ -475,6 +491,129 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
         server.shutdown().await;
     }
     Ok(walk.failures)
+}
+
+/// The calls around customers: a member of the team added, read, changed and removed; Ada's
+/// saved payment methods and meters; a portal session for the new member.
+async fn surroundings(
+    walk: &mut Walk,
+    client: &Client,
+    ada_id: Option<CustomerId>,
+    team_id: Option<CustomerId>,
+    team_ext: &str,
+    (grace_email, grace_ext): (&str, &str),
+) {
+    let members = client.customers().members_external(team_ext);
+    let grace = walk
+        .step(
+            "add team member",
+            "POST",
+            "/v1/customers/external/{external_id}/members",
+            members
+                .create(grace_email)
+                .name("Grace Hopper")
+                .external_id(grace_ext)
+                .send(),
+            |m| format!("member {} as {}", short(m.id), m.role),
+        )
+        .await;
+    walk.step(
+        "get member by ext. ids",
+        "GET",
+        "/v1/customers/external/{external_id}/members/{member_external_id}",
+        members.get(grace_ext).send(),
+        |m| format!("{} <{}>", m.name.as_deref().unwrap_or("(no name)"), m.email),
+    )
+    .await;
+    match (team_id, &grace) {
+        (Some(team), Some(grace)) => {
+            walk.step(
+                "update member",
+                "PATCH",
+                "/v1/customers/{id}/members/{member_id}",
+                client
+                    .customers()
+                    .members(team)
+                    .update(grace.id)
+                    .role(MemberRole::BillingManager)
+                    .send(),
+                |m| format!("role now {}", m.role),
+            )
+            .await;
+            // The session opens the portal as Grace: send the link to her, never log it.
+            walk.step(
+                "open portal session",
+                "POST",
+                "/v1/customer-sessions/",
+                client
+                    .customer_sessions()
+                    .create(team)
+                    .member_id(grace.id)
+                    .return_url("https://example.com/account")
+                    .send(),
+                |s| format!("portal link ready, valid until {}", s.expires_at),
+            )
+            .await;
+        }
+        _ => {
+            walk.skip(
+                "update member",
+                "PATCH",
+                "/v1/customers/{id}/members/{member_id}",
+            );
+            walk.skip("open portal session", "POST", "/v1/customer-sessions/");
+        }
+    }
+    if let Some(id) = ada_id {
+        walk.step(
+            "payment methods",
+            "GET",
+            "/v1/customers/{id}/payment-methods",
+            client
+                .customers()
+                .payment_methods(id)
+                .stream()
+                .try_collect::<Vec<_>>(),
+            |methods| {
+                let cards = methods
+                    .iter()
+                    .filter(|m| matches!(m, PaymentMethod::Card(_)))
+                    .count();
+                format!("{} saved, {cards} card(s)", methods.len())
+            },
+        )
+        .await;
+        walk.step(
+            "customer meters",
+            "GET",
+            "/v1/customer-meters/?customer_id=…",
+            client.customer_meters().list().customer_id(id).send(),
+            |p| {
+                let balance: f64 = p.items.iter().map(|m| m.balance).sum();
+                format!("{} meter(s), balance {balance}", p.pagination.total_count)
+            },
+        )
+        .await;
+    } else {
+        walk.skip(
+            "payment methods",
+            "GET",
+            "/v1/customers/{id}/payment-methods",
+        );
+        walk.skip(
+            "customer meters",
+            "GET",
+            "/v1/customer-meters/?customer_id=…",
+        );
+    }
+    walk.step(
+        "remove member",
+        "DELETE",
+        "/v1/customers/external/{external_id}/members/{member_external_id}",
+        members.delete(grace_ext).send(),
+        |_| "removed".to_owned(),
+    )
+    .await;
 }
 
 #[tokio::main]

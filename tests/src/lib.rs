@@ -174,3 +174,27 @@ mod guides {
     #[doc = include_str!("../../docs/webhooks.md")]
     struct Webhooks;
 }
+
+/// Runs each listed `async fn(Transport)` of the calling module twice, as tests: over real
+/// loopback HTTP (module `served`) and in-process (module `in_process`).
+#[macro_export]
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod served {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Transport::Served).await;
+                }
+            )*
+        }
+        mod in_process {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Transport::InProcess).await;
+                }
+            )*
+        }
+    };
+}

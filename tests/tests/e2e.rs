@@ -1,9 +1,9 @@
 //! End to end: the SDK (`polar-customers`) over its full default transport stack
 //! (`polar-transport`: auth, headers, retry, rate limit, timeouts) against the fake Polar.
 //!
-//! One suite, two transports: every test below is an `async fn(Transport)` and the `suite!` macro
-//! runs it once over real loopback HTTP (the fake served on 127.0.0.1) and once in-process (the
-//! fake as the innermost `tower::Service`).
+//! One suite, two transports: every test below is an `async fn(Transport)` and the
+//! [`polar_e2e::suite!`] macro runs it once over real loopback HTTP (the fake served on 127.0.0.1)
+//! and once in-process (the fake as the innermost `tower::Service`).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -15,28 +15,7 @@ use polar_e2e::{Harness, StatusLog, Transport};
 use polar_fake::{FakePolar, Operation, samples};
 use polar_types::{CustomerId, LocItem, SubscriptionStatus};
 
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod served {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(polar_e2e::Transport::Served).await;
-                }
-            )*
-        }
-        mod in_process {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(polar_e2e::Transport::InProcess).await;
-                }
-            )*
-        }
-    };
-}
-
-suite!(
+polar_e2e::suite!(
     every_operation_succeeds,
     external_ids_stay_one_path_segment,
     not_found_after_delete,
@@ -158,7 +137,9 @@ async fn every_operation_succeeds(t: Transport) {
         [200, 200, 200, 200, 200, 200, 200, 200, 201, 204, 204]
     );
     let stats = h.fake.stats();
-    for op in Operation::ALL {
+    // The eleven Customers operations (the calls around them are in e2e_surface.rs).
+    for op in &Operation::ALL[..11] {
+        let op = *op;
         let want = if op == Operation::Create { 2 } else { 1 };
         assert_eq!(stats.operation(op), want, "{op:?}");
     }

@@ -12,6 +12,8 @@ use secrecy::SecretString;
 
 use crate::Error;
 use crate::customers::Customers;
+use crate::meters::CustomerMeters;
+use crate::sessions::CustomerSessions;
 
 /// The default cap on a JSON response body: 32 MiB (a page of 100 customers is ~100 KiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -107,6 +109,16 @@ impl Client {
     /// The Customers API operations.
     pub fn customers(&self) -> Customers {
         Customers::new(self.clone())
+    }
+
+    /// Customer sessions: links into the customer portal.
+    pub fn customer_sessions(&self) -> CustomerSessions {
+        CustomerSessions::new(self.clone())
+    }
+
+    /// Customer meters: each customer's balance per meter.
+    pub fn customer_meters(&self) -> CustomerMeters {
+        CustomerMeters::new(self.clone())
     }
 
     pub(crate) fn service(&self) -> HttpService {

@@ -429,6 +429,16 @@ impl DecodeError {
         self
     }
 
+    /// The same error without anything of the body: for answers that hold a secret of their
+    /// own (a customer session's token), which no error may show. The path stays.
+    pub(crate) fn withheld(mut self) -> Self {
+        self.excerpt.clear();
+        self.excerpt_cut = false;
+        self.source =
+            "the answer did not decode (its content is withheld: it holds a secret)".into();
+        self
+    }
+
     /// The same error with every token of `tokens` replaced in its path, excerpt and message.
     pub(crate) fn redacted(mut self, tokens: &crate::request::Tokens) -> Self {
         if let Some(path) = tokens.redact_str(&self.path) {

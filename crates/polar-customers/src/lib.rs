@@ -1,5 +1,6 @@
 //! Rust client for Polar's Customers API: create, look up, update, delete, list and export the
-//! customers of a Polar organization.
+//! customers of a Polar organization; manage the members of team customers, list saved payment
+//! methods, open customer-portal sessions and read customer meters.
 //!
 //! One dependency is enough: the schema types of `polar-types` are re-exported as [`types`]
 //! (the common ones also at the root), and `polar-transport` as [`transport`] (its errors,
@@ -53,13 +54,17 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
+mod builder;
 mod client;
 mod customers;
 mod error;
 mod export;
+mod members;
+mod meters;
 mod pagination;
 mod path;
 mod request;
+mod sessions;
 mod transport_compat;
 
 /// The transport this client is built on (errors, retry classifier, backoff, rate limiter,
@@ -71,15 +76,19 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
+pub use members::{CreateMember, DeleteMember, GetMember, Members, MembersExternal, UpdateMember};
+pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
 pub use pagination::{Items, Pages};
 pub use polar_transport::{
     Body, BuildError, HttpService, RateLimitConfig, RateLimiter, RequestOptions, RetryConfig,
     Server, TransportBuilder,
 };
 pub use request::ResponseFuture;
+pub use sessions::{CreateCustomerSession, CustomerSessions};
 pub use types::{
-    AddressInput, CountryCode, Customer, CustomerCreate, CustomerId, CustomerSortProperty,
-    CustomerState, CustomerType, CustomerUpdate, CustomerUpdateExternalId, InputError,
-    ListResource, MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId, Pagination,
-    ValidationError,
+    AddressInput, CountryCode, Customer, CustomerCreate, CustomerId, CustomerMeter,
+    CustomerMeterId, CustomerSession, CustomerSortProperty, CustomerState, CustomerType,
+    CustomerUpdate, CustomerUpdateExternalId, InputError, ListResource, Member, MemberId,
+    MemberOwnerCreate, MemberRole, Metadata, MetadataValue, Nullable, OrganizationId, Pagination,
+    PaymentMethod, SecretText, ValidationError,
 };

@@ -5,60 +5,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use http::StatusCode;
-use percent_encoding::percent_decode_str;
 mod fixtures;
 use fixtures::{CUSTOMER_ID, customer_json, state_json};
-use support::{json_response, plain_client, serve};
-
-fn corpus() -> Vec<String> {
-    let mut ids: Vec<String> = [
-        "a/b",
-        "x?y=1",
-        "user#1",
-        "..",
-        ".",
-        "%2F",
-        "é",
-        "a b",
-        "a+b",
-        "a;b=c",
-        "a&b",
-        "../../admin",
-        "./x",
-        "\\",
-        "a%",
-        "%",
-        "?",
-        "#",
-        "/",
-        "//",
-        "~user",
-        "日本語",
-        "emoji🙂",
-        "tab\tx",
-        "\"quoted\"",
-        "<script>",
-        "null",
-        "a:b@c",
-        "[::1]",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    ids.push("k/é?#.".repeat(1024 / 6 + 1)[..1024].to_string());
-    ids.push("x".repeat(1024));
-    ids
-}
-
-/// Splits the raw path the server received and percent-decodes each segment.
-fn decoded_segments(raw_path: &str) -> Vec<String> {
-    raw_path
-        .strip_prefix('/')
-        .unwrap()
-        .split('/')
-        .map(|seg| percent_decode_str(seg).decode_utf8().unwrap().into_owned())
-        .collect()
-}
+use support::{corpus, decoded_segments, json_response, plain_client, serve};
 
 /// Runs the corpus through `client_for(addr)` and checks what the server received.
 async fn check_corpus(client_for: impl Fn(std::net::SocketAddr) -> polar_customers::Client) {
@@ -130,16 +79,7 @@ async fn hostile_external_ids_arrive_as_one_segment() {
 
 #[tokio::test]
 async fn hostile_external_ids_survive_the_default_network_stack() {
-    check_corpus(|addr| {
-        polar_customers::Client::builder()
-            .token("polar_oat_paths")
-            .base_url(&format!("http://{addr}"))
-            .allow_http(true)
-            .disable_rate_limit()
-            .build()
-            .unwrap()
-    })
-    .await;
+    check_corpus(|addr| support::stack_client(addr, "polar_oat_paths")).await;
 }
 
 #[tokio::test]

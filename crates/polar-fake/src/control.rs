@@ -103,7 +103,7 @@ pub(crate) struct Counters {
     pub rate_limited: AtomicU64,
     pub injected: AtomicU64,
     pub dropped: AtomicU64,
-    pub operations: [AtomicU64; 11],
+    pub operations: [AtomicU64; Operation::ALL.len()],
     pub statuses: Mutex<BTreeMap<u16, u64>>,
 }
 

@@ -368,7 +368,7 @@ impl FakePolar {
     ///     .unwrap();
     /// let body = fake.call(create).await.unwrap().into_body().collect().await.unwrap().to_bytes();
     /// let customer: polar_types::Customer = serde_json::from_slice(&body).unwrap();
-    /// let id = customer.id().unwrap();
+    /// let id = customer.id();
     /// assert!(fake.add_subscription(id, &samples::subscription(SubscriptionStatus::Active, 1500)));
     /// assert!(fake.add_meter(id, &samples::meter(3.0, 10)));
     /// # }

@@ -1,6 +1,7 @@
 //! A fake of Polar's Customers API, kept in memory, for testing code that talks to Polar.
 //!
-//! [`FakePolar`] answers the eleven Customers operations as Polar's server does, down to the
+//! [`FakePolar`] answers the eleven Customers operations, and the calls around them (a customer's
+//! payment methods and members, customer sessions, customer meters), as Polar's server does, down to the
 //! status codes and error bodies a test may assert on. It has two faces:
 //!
 //! * in-process: `FakePolar` is a [`tower_service::Service`] over `http::Request<B>` for any body
@@ -21,7 +22,13 @@
 //! |---|---|---|
 //! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405 | modelled |
 //! | Routes | Routing on the percent-decoded path: an external ID holding `/` cannot be addressed (`a%2Fb` → 404 `{"detail":"Not Found"}`, `a%2Fstate` → the state route of `a`) | modelled |
-//! | Routes | Member, payment-method and other Customers routes | not modelled (404) |
+//! | Routes | A customer's payment methods (by ID and external ID), its members (eight routes, both IDs of the by-external route each one segment), customer sessions, customer meters; the member list `/v1/members/` and the customer portal's own routes | modelled, except `/v1/members/` and the portal (404) |
+//! | Members | Member management on by default ([`FakePolar::set_member_management`]): a customer is created with an owner member (from `owner`, else its email, name and external ID); an individual holds only that one (adding another → 403 `NotPermitted` "Individual customers can only have one member (the owner). …"); off, adding → 403 "Member management is not enabled for this organization"; an email already in the customer (case-insensitive) answers the existing member (201); unknown customer → 404 "Customer not found", unknown member or a member of another customer → 404 "Member not found"; create takes role `member` (default) or `billing_manager` (`owner` → 422 `literal_error`); update: `null` changes nothing, making a member `owner` moves ownership (the old owner becomes `billing_manager`), the only owner cannot step down (422 at `["body","role"]`) nor be deleted (422 at `["body"]`), an email taken in the customer → 422, an individual's owner keeps the customer's email (422); a customer's members go when it is deleted; an external customer ID shared by organizations the token reaches → 409 `AmbiguousExternalCustomerID`; routes need the write scope on writes (403 names `members:write`) | modelled (server/polar/member/service.py) |
+//! | Members | A member external ID already used in the customer | modelled as the server's unhandled unique-index failure: 500 `Internal Server Error`, text |
+//! | Members | `member.created` / `member.updated` / `member.deleted` webhooks, seats and member benefit grants | not modelled |
+//! | Payment methods | Seeded by tests ([`FakePolar::add_payment_method`], [`samples::card`]); listed newest first, paginated like customers; `is_default` from the customer's `default_payment_method_id`, which the customer shows; unknown customer → 404 | modelled (server/polar/customer/endpoints.py) |
+//! | Customer sessions | Body by `customer_id` or `external_customer_id` (alias `customer_external_id`), each shape's issues under its name when neither fits; unknown customer → 422 "Customer does not exist." at `["body","customer_id"]` (or `external_customer_id`); with member management: `member_id` / `external_member_id` of the customer ("Member does not exist for this customer."), else the owner of an individual, and a team needs one ("member_id is required for team customers."); `return_url` an absolute http(s) URL of at most 2083 characters; answer 201 with a token (`polar_cst_`, or `polar_mst_` for a member session), `expires_at` one hour ahead, the portal URL with `customer_session_token` and the email, and the customer | modelled (server/polar/customer_session/service.py); the token is random hex without Polar's checksum, the portal URL uses the organization's ID where Polar puts its slug, `return_url` is kept as sent (pydantic may normalise it) |
+//! | Customer meters | The meters seeded into customers' state ([`FakePolar::add_meter`]), each with `customer_id`, the customer and a meter; filters `organization_id`, `customer_id`, `external_customer_id`, `meter_id` (repeatable), sorting (`created_at`, `modified_at`, `customer_id`, `customer_name`, `meter_id`, `meter_name`, `consumed_units`, `credited_units`, `balance`, `-` for descending; default `-modified_at`), pagination; unknown ID → 404 | modelled (server/polar/customer_meter/); meter definitions are not kept: each meter is a counting meter named `Meter <first 8 of its ID>`; meters of deleted customers are left out |
 //! | Order | `Polar-Version` (404), then body size (411/413), then rate limit (429), then authentication (401, before routing and body parsing), then routing, scope (403), body (422) — the order of the server's middleware | modelled |
 //! | Headers | `Cache-Control: private, no-store` on every answer; `Polar-Version` echoed (an empty one counts as absent; an unknown one gets 404); `X-Polar-Sandbox: 1` when acting as sandbox; no request-id header | modelled |
 //! | Headers | No organization-selecting header: `Polar-Organization` is ignored | modelled |
@@ -41,7 +48,8 @@
 //! | Metadata | ≤ 50 keys, keys 1–40, values string 1–500 / int / float / bool with pydantic's four smart-union errors; keys listed in JSONB order (shorter first, then byte-wise) in JSON and CSV | modelled |
 //! | Validation | FastAPI 422 shapes (`RequestValidationError` vs `PolarRequestValidationError`); `value_error` ctx `{"error":{}}`; NUL characters → "Value error, This value contains invalid characters" at the field (also in address lines, which Polar's own check skips); sorting errors at `["query","sorting",i]`; malformed ids 422 at `["path","id"]` | modelled; some long pydantic messages are shortened (the country enum) |
 //! | Derived fields | `billing_name` falls back to `name`; `avatar_url` is the Gravatar of the SHA-256 of the lower-cased email (the owner's for a team without email) | approximated: Polar answers a logo.dev URL for non-personal domains when it has a logo.dev key |
-//! | Derived fields | `first_user_event_at`, `default_payment_method_id` | always `null` |
+//! | Derived fields | `first_user_event_at` | always `null` |
+//! | Derived fields | `default_payment_method_id` | `null` unless a test saved a default payment method |
 //! | Delete | Soft delete (204, then 404 everywhere; email and external ID free again; the external ID moves to `__external_id` and still shows as `external_id`); `anonymize=true`: email `sha256(created_at + email)@anonymized.polar.sh`, name hashed unless a tax ID is set, billing name hashed, address cleared, tax ID kept, `email_verified` unset, `__anonymized_at` in `+00:00` form | modelled |
 //! | Delete | Subscriptions cancelled and benefits revoked | modelled at once (Polar does it in the background) |
 //! | List | Filters (`organization_id`, `email`, `query`, `active`, `metadata[key]`), sorting, page-number pagination, `limit` cut to 100 | modelled; strings sort byte-wise (Polar: the database collation), ties keep creation order |
@@ -88,6 +96,7 @@ pub mod samples;
 mod server;
 mod service;
 mod store;
+mod surface;
 mod webhooks;
 
 use std::collections::BTreeMap;
@@ -125,7 +134,8 @@ pub async fn serve(
 /// The API versions the server knows (`Polar-Version`); any other gets 404.
 pub const KNOWN_API_VERSIONS: [&str; 2] = ["2026-04", "2026-10"];
 
-/// One of the eleven Customers operations the fake implements.
+/// One of the operations the fake implements: the eleven Customers operations, then a
+/// customer's payment methods and members, customer sessions and customer meters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Operation {
@@ -151,11 +161,37 @@ pub enum Operation {
     GetState,
     /// `GET /v1/customers/external/{external_id}/state`
     GetStateExternal,
+    /// `GET /v1/customers/{id}/payment-methods`
+    ListPaymentMethods,
+    /// `GET /v1/customers/external/{external_id}/payment-methods`
+    ListPaymentMethodsExternal,
+    /// `POST /v1/customers/{id}/members`
+    CreateMember,
+    /// `GET /v1/customers/{id}/members/{member_id}`
+    GetMember,
+    /// `PATCH /v1/customers/{id}/members/{member_id}`
+    UpdateMember,
+    /// `DELETE /v1/customers/{id}/members/{member_id}`
+    DeleteMember,
+    /// `POST /v1/customers/external/{external_id}/members`
+    CreateMemberExternal,
+    /// `GET /v1/customers/external/{external_id}/members/{member_external_id}`
+    GetMemberExternal,
+    /// `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`
+    UpdateMemberExternal,
+    /// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`
+    DeleteMemberExternal,
+    /// `POST /v1/customer-sessions/`
+    CreateCustomerSession,
+    /// `GET /v1/customer-meters/`
+    ListCustomerMeters,
+    /// `GET /v1/customer-meters/{id}`
+    GetCustomerMeter,
 }
 
 impl Operation {
     /// All operations, in declaration order.
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 24] = [
         Operation::List,
         Operation::Create,
         Operation::Export,
@@ -167,6 +203,19 @@ impl Operation {
         Operation::DeleteExternal,
         Operation::GetState,
         Operation::GetStateExternal,
+        Operation::ListPaymentMethods,
+        Operation::ListPaymentMethodsExternal,
+        Operation::CreateMember,
+        Operation::GetMember,
+        Operation::UpdateMember,
+        Operation::DeleteMember,
+        Operation::CreateMemberExternal,
+        Operation::GetMemberExternal,
+        Operation::UpdateMemberExternal,
+        Operation::DeleteMemberExternal,
+        Operation::CreateCustomerSession,
+        Operation::ListCustomerMeters,
+        Operation::GetCustomerMeter,
     ];
 
     fn index(self) -> usize {
@@ -180,9 +229,18 @@ impl Operation {
     /// ```
     pub fn method(self) -> &'static str {
         match self {
-            Operation::Create => "POST",
-            Operation::Update | Operation::UpdateExternal => "PATCH",
-            Operation::Delete | Operation::DeleteExternal => "DELETE",
+            Operation::Create
+            | Operation::CreateMember
+            | Operation::CreateMemberExternal
+            | Operation::CreateCustomerSession => "POST",
+            Operation::Update
+            | Operation::UpdateExternal
+            | Operation::UpdateMember
+            | Operation::UpdateMemberExternal => "PATCH",
+            Operation::Delete
+            | Operation::DeleteExternal
+            | Operation::DeleteMember
+            | Operation::DeleteMemberExternal => "DELETE",
             _ => "GET",
         }
     }
@@ -202,6 +260,23 @@ impl Operation {
             }
             Operation::GetState => "/v1/customers/{id}/state",
             Operation::GetStateExternal => "/v1/customers/external/{external_id}/state",
+            Operation::ListPaymentMethods => "/v1/customers/{id}/payment-methods",
+            Operation::ListPaymentMethodsExternal => {
+                "/v1/customers/external/{external_id}/payment-methods"
+            }
+            Operation::CreateMember => "/v1/customers/{id}/members",
+            Operation::GetMember | Operation::UpdateMember | Operation::DeleteMember => {
+                "/v1/customers/{id}/members/{member_id}"
+            }
+            Operation::CreateMemberExternal => "/v1/customers/external/{external_id}/members",
+            Operation::GetMemberExternal
+            | Operation::UpdateMemberExternal
+            | Operation::DeleteMemberExternal => {
+                "/v1/customers/external/{external_id}/members/{member_external_id}"
+            }
+            Operation::CreateCustomerSession => "/v1/customer-sessions/",
+            Operation::ListCustomerMeters => "/v1/customer-meters/",
+            Operation::GetCustomerMeter => "/v1/customer-meters/{id}",
         }
     }
 }

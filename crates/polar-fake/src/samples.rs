@@ -18,8 +18,10 @@
 use jiff::{SignedDuration, Timestamp};
 use polar_types::{
     BenefitGrantCustomProperties, BenefitGrantId, BenefitGrantProperties, BenefitId, BenefitType,
-    CustomerMeterId, CustomerStateBenefitGrant, CustomerStateMeter, CustomerStateSubscription,
-    Metadata, MeterId, Nullable, ProductId, RecurringInterval, SubscriptionId, SubscriptionStatus,
+    CustomerMeterId, CustomerPaymentMethodCard, CustomerPaymentMethodGeneric,
+    CustomerStateBenefitGrant, CustomerStateMeter, CustomerStateSubscription, Metadata, MeterId,
+    Nullable, PaymentMethod, PaymentMethodCardMetadata, PaymentMethodId, PaymentProcessor,
+    ProductId, RecurringInterval, SubscriptionId, SubscriptionStatus,
 };
 use serde_json::Map;
 
@@ -97,4 +99,41 @@ pub fn meter(consumed_units: f64, credited_units: i64) -> CustomerStateMeter {
         balance: credited_units as f64 - consumed_units,
         extra: Map::new(),
     }
+}
+
+/// A saved card of `brand` ending in `last4`, expiring in December 2030 (for
+/// [`FakePolar::add_payment_method`](crate::FakePolar::add_payment_method); the customer is set
+/// when it is saved).
+pub fn card(brand: &str, last4: &str) -> PaymentMethod {
+    PaymentMethod::Card(CustomerPaymentMethodCard {
+        id: PaymentMethodId::new_v4(),
+        created_at: now(),
+        modified_at: None,
+        processor: PaymentProcessor::Stripe,
+        customer_id: polar_types::CustomerId::new_v4(),
+        method_metadata: PaymentMethodCardMetadata {
+            brand: brand.to_owned(),
+            last4: last4.to_owned(),
+            exp_month: 12,
+            exp_year: 2030,
+            wallet: Nullable::Null,
+            extra: Map::new(),
+        },
+        is_default: false,
+        extra: Map::new(),
+    })
+}
+
+/// A saved payment method that is not a card, of Stripe's `kind` (such as `sepa_debit`).
+pub fn payment_method(kind: &str) -> PaymentMethod {
+    PaymentMethod::Generic(CustomerPaymentMethodGeneric {
+        id: PaymentMethodId::new_v4(),
+        created_at: now(),
+        modified_at: None,
+        processor: PaymentProcessor::Stripe,
+        customer_id: polar_types::CustomerId::new_v4(),
+        r#type: kind.to_owned(),
+        is_default: false,
+        extra: Map::new(),
+    })
 }

@@ -1,4 +1,5 @@
-//! Contract test: over a randomized run of all eleven operations, every JSON answer the fake
+//! Contract test: over a randomized run of every operation (the eleven Customers operations,
+//! payment methods, members, customer sessions and customer meters), every JSON answer the fake
 //! gives validates against the response schema the OpenAPI spec declares for that operation and
 //! status, and every request body the spec's request schema refuses is refused by the fake (422).
 //!
@@ -154,12 +155,71 @@ fn field_values(rng: &mut fastrand::Rng, key: &str, n: u64) -> Value {
             json!("nope"),
             json!(uuid::Uuid::new_v4().to_string()),
         ],
+        "role" => vec![
+            json!("billing_manager"),
+            json!("member"),
+            json!("owner"),
+            json!("boss"),
+            json!(null),
+        ],
+        "return_url" => vec![
+            json!("https://example.com/account"),
+            json!("not a url"),
+            json!("ftp://example.com"),
+            json!(null),
+        ],
         _ => vec![Value::Null],
     };
     if valid {
         choices[0].clone()
     } else {
         pick(rng, &choices).clone()
+    }
+}
+
+/// A member and its customer, by ID and external ID.
+#[derive(Clone)]
+struct KnownMember {
+    customer: String,
+    customer_ext: Option<String>,
+    id: String,
+    ext: Option<String>,
+}
+
+/// Creates a customer through the API; answers its id and external id.
+async fn create_customer(fake: &FakePolar, body: Value) -> (String, Option<String>) {
+    let req = Request::post("/v1/customers/")
+        .header("authorization", format!("Bearer {}", fake.token()))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let res = fake.clone().call(req).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let v: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    (
+        v["id"].as_str().unwrap().to_owned(),
+        v["external_id"].as_str().map(str::to_owned),
+    )
+}
+
+/// Remembers the members of a customer (its owner first).
+fn learn_members(
+    fake: &FakePolar,
+    customer: &(String, Option<String>),
+    out: &mut Vec<KnownMember>,
+) {
+    let id: polar_fake::CustomerId = customer.0.parse().unwrap();
+    for m in fake.members_json(id) {
+        let known = KnownMember {
+            customer: customer.0.clone(),
+            customer_ext: customer.1.clone(),
+            id: m["id"].as_str().unwrap().to_owned(),
+            ext: m["external_id"].as_str().map(str::to_owned),
+        };
+        if !out.iter().any(|k| k.id == known.id) {
+            out.push(known);
+        }
     }
 }
 
@@ -187,19 +247,77 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
     let fake = FakePolar::new();
     let token = fake.token().to_owned();
     let mut ids: Vec<(String, Option<String>)> = Vec::new();
+    let mut members: Vec<KnownMember> = Vec::new();
+    let mut meters: Vec<String> = Vec::new();
+    // Team customers, which take members (an individual has its owner only).
+    let mut teams = Vec::new();
+    for t in 0..3 {
+        let team = create_customer(
+            &fake,
+            json!({"type": "team", "email": format!("team{t}@polar.sh"), "external_id": format!("team {t}")}),
+        )
+        .await;
+        // Two members besides the owner, with external IDs.
+        for k in 0..2 {
+            let req = Request::post(format!("/v1/customers/{}/members", team.0))
+                .header("authorization", format!("Bearer {}", fake.token()))
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(
+                    json!({"email": format!("m{t}{k}@polar.sh"), "external_id": format!("m {t} {k}")})
+                        .to_string(),
+                )))
+                .unwrap();
+            assert_eq!(fake.clone().call(req).await.unwrap().status(), 201);
+        }
+        learn_members(&fake, &team, &mut members);
+        // Kept out of `ids`, so no random delete removes them.
+        teams.push(team);
+    }
     let mut seen: HashMap<(Operation, u16), u32> = HashMap::new();
     let mut failures = Vec::new();
-    for n in 0..1500u64 {
+    for n in 0..4000u64 {
         let op = *pick(&mut rng, &Operation::ALL);
-        let known =
-            (!ids.is_empty() && rng.u8(..4) != 0).then(|| ids[rng.usize(..ids.len())].clone());
+        let member_route = op.path_template().contains("/members");
+        // Mostly members added to the teams (not owners), sometimes any member (owners too).
+        let added: Vec<&KnownMember> = members
+            .iter()
+            .filter(|m| {
+                members
+                    .iter()
+                    .find(|o| o.customer == m.customer)
+                    .unwrap()
+                    .id
+                    != m.id
+            })
+            .collect();
+        let known_member = match (member_route, rng.u8(..8)) {
+            (false, _) | (true, 0) => None,
+            (true, 1 | 2) => Some(members[rng.usize(..members.len())].clone()),
+            (true, _) => Some(added[rng.usize(..added.len())].clone()),
+        };
+        let known = match &known_member {
+            Some(m) if rng.u8(..8) != 0 => Some((m.customer.clone(), m.customer_ext.clone())),
+            _ if member_route && rng.u8(..4) != 0 => Some(teams[rng.usize(..teams.len())].clone()),
+            _ => (!ids.is_empty() && rng.u8(..4) != 0).then(|| ids[rng.usize(..ids.len())].clone()),
+        };
         let id = match (&known, rng.u8(..6)) {
             (_, 0) => "not-a-uuid".to_owned(),
+            _ if op == Operation::GetCustomerMeter && !meters.is_empty() => {
+                meters[rng.usize(..meters.len())].clone()
+            }
             (Some((id, _)), _) => id.clone(),
             (None, _) => uuid::Uuid::new_v4().to_string(),
         };
+        let (member_id, member_ext) = match (&known_member, rng.u8(..8)) {
+            (_, 0) => ("not-a-uuid".to_owned(), format!("nobody {n}")),
+            (Some(m), _) => (
+                m.id.clone(),
+                m.ext.clone().unwrap_or_else(|| format!("nobody {n}")),
+            ),
+            (None, _) => (uuid::Uuid::new_v4().to_string(), format!("nobody {n}")),
+        };
         let ext = match &known {
-            Some((_, Some(x))) if rng.bool() => x.clone(),
+            Some((_, Some(x))) if member_route || rng.bool() => x.clone(),
             _ => format!("missing {n}"),
         };
         let ext_enc =
@@ -208,7 +326,16 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         let template = op.path_template();
         let mut path = template
             .replace("{id}", &id)
-            .replace("{external_id}", &ext_enc);
+            .replace("{external_id}", &ext_enc)
+            .replace("{member_id}", &member_id)
+            .replace(
+                "{member_external_id}",
+                &percent_encoding::utf8_percent_encode(
+                    &member_ext,
+                    percent_encoding::NON_ALPHANUMERIC,
+                )
+                .to_string(),
+            );
         let query = match op {
             Operation::List => pick(
                 &mut rng,
@@ -228,6 +355,21 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 pick(&mut rng, &["", "?anonymize=true", "?anonymize=perhaps"]).to_string()
             }
             Operation::Export => pick(&mut rng, &["", "?organization_id=nope"]).to_string(),
+            Operation::ListPaymentMethods | Operation::ListPaymentMethodsExternal => {
+                pick(&mut rng, &["", "?limit=1&page=2", "?limit=0"]).to_string()
+            }
+            Operation::ListCustomerMeters => pick(
+                &mut rng,
+                &[
+                    String::new(),
+                    "?sorting=-balance&sorting=meter_name&limit=2".to_owned(),
+                    format!("?customer_id={id}"),
+                    "?external_customer_id=team%200".to_owned(),
+                    "?sorting=age".to_owned(),
+                    "?meter_id=nope".to_owned(),
+                ],
+            )
+            .clone(),
             _ => String::new(),
         };
         path.push_str(&query);
@@ -249,6 +391,31 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
             Operation::Create => Some(body(&mut rng, &FIELDS, n)),
             Operation::Update => Some(body(&mut rng, &FIELDS[..8], n)),
             Operation::UpdateExternal => Some(body(&mut rng, &FIELDS[..6], n)),
+            Operation::CreateMember | Operation::CreateMemberExternal => {
+                Some(body(&mut rng, &["email", "name", "external_id", "role"], n))
+            }
+            Operation::UpdateMember | Operation::UpdateMemberExternal => {
+                Some(body(&mut rng, &["name", "email", "role"], n))
+            }
+            Operation::CreateCustomerSession => {
+                let mut b = body(&mut rng, &["return_url"], n);
+                if let Value::Object(m) = &mut b {
+                    m.remove("email");
+                    match rng.u8(..5) {
+                        0 => {}
+                        1 | 2 => {
+                            m.insert("customer_id".into(), json!(id));
+                        }
+                        _ => {
+                            m.insert("external_customer_id".into(), json!(ext));
+                        }
+                    }
+                    if let Some(member) = &known_member {
+                        m.insert("member_id".into(), json!(member.id));
+                    }
+                }
+                Some(b)
+            }
             _ => None,
         };
         let method: Method = op.method().parse().unwrap();
@@ -276,6 +443,16 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
             .map(|v| v.to_str().unwrap().to_owned());
         let answer = res.into_body().collect().await.unwrap().to_bytes();
         *seen.entry((op, status)).or_default() += 1;
+        // A member external ID already taken in the customer breaks a unique index the server
+        // does not catch (server/polar/member/service.py, `create`): 500, undeclared.
+        if status == 500
+            && matches!(
+                op,
+                Operation::CreateMember | Operation::CreateMemberExternal
+            )
+        {
+            continue;
+        }
         let key = (
             op.method().to_ascii_lowercase(),
             template.to_owned(),
@@ -320,6 +497,20 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 "{op:?} {path}: the spec refuses {rb} but the fake answered {status}"
             ));
         }
+        if matches!(
+            op,
+            Operation::CreateMember | Operation::CreateMemberExternal
+        ) && status == 201
+        {
+            let v: Value = serde_json::from_slice(&answer).unwrap();
+            let customer = ids
+                .iter()
+                .chain(&teams)
+                .find(|(c, _)| v["customer_id"] == json!(c))
+                .cloned()
+                .unwrap();
+            learn_members(&fake, &customer, &mut members);
+        }
         if op == Operation::Create && status == 201 {
             let v: Value = serde_json::from_slice(&answer).unwrap();
             let id: polar_fake::CustomerId = v["id"].as_str().unwrap().parse().unwrap();
@@ -336,8 +527,20 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 .clone();
                 assert!(fake.add_subscription(id, &samples::subscription(status, 1900)));
                 assert!(fake.add_benefit_grant(id, &samples::benefit_grant(BenefitType::Custom)));
-                assert!(fake.add_meter(id, &samples::meter(2.5, 10)));
+                let meter = samples::meter(2.5, 10);
+                assert!(fake.add_meter(id, &meter));
+                meters.push(meter.id.to_string());
+                assert!(fake.add_payment_method(id, &samples::card("visa", "4242"), true));
+                assert!(fake.add_payment_method(id, &samples::payment_method("sepa_debit"), false));
             }
+            learn_members(
+                &fake,
+                &(
+                    v["id"].as_str().unwrap().to_owned(),
+                    v["external_id"].as_str().map(str::to_owned),
+                ),
+                &mut members,
+            );
             ids.push((
                 v["id"].as_str().unwrap().to_owned(),
                 v["external_id"].as_str().map(str::to_owned),
@@ -356,7 +559,10 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
             "seed {seed}: {op:?} never succeeded: {seen:?}"
         );
         // Reads by external id take any string: they can only miss (404), never be invalid.
-        let can_be_invalid = !matches!(op, Operation::GetExternal | Operation::GetStateExternal);
+        let can_be_invalid = !matches!(
+            op,
+            Operation::GetExternal | Operation::GetStateExternal | Operation::GetMemberExternal
+        );
         assert!(
             !can_be_invalid || seen.keys().any(|(o, s)| *o == op && *s == 422),
             "seed {seed}: {op:?} never refused: {seen:?}"

@@ -873,7 +873,7 @@ async fn routes_versions_and_redirects() {
     assert_eq!(a.headers["location"], format!("/v1/customers/{id}"));
     for path in [
         "/v1/products/",
-        "/v1/customers/x/payment-methods",
+        "/v1/customers/x/subscriptions",
         "/",
         "/v2/customers/",
     ] {

@@ -87,4 +87,8 @@ uuid_id! {
     CustomerMeterId;
     /// ID of a subscription's meter.
     SubscriptionMeterId;
+    /// ID of a member of a team customer.
+    MemberId;
+    /// ID of a customer-portal session.
+    CustomerSessionId;
 }

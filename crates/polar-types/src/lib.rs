@@ -39,6 +39,7 @@ mod ids;
 mod list;
 mod metadata;
 mod nullable;
+mod secret;
 mod support;
 mod validate;
 
@@ -49,4 +50,5 @@ pub use ids::*;
 pub use list::{ListResource, ListResourceCustomer};
 pub use metadata::{Metadata, MetadataValue};
 pub use nullable::Nullable;
+pub use secret::SecretText;
 pub use validate::{InputError, Validate};

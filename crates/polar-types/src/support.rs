@@ -204,6 +204,13 @@ pub(crate) trait UnknownVariant: Sized {
     fn from_json(raw: Value) -> Result<Self, String>;
 }
 
+/// The whole object, for a union whose catch-all variant is decoded from it in turn.
+impl UnknownVariant for Value {
+    fn from_json(raw: Value) -> Result<Self, String> {
+        Ok(raw)
+    }
+}
+
 /// Decodes the rest of an object of unknown kind as JSON, putting its `type` back, and hands it
 /// to the union's unknown variant.
 pub(crate) fn keep_unknown<'de, K: UnknownVariant, D: Deserializer<'de>>(

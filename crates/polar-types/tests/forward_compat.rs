@@ -264,3 +264,56 @@ fn a_benefit_type_and_the_properties_named_after_it_spell_github_alike() {
         |p: &BenefitGrantProperties| matches!(p, BenefitGrantProperties::GitHubRepository(_));
     let _ = props;
 }
+
+fn payment_method(kind: &str) -> Value {
+    json!({
+        "id": "0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+        "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": null,
+        "processor": "stripe",
+        "customer_id": "6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e",
+        "type": kind,
+        "method_metadata": {"brand": "visa", "last4": "4242", "exp_month": 4, "exp_year": 2030},
+        "is_default": true
+    })
+}
+
+#[test]
+fn payment_methods_of_any_kind_decode_and_keep_their_type() {
+    let card: PaymentMethod = serde_json::from_value(payment_method("card")).unwrap();
+    let PaymentMethod::Card(c) = &card else {
+        panic!("expected a card, got {card:?}")
+    };
+    assert_eq!(c.method_metadata.last4, "4242");
+    assert_eq!(serde_json::to_value(&card).unwrap(), payment_method("card"));
+
+    // A kind Polar adds later (or one it has that is no card) is the generic variant, with its
+    // `type` and every field kept for re-encoding; a new processor is kept too.
+    let mut v = payment_method("sepa_debit");
+    v["processor"] = json!("adyen");
+    let other: PaymentMethod = serde_json::from_slice(v.to_string().as_bytes()).unwrap();
+    let PaymentMethod::Generic(g) = &other else {
+        panic!("expected the generic variant, got {other:?}")
+    };
+    assert_eq!(g.r#type, "sepa_debit");
+    assert_eq!(g.processor, PaymentProcessor::Unknown("adyen".into()));
+    assert!(g.extra.contains_key("method_metadata"));
+    assert_eq!(serde_json::to_value(&other).unwrap(), v);
+}
+
+#[test]
+fn new_member_roles_are_kept() {
+    let m: Member = serde_json::from_value(json!({
+        "id": "0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+        "created_at": "2026-01-02T03:04:05Z",
+        "modified_at": null,
+        "customer_id": "6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e",
+        "email": "m@example.com",
+        "name": null,
+        "external_id": null,
+        "role": "auditor"
+    }))
+    .unwrap();
+    assert_eq!(m.role, MemberRole::Unknown("auditor".into()));
+    assert_eq!(serde_json::to_value(&m).unwrap()["role"], "auditor");
+}

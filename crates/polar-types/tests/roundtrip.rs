@@ -45,6 +45,7 @@ fn table() -> BTreeMap<&'static str, Check> {
     map! {
         "Address" => Address,
         "AddressInput" => AddressInput,
+        "AmbiguousExternalCustomerID" => AmbiguousExternalCustomerId,
         "BenefitGrantCustomProperties" => BenefitGrantCustomProperties,
         "BenefitGrantDiscordProperties" => BenefitGrantDiscordProperties,
         "BenefitGrantDownloadablesProperties" => BenefitGrantDownloadablesProperties,
@@ -58,6 +59,14 @@ fn table() -> BTreeMap<&'static str, Check> {
         "CustomerCreate" => CustomerCreate,
         "CustomerIndividual" => CustomerIndividual,
         "CustomerIndividualCreate" => CustomerIndividualCreate,
+        "CustomerMeter" => CustomerMeter,
+        "CustomerMeterSortProperty" => CustomerMeterSortProperty,
+        "CustomerPaymentMethodCard" => CustomerPaymentMethodCard,
+        "CustomerPaymentMethodGeneric" => CustomerPaymentMethodGeneric,
+        "CustomerSession" => CustomerSession,
+        "CustomerSessionCreate" => CustomerSessionCreate,
+        "CustomerSessionCustomerExternalIDCreate" => CustomerSessionCustomerExternalIdCreate,
+        "CustomerSessionCustomerIDCreate" => CustomerSessionCustomerIdCreate,
         "CustomerSortProperty" => CustomerSortProperty,
         "CustomerState" => CustomerState,
         "CustomerStateBenefitGrant" => CustomerStateBenefitGrant,
@@ -73,10 +82,22 @@ fn table() -> BTreeMap<&'static str, Check> {
         "CustomerUpdateExternalID" => CustomerUpdateExternalId,
         "GitHubRepositoryPermission" => GitHubRepositoryPermission,
         "HTTPValidationError" => HttpValidationError,
+        "ListResource_CustomerMeter_" => ListResource<CustomerMeter>,
         "ListResource_Customer_" => ListResourceCustomer,
+        "ListResource_PaymentMethod_" => ListResource<PaymentMethod>,
+        "Member" => Member,
+        "MemberCreateFromCustomer" => MemberCreateFromCustomer,
         "MemberOwnerCreate" => MemberOwnerCreate,
+        "MemberRole" => MemberRole,
+        "MemberUpdate" => MemberUpdate,
         "MetadataOutputType" => Metadata,
+        "Meter" => Meter,
+        "MeterUnit" => MeterUnit,
+        "NotPermitted" => NotPermitted,
         "Pagination" => Pagination,
+        "PaymentMethod" => PaymentMethod,
+        "PaymentMethodCardMetadata" => PaymentMethodCardMetadata,
+        "PaymentProcessor" => PaymentProcessor,
         "RecurringInterval" => RecurringInterval,
         "ResourceNotFound" => ResourceNotFound,
         "SubscriptionStatus" => SubscriptionStatus,
@@ -118,8 +139,8 @@ fn every_synthesised_instance_round_trips() {
         failures.len(),
         failures.join("\n\n")
     );
-    // 36 schemas plus 3 enums the spec writes inline.
-    assert_eq!(instances.len(), 39);
+    // 57 schemas plus 3 enums the spec writes inline.
+    assert_eq!(instances.len(), 60);
 }
 
 #[test]
@@ -202,7 +223,11 @@ fn every_enum_value_maps_to_a_known_variant() {
     }
     known!("BenefitType", BenefitType);
     known!("CountryCode", CountryCode);
+    known!("CustomerMeterSortProperty", CustomerMeterSortProperty);
     known!("CustomerSortProperty", CustomerSortProperty);
+    known!("MemberRole", MemberRole);
+    known!("MeterUnit", MeterUnit);
+    known!("PaymentProcessor", PaymentProcessor);
     known!("CustomerType", CustomerType);
     known!("GitHubRepositoryPermission", GitHubRepositoryPermission);
     known!("RecurringInterval", RecurringInterval);

@@ -44,6 +44,8 @@ pub struct Emitter<'a> {
     pub tag_fields: BTreeSet<(String, String)>,
     /// Tagged unions: name -> (tag key, [(tag value, variant, schema)], default tag, has unknown).
     pub unions: BTreeMap<String, Union>,
+    /// Untagged unions told apart by a required key: name -> [(key, variant, schema)].
+    pub key_unions: BTreeMap<String, Vec<(String, String, String)>>,
     count: usize,
 }
 
@@ -52,6 +54,15 @@ pub struct Union {
     pub variants: Vec<(String, String, String)>,
     pub default_tag: Option<String>,
     pub unknown: bool,
+    /// (variant, schema) of the branch whose `type` is any string: it takes every tag the
+    /// other variants do not claim, so nothing is unknown.
+    pub fallback: Option<(String, String)>,
+}
+
+/// The schema names of `anyOf: [$ref, $ref, ...]` (no `null`, no inline branch).
+fn ref_branches(s: &Schema) -> Option<Vec<&str>> {
+    let branches = s.any_of.as_ref().filter(|b| b.len() > 1)?;
+    branches.iter().map(|b| b.ref_name()).collect()
 }
 
 impl<'a> Emitter<'a> {
@@ -62,6 +73,7 @@ impl<'a> Emitter<'a> {
             scalar_unions: BTreeMap::new(),
             tag_fields: BTreeSet::new(),
             unions: BTreeMap::new(),
+            key_unions: BTreeMap::new(),
             count: 0,
         }
     }
@@ -80,9 +92,7 @@ impl<'a> Emitter<'a> {
 
     /// The Rust type name of a named schema.
     pub fn type_name(schema: &str) -> String {
-        overrides::rust_name(schema)
-            .map(str::to_owned)
-            .unwrap_or_else(|| names::upper_camel(schema))
+        overrides::rust_name(schema).unwrap_or_else(|| names::upper_camel(schema))
     }
 
     pub fn files(&mut self) -> Result<Vec<(&'static str, String)>, String> {
@@ -94,6 +104,24 @@ impl<'a> Emitter<'a> {
                     self.tag_fields.insert((variant.clone(), u.tag_key.clone()));
                 }
                 self.unions.insert(name.clone(), u);
+            } else if let Some(branches) = ref_branches(s) {
+                let typed = branches.iter().all(|b| {
+                    self.schema(b).is_ok_and(|t| {
+                        t.properties
+                            .as_ref()
+                            .is_some_and(|p| p.contains_key("type"))
+                    })
+                });
+                if typed {
+                    let u = self.type_union_with_fallback(name, &branches)?;
+                    for (_, _, variant) in &u.variants {
+                        self.tag_fields.insert((variant.clone(), u.tag_key.clone()));
+                    }
+                    self.unions.insert(name.clone(), u);
+                } else {
+                    let k = self.key_union(name, &branches)?;
+                    self.key_unions.insert(name.clone(), k);
+                }
             }
         }
         let models = self.models()?;
@@ -159,7 +187,60 @@ impl<'a> Emitter<'a> {
             variants,
             default_tag,
             unknown: !self.api.inputs.contains(name),
+            fallback: None,
         })
+    }
+
+    /// `anyOf` of objects with a `type`: the branches with a constant `type` are tagged variants,
+    /// the one whose `type` is any string takes the other tags.
+    fn type_union_with_fallback(&self, name: &str, branches: &[&str]) -> Result<Union, String> {
+        let mut variants = Vec::new();
+        let mut fallback = None;
+        for schema in branches {
+            let ty = &self.schema(schema)?.properties.as_ref().expect("typed")["type"];
+            match ty.const_value.as_ref().and_then(|v| v.as_str()) {
+                Some(tag) => variants.push((
+                    tag.to_owned(),
+                    names::upper_camel(tag),
+                    (*schema).to_owned(),
+                )),
+                None if fallback.is_none() && ty.ty.as_deref() == Some("string") => {
+                    fallback = Some((distinct_suffix(schema, branches), (*schema).to_owned()));
+                }
+                None => return Err(format!("{name}: branch {schema} has no constant `type`")),
+            }
+        }
+        Ok(Union {
+            tag_key: "type".to_owned(),
+            variants,
+            default_tag: None,
+            unknown: false,
+            fallback,
+        })
+    }
+
+    /// `anyOf` of objects without a tag: each branch is told apart by a required key that no
+    /// other branch requires.
+    fn key_union(
+        &self,
+        name: &str,
+        branches: &[&str],
+    ) -> Result<Vec<(String, String, String)>, String> {
+        let mut out = Vec::new();
+        for schema in branches {
+            let own = &self.schema(schema)?.required;
+            let key = own
+                .iter()
+                .find(|k| {
+                    branches.iter().filter(|b| *b != schema).all(|b| {
+                        self.schema(b)
+                            .is_ok_and(|o| !o.properties.iter().flatten().any(|(p, _)| p == *k))
+                    })
+                })
+                .ok_or_else(|| format!("{name}: branch {schema} has no key of its own"))?;
+            out.push((key.clone(), names::upper_camel(key), (*schema).to_owned()));
+        }
+        Ok(out)
     }
 
     // ---------------------------------------------------------------- types of fields
@@ -310,16 +391,26 @@ impl<'a> Emitter<'a> {
                 continue;
             }
             if let Some(values) = &s.enum_values {
+                // Values an inline enum mapped to this type added are kept after the spec's own.
                 let doc = overrides::schema_doc(&name).to_owned();
-                self.enums.insert(
-                    Self::type_name(&name),
-                    EnumDef {
-                        doc,
-                        values: values.clone(),
-                    },
-                );
-            } else if s.one_of.is_some() {
+                let def = self
+                    .enums
+                    .entry(Self::type_name(&name))
+                    .or_insert_with(|| EnumDef {
+                        doc: String::new(),
+                        values: Vec::new(),
+                    });
+                let extra: Vec<String> = def
+                    .values
+                    .drain(..)
+                    .filter(|v| !values.contains(v))
+                    .collect();
+                def.doc = doc;
+                def.values = values.iter().cloned().chain(extra).collect();
+            } else if self.unions.contains_key(&name) {
                 self.emit_union(&mut out, &name)?;
+            } else if self.key_unions.contains_key(&name) {
+                self.emit_key_union(&mut out, &name)?;
             } else if s.properties.is_some() {
                 self.emit_struct(&mut out, &name, s)?;
             } else if let Some(obj) = s
@@ -698,7 +789,7 @@ impl<'a> Emitter<'a> {
         let u = &self.unions[name];
         let rust = Self::type_name(name);
         writeln!(out, "/// {}\n///\n/// Schema `{name}` of Polar's API: the JSON key `{}` selects the variant.", overrides::schema_doc(name), u.tag_key).unwrap();
-        if u.unknown {
+        if u.unknown || u.fallback.is_some() {
             out.push_str("#[non_exhaustive]\n");
         }
         writeln!(
@@ -715,6 +806,15 @@ impl<'a> Emitter<'a> {
             )
             .unwrap();
         }
+        if let Some((variant, schema)) = &u.fallback {
+            writeln!(
+                out,
+                "    /// Any other `{}`, kept as Polar names it.\n    {variant}({}),",
+                u.tag_key,
+                Self::type_name(schema)
+            )
+            .unwrap();
+        }
         if u.unknown {
             let keep = overrides::unknown_variant(name).ok_or_else(|| {
                 format!("{name}: an open union needs its unknown-variant type in overrides")
@@ -726,6 +826,14 @@ impl<'a> Emitter<'a> {
         writeln!(out, "impl Serialize for {rust} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{").unwrap();
         for (tag, variant, _) in &u.variants {
             writeln!(out, "            Self::{variant}(v) => crate::support::Tagged {{ tag: {tag:?}, inner: v }}.serialize(serializer),").unwrap();
+        }
+        if let Some((variant, _)) = &u.fallback {
+            // The fallback's `type` is one of its fields.
+            writeln!(
+                out,
+                "            Self::{variant}(v) => v.serialize(serializer),"
+            )
+            .unwrap();
         }
         if u.unknown {
             out.push_str("            Self::Unknown(v) => v.serialize(serializer),\n");
@@ -750,7 +858,10 @@ impl<'a> Emitter<'a> {
             )
             .unwrap();
         }
-        if u.unknown {
+        if let Some((variant, _)) = &u.fallback {
+            // Its `type` is a field: decoded with the tag put back.
+            writeln!(out, "            _ => crate::support::keep_unknown(tag, rest).and_then(|v| ::serde_json::from_value(v).map_err(D::Error::custom)).map(Self::{variant}),").unwrap();
+        } else if u.unknown {
             out.push_str(
                 "            _ => crate::support::keep_unknown(tag, rest).map(Self::Unknown),\n",
             );
@@ -790,6 +901,64 @@ impl<'a> Emitter<'a> {
             for (_, variant, schema) in &u.variants {
                 writeln!(out, "impl From<{}> for {rust} {{\n    fn from(v: {}) -> Self {{\n        Self::{variant}(v)\n    }}\n}}\n", Self::type_name(schema), Self::type_name(schema)).unwrap();
             }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// An untagged union told apart by which required key the object has.
+    fn emit_key_union(&mut self, out: &mut String, name: &str) -> Result<(), String> {
+        let variants = self.key_unions[name].clone();
+        let rust = Self::type_name(name);
+        let keys: Vec<String> = variants.iter().map(|(k, _, _)| format!("`{k}`")).collect();
+        writeln!(out, "/// {}\n///\n/// Schema `{name}` of Polar's API: the key present ({}) selects the variant.", overrides::schema_doc(name), keys.join(" or ")).unwrap();
+        writeln!(
+            out,
+            "#[derive(Clone, Debug, PartialEq)]\npub enum {rust} {{"
+        )
+        .unwrap();
+        for (key, variant, schema) in &variants {
+            writeln!(
+                out,
+                "    /// Has `{key}`.\n    {variant}({}),",
+                Self::type_name(schema)
+            )
+            .unwrap();
+        }
+        out.push_str("}\n\n");
+        writeln!(out, "impl Serialize for {rust} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{").unwrap();
+        for (_, variant, _) in &variants {
+            writeln!(
+                out,
+                "            Self::{variant}(v) => v.serialize(serializer),"
+            )
+            .unwrap();
+        }
+        out.push_str("        }\n    }\n}\n\n");
+        writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        use serde::de::Error as _;\n        let value = ::serde_json::Value::deserialize(deserializer)?;").unwrap();
+        for (key, variant, _) in &variants {
+            writeln!(out, "        if value.get({key:?}).is_some() {{\n            return ::serde_json::from_value(value).map(Self::{variant}).map_err(D::Error::custom);\n        }}").unwrap();
+        }
+        writeln!(
+            out,
+            "        Err(D::Error::custom(\"expected an object with {}\"))\n    }}\n}}\n",
+            keys.join(" or ")
+        )
+        .unwrap();
+        if self.api.inputs.contains(name) {
+            writeln!(out, "impl crate::Validate for {rust} {{\n    fn validate(&self) -> Result<(), crate::InputError> {{\n        match self {{").unwrap();
+            for (_, variant, _) in &variants {
+                writeln!(
+                    out,
+                    "            Self::{variant}(v) => crate::Validate::validate(v),"
+                )
+                .unwrap();
+            }
+            out.push_str("        }\n    }\n}\n\n");
+        }
+        for (_, variant, schema) in &variants {
+            let ty = Self::type_name(schema);
+            writeln!(out, "impl From<{ty}> for {rust} {{\n    fn from(v: {ty}) -> Self {{\n        Self::{variant}(v)\n    }}\n}}\n").unwrap();
         }
         self.count += 1;
         Ok(())
@@ -998,11 +1167,13 @@ impl<'a> Emitter<'a> {
                 .map(|(code, r)| {
                     let what = r.content.iter().next().map(|(media, m)| {
                         match m.schema.as_ref().and_then(|s| s.ref_name()) {
-                            Some(n) => format!(
-                                " [`{}`]",
-                                Self::type_name(n)
-                                    .replace("ListResource<Customer>", "ListResourceCustomer")
-                            ),
+                            Some(n) => match overrides::list_item(n) {
+                                Some(item) => format!(
+                                    " [`ListResource`](crate::ListResource) of [`{}`]",
+                                    Self::type_name(item)
+                                ),
+                                None => format!(" [`{}`]", Self::type_name(n)),
+                            },
                             None => format!(" `{media}`"),
                         }
                     });
@@ -1062,6 +1233,22 @@ impl<'a> Emitter<'a> {
         }
         Ok(out)
     }
+}
+
+/// What sets `schema` apart from the other branches' names: `CustomerPaymentMethodGeneric` among
+/// `CustomerPaymentMethodCard` gives `Generic`.
+fn distinct_suffix(schema: &str, branches: &[&str]) -> String {
+    let words = names::words(schema);
+    let shared = branches
+        .iter()
+        .filter(|b| **b != schema)
+        .map(|b| {
+            let other = names::words(b);
+            words.iter().zip(&other).take_while(|(a, b)| a == b).count()
+        })
+        .max()
+        .unwrap_or(0);
+    names::upper_camel(&words[shared..].join("_"))
 }
 
 /// Local variable holding a field while decoding (never a raw identifier).

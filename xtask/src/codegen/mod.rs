@@ -43,6 +43,7 @@ pub fn run(spec_path: &Path, root: &Path, check: bool) -> Result<(), String> {
             .entry(prop.to_owned())
             .or_insert(extra);
     }
+    name_inline_bodies(&mut doc)?;
     let ops = collect_operations(&doc)?;
     let api = Api::new(&doc, ops)?;
     let mut emitter = emit::Emitter::new(&api);
@@ -103,6 +104,29 @@ pub fn run(spec_path: &Path, root: &Path, check: bool) -> Result<(), String> {
 fn format(code: &str) -> Result<String, String> {
     let file = syn::parse_file(code).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// Moves the inline union bodies of [`overrides::NAMED_BODIES`] into the schemas, so that they
+/// get a name and are generated like any other schema.
+fn name_inline_bodies(doc: &mut Document) -> Result<(), String> {
+    for (id, name) in overrides::NAMED_BODIES {
+        let op = doc
+            .paths
+            .values_mut()
+            .flat_map(|methods| methods.values_mut())
+            .find(|op| op.get("operationId").and_then(|v| v.as_str()) == Some(*id))
+            .ok_or_else(|| format!("override names unknown operation {id}"))?;
+        let slot = op
+            .pointer_mut("/requestBody/content/application~1json/schema")
+            .ok_or_else(|| format!("operation {id} has no JSON body"))?;
+        let inline = std::mem::replace(
+            slot,
+            serde_json::json!({ "$ref": format!("#/components/schemas/{name}") }),
+        );
+        let schema: Schema = serde_json::from_value(inline).map_err(|e| e.to_string())?;
+        doc.components.schemas.insert((*name).to_owned(), schema);
+    }
+    Ok(())
 }
 
 /// One operation of the seed with where it lives.
@@ -184,6 +208,7 @@ impl<'a> Api<'a> {
             for (s, input) in roots {
                 walk(
                     all,
+                    "",
                     s,
                     &mut schemas,
                     if input { Some(&mut inputs) } else { None },
@@ -198,8 +223,10 @@ impl<'a> Api<'a> {
     }
 }
 
+/// Collects the schemas `s` reaches; `owner` is the named schema `s` belongs to.
 fn walk<'a>(
     all: &'a indexmap::IndexMap<String, Schema>,
+    owner: &str,
     s: &Schema,
     seen: &mut BTreeMap<String, &'a Schema>,
     mut inputs: Option<&mut BTreeSet<String>>,
@@ -213,21 +240,24 @@ fn walk<'a>(
             .map(|i| i.insert(name.to_owned()))
             .unwrap_or(false);
         if seen.insert(name.to_owned(), target).is_none() || new_input {
-            walk(all, target, seen, inputs)?;
+            walk(all, name, target, seen, inputs)?;
         }
         return Ok(());
     }
     let children = s
         .properties
         .iter()
-        .flat_map(|p| p.values())
+        .flat_map(|p| p.iter())
+        // Raw JSON fields: what is behind them is not generated.
+        .filter(|(field, _)| overrides::opaque_field(owner, field).is_none())
+        .map(|(_, schema)| schema)
         .chain(s.any_of.iter().flatten())
         .chain(s.one_of.iter().flatten())
         .chain(s.items.as_deref())
         .chain(s.prefix_items.iter().flatten())
         .chain(s.additional_properties.as_deref());
     for child in children {
-        walk(all, child, seen, inputs.as_deref_mut())?;
+        walk(all, owner, child, seen, inputs.as_deref_mut())?;
     }
     Ok(())
 }

@@ -15,6 +15,20 @@ pub const OPERATIONS: &[&str] = &[
     "customers:delete_external",
     "customers:get_state",
     "customers:get_state_external",
+    // Team members, payment methods, customer sessions and customer meters (issue 14).
+    "customers:members:create",
+    "customers:members:get",
+    "customers:members:update",
+    "customers:members:delete",
+    "customers:members:create_external",
+    "customers:members:get_external",
+    "customers:members:update_external",
+    "customers:members:delete_external",
+    "customers:list_payment_methods",
+    "customers:list_payment_methods_external",
+    "customer-sessions:create",
+    "customer_meters:list",
+    "customer_meters:get",
 ];
 
 /// One line of documentation per operation, in our words.
@@ -43,18 +57,59 @@ pub fn operation_doc(op: &str) -> &'static str {
         "customers:get_state_external" => {
             "Fetches a customer with its active subscriptions, granted benefits and meters, by external ID."
         }
+        "customers:members:create" => "Adds a member to a team customer found by Polar ID.",
+        "customers:members:get" => "Fetches one member of a customer, both by Polar ID.",
+        "customers:members:update" => {
+            "Changes the fields present in the body of a member, found by the Polar IDs of customer and member."
+        }
+        "customers:members:delete" => "Removes a member from a customer, both found by Polar ID.",
+        "customers:members:create_external" => {
+            "Adds a member to a team customer found by the merchant's external ID."
+        }
+        "customers:members:get_external" => {
+            "Fetches one member by the external IDs of its customer and of the member."
+        }
+        "customers:members:update_external" => {
+            "Changes the fields present in the body of a member found by the external IDs of customer and member."
+        }
+        "customers:members:delete_external" => {
+            "Removes a member found by the external IDs of its customer and of the member."
+        }
+        "customers:list_payment_methods" => {
+            "Lists the saved payment methods of a customer found by Polar ID, one page at a time."
+        }
+        "customers:list_payment_methods_external" => {
+            "Lists the saved payment methods of a customer found by external ID, one page at a time."
+        }
+        "customer-sessions:create" => {
+            "Opens a customer-portal session for one customer: a token and the portal link to hand over."
+        }
+        "customer_meters:list" => {
+            "Lists the meter balances of customers, filtered and sorted, one page at a time."
+        }
+        "customer_meters:get" => "Fetches one customer meter balance by its Polar ID.",
         _ => "",
     }
 }
 
 /// Rust names that differ from the generic conversion of the spec's schema name.
-pub fn rust_name(schema: &str) -> Option<&'static str> {
-    Some(match schema {
-        // Hand-written types the generated code refers to.
-        "MetadataOutputType" => "Metadata",
-        "ListResource_Customer_" => "ListResource<Customer>",
-        _ => return None,
-    })
+pub fn rust_name(schema: &str) -> Option<String> {
+    if let Some(item) = list_item(schema) {
+        return Some(format!("ListResource<{}>", super::names::upper_camel(item)));
+    }
+    Some(
+        match schema {
+            // Hand-written types the generated code refers to.
+            "MetadataOutputType" => "Metadata",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+/// The item schema of a page envelope `ListResource_X_` (written by hand as `ListResource<X>`).
+pub fn list_item(schema: &str) -> Option<&str> {
+    schema.strip_prefix("ListResource_")?.strip_suffix('_')
 }
 
 /// The hand-written type that keeps a variant this SDK does not know, per open union: every
@@ -69,7 +124,24 @@ pub fn unknown_variant(union: &str) -> Option<&'static str> {
 
 /// Schemas that are written by hand (the generator only refers to them).
 pub fn is_hand_written(schema: &str) -> bool {
-    matches!(schema, "MetadataOutputType" | "ListResource_Customer_")
+    schema == "MetadataOutputType" || list_item(schema).is_some()
+}
+
+/// Request bodies the spec writes inline as a union: (operation, name given to the union).
+/// The generator moves them into the schemas under that name.
+pub const NAMED_BODIES: &[(&str, &str)] = &[("customer-sessions:create", "CustomerSessionCreate")];
+
+/// Fields kept as raw JSON, with an example value for the round-trip instances: the schemas
+/// behind them (a meter's recursive event filter and its aggregation, tagged by `func`) are not
+/// part of the customer surface, so they are neither walked nor generated.
+pub fn opaque_field(schema: &str, field: &str) -> Option<&'static str> {
+    Some(match (schema, field) {
+        ("Meter", "filter") => {
+            r#"{"conjunction":"and","clauses":[{"property":"name","operator":"eq","value":"api_call"}]}"#
+        }
+        ("Meter", "aggregation") => r#"{"func":"sum","property":"tokens"}"#,
+        _ => return None,
+    })
 }
 
 /// One doc line per schema, in our words.
@@ -137,6 +209,45 @@ pub fn schema_doc(schema: &str) -> &'static str {
         "ValidationError" => {
             "One problem in a request: where (`loc`), what (`msg`) and its kind (`type`)."
         }
+        "AmbiguousExternalCustomerID" => {
+            "Body of a 409 answer: the external ID names customers of more than one organization."
+        }
+        "NotPermitted" => "Body of a 403 answer: the action is not allowed for this resource.",
+        "Member" => "A member of a team customer: a person with a role within that customer.",
+        "MemberCreateFromCustomer" => {
+            "Body for adding a member to a customer named in the path; only the email is required."
+        }
+        "MemberRole" => "The role of a member within its customer.",
+        "MemberUpdate" => "Body of a member update: only the fields present change.",
+        "PaymentMethod" => {
+            "A saved payment method: a card with its details, or any other kind with its `type` as Polar names it."
+        }
+        "CustomerPaymentMethodCard" => "A saved card, with brand, last four digits and expiry.",
+        "CustomerPaymentMethodGeneric" => {
+            "A saved payment method that is not a card (its `type` says which kind)."
+        }
+        "PaymentMethodCardMetadata" => "Details of a saved card.",
+        "PaymentProcessor" => "The payment processor that holds a payment method.",
+        "CustomerSession" => {
+            "A customer-portal session: the token and the portal link to hand to the customer, valid until `expires_at`."
+        }
+        "CustomerSessionCreate" => {
+            "Body of a customer-session request: the customer by Polar ID or by external ID."
+        }
+        "CustomerSessionCustomerIDCreate" => "A customer session for a customer named by Polar ID.",
+        "CustomerSessionCustomerExternalIDCreate" => {
+            "A customer session for a customer named by the merchant's external ID."
+        }
+        "CustomerMeter" => {
+            "The balance of one meter for one customer: consumed and credited units, with the customer and the meter."
+        }
+        "CustomerMeterSortProperty" => {
+            "A sort key for listing customer meters; the `Desc` variants sort descending."
+        }
+        "Meter" => {
+            "A usage meter: which events count (`filter`) and how they add up (`aggregation`), both kept as raw JSON."
+        }
+        "MeterUnit" => "The unit a meter counts in.",
         _ => "",
     }
 }
@@ -163,6 +274,15 @@ pub fn field_doc(schema: &str, field: &str) -> Option<&'static str> {
         ("CustomerStateSubscription", "seats") => {
             "Number of seats of a seat-based subscription (newer API versions)."
         }
+        ("MemberCreateFromCustomer", "role") => {
+            "Polar takes `member` or `billing_manager` here; ownership is given with an update."
+        }
+        ("MemberUpdate", "role") => {
+            "Making a member the `owner` moves ownership: the previous owner becomes a billing manager."
+        }
+        ("CustomerSession", "token" | "customer_portal_url") => {
+            "A secret: whoever has it enters the customer's portal until `expires_at`."
+        }
         ("CustomerStateSubscription", "units") => {
             "Number of units of a unit-based subscription (newer API versions)."
         }
@@ -179,6 +299,8 @@ pub fn id_type(schema: &str, field: &str) -> Option<&'static str> {
         "discount_id" => "DiscountId",
         "benefit_id" => "BenefitId",
         "meter_id" => "MeterId",
+        "customer_id" => "CustomerId",
+        "member_id" => "MemberId",
         "id" => match schema {
             "CustomerIndividual"
             | "CustomerTeam"
@@ -188,6 +310,11 @@ pub fn id_type(schema: &str, field: &str) -> Option<&'static str> {
             "CustomerStateBenefitGrant" => "BenefitGrantId",
             "CustomerStateMeter" => "CustomerMeterId",
             "CustomerStateSubscriptionMeter" => "SubscriptionMeterId",
+            "Member" => "MemberId",
+            "CustomerMeter" | "customer_meters:get" => "CustomerMeterId",
+            "Meter" => "MeterId",
+            "CustomerSession" => "CustomerSessionId",
+            "CustomerPaymentMethodCard" | "CustomerPaymentMethodGeneric" => "PaymentMethodId",
             // Path parameter of the by-ID operations.
             s if s.starts_with("customers:") => "CustomerId",
             _ => return None,
@@ -202,6 +329,8 @@ pub fn inline_enum_name(schema: &str, field: &str) -> Option<&'static str> {
         ("Address" | "AddressInput", "country") => "CountryCode",
         ("CustomerStateSubscription", "status") => "SubscriptionStatus",
         ("BenefitGrantGitHubRepositoryProperties", "permission") => "GitHubRepositoryPermission",
+        // A subset of the member roles: one type for both.
+        ("MemberCreateFromCustomer", "role") => "MemberRole",
         _ => return None,
     })
 }
@@ -226,6 +355,9 @@ pub fn inline_union_name(schema: &str, field: &str) -> Option<&'static str> {
 
 /// Fields typed by hand: (schema, field) -> Rust type.
 pub fn field_type(schema: &str, field: &str) -> Option<&'static str> {
+    if opaque_field(schema, field).is_some() {
+        return Some("::serde_json::Value");
+    }
     Some(match (schema, field) {
         (_, "metadata") if schema != "customers:list" => "Metadata",
         (_, "benefit_metadata") => "Metadata",
@@ -233,6 +365,8 @@ pub fn field_type(schema: &str, field: &str) -> Option<&'static str> {
             "::std::collections::BTreeMap<String, ::serde_json::Value>"
         }
         ("ValidationError", "ctx") => "::serde_json::Map<String, ::serde_json::Value>",
+        // Both let their holder into the customer's portal.
+        ("CustomerSession", "token" | "customer_portal_url") => "crate::SecretText",
         _ => return None,
     })
 }

@@ -32,7 +32,15 @@ pub fn instances(
         if let Some(values) = &schema.enum_values {
             list.extend(values.iter().map(|v| json!(v)));
         } else if let Some(u) = emitter.unions.get(name) {
-            for (_, _, variant) in &u.variants {
+            let fallback = u.fallback.iter().map(|(_, schema)| schema);
+            for variant in u.variants.iter().map(|(_, _, v)| v).chain(fallback) {
+                let target = s.schema(variant)?;
+                for mode in [Mode::Full, Mode::Null] {
+                    list.push(s.object(variant, target, mode, None)?);
+                }
+            }
+        } else if let Some(variants) = emitter.key_unions.get(name) {
+            for (_, _, variant) in variants {
                 let target = s.schema(variant)?;
                 for mode in [Mode::Full, Mode::Null] {
                     list.push(s.object(variant, target, mode, None)?);
@@ -52,17 +60,25 @@ pub fn instances(
                 Mode::Full,
                 Some(("meter_credit", json!({"credits": 5, "rollover": true}))),
             )?);
-        } else if name == "ListResource_Customer_" {
-            let ind = s.object(
-                "CustomerIndividual",
-                s.schema("CustomerIndividual")?,
-                Mode::Full,
-                None,
-            )?;
-            let team = s.object("CustomerTeam", s.schema("CustomerTeam")?, Mode::Null, None)?;
-            list.push(
-                json!({"items": [ind, team], "pagination": {"total_count": 2, "max_page": 1}}),
-            );
+        } else if let Some(item) = overrides::list_item(name) {
+            // One item of each variant when the item is a union, else one full and one null.
+            let target = s.schema(item)?;
+            let branches: Vec<&str> = match (&target.one_of, &target.any_of) {
+                (Some(b), _) | (None, Some(b)) => b.iter().filter_map(|b| b.ref_name()).collect(),
+                (None, None) => vec![item],
+            };
+            let mut items = Vec::new();
+            for (i, branch) in branches
+                .iter()
+                .cycle()
+                .take(branches.len().max(2))
+                .enumerate()
+            {
+                let mode = if i % 2 == 0 { Mode::Full } else { Mode::Null };
+                items.push(s.object(branch, s.schema(branch)?, mode, None)?);
+            }
+            let n = items.len();
+            list.push(json!({"items": items, "pagination": {"total_count": n, "max_page": 1}}));
             list.push(json!({"items": [], "pagination": {"total_count": 0, "max_page": 0}}));
         } else {
             let object = schema
@@ -144,6 +160,13 @@ impl<'a> Synth<'a> {
                     continue;
                 }
             }
+            if let Some(example) = overrides::opaque_field(name, prop) {
+                map.insert(
+                    prop.clone(),
+                    serde_json::from_str(example).map_err(|e| e.to_string())?,
+                );
+                continue;
+            }
             let required = s.required.contains(prop);
             let (_, nullable) = ps.nullable_parts();
             let nullable = nullable || ps.is_any();
@@ -175,11 +198,9 @@ impl<'a> Synth<'a> {
             if r == "MetadataOutputType" {
                 return Ok(json!({"plan": "pro", "seats": 3, "ratio": 2.5, "vip": true}));
             }
-            if target.one_of.is_some() {
-                let first = target
-                    .one_of
-                    .as_ref()
-                    .and_then(|b| b.first())
+            if let Some(branches) = target.one_of.as_ref().or(target.any_of.as_ref()) {
+                let first = branches
+                    .first()
                     .and_then(|b| b.ref_name())
                     .ok_or("empty oneOf")?;
                 return self.object(first, self.schema(first)?, mode, None);

@@ -11,6 +11,7 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use percent_encoding::percent_decode_str;
 use polar_customers::Client;
 
 /// The body type handlers answer with.
@@ -75,4 +76,68 @@ pub fn plain_client(addr: SocketAddr) -> Client {
             req
         });
     Client::from_service(service)
+}
+
+/// A client over the SDK's default network stack (auth, headers, retry, timeouts) that sends to
+/// `addr` over plain HTTP, without a rate limit.
+pub fn stack_client(addr: SocketAddr, token: &str) -> Client {
+    Client::builder()
+        .token(token)
+        .base_url(&format!("http://{addr}"))
+        .allow_http(true)
+        .disable_rate_limit()
+        .build()
+        .unwrap()
+}
+
+/// External IDs that would break a path if sent raw: separators, dot-segments, escapes,
+/// unicode, and 1 KiB ones.
+pub fn corpus() -> Vec<String> {
+    let mut ids: Vec<String> = [
+        "a/b",
+        "x?y=1",
+        "user#1",
+        "..",
+        ".",
+        "%2F",
+        "é",
+        "a b",
+        "a+b",
+        "a;b=c",
+        "a&b",
+        "../../admin",
+        "./x",
+        "\\",
+        "a%",
+        "%",
+        "?",
+        "#",
+        "/",
+        "//",
+        "~user",
+        "日本語",
+        "emoji🙂",
+        "tab\tx",
+        "\"quoted\"",
+        "<script>",
+        "null",
+        "a:b@c",
+        "[::1]",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    ids.push("k/é?#.".repeat(1024 / 6 + 1)[..1024].to_string());
+    ids.push("x".repeat(1024));
+    ids
+}
+
+/// Splits the raw path the server received and percent-decodes each segment.
+pub fn decoded_segments(raw_path: &str) -> Vec<String> {
+    raw_path
+        .strip_prefix('/')
+        .unwrap()
+        .split('/')
+        .map(|seg| percent_decode_str(seg).decode_utf8().unwrap().into_owned())
+        .collect()
 }

@@ -1,8 +1,11 @@
 //! Decoding of request bodies and query strings into checked inputs, with pydantic-style issues.
 
 mod fields;
+mod members;
 mod metadata;
+mod paging;
 mod query;
+mod sessions;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +17,12 @@ use crate::issue::{
 use crate::rules::email::Deliverability;
 use crate::rules::{Address, Kind};
 
+pub(crate) use members::{
+    MemberInput, MemberUpdateInput, Role, parse_member_create, parse_member_update,
+};
+pub(crate) use paging::{MeterQuery, MeterSort, parse_meter_list, parse_page};
 pub(crate) use query::{ListQuery, SortKey, parse_delete, parse_export, parse_list, query_pairs};
+pub(crate) use sessions::{SessionTarget, parse_session};
 
 /// A body field that may be absent, `null`, or a value.
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -34,7 +34,7 @@ pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn query_loc(key: &str) -> Vec<Value> {
+pub(super) fn query_loc(key: &str) -> Vec<Value> {
     at(&root("query"), key)
 }
 
@@ -53,7 +53,7 @@ fn org_ids(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Vec<uuid::Uuid>
 }
 
 /// The last value of a scalar query parameter (FastAPI keeps the last one).
-fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()

@@ -54,10 +54,13 @@ pub(crate) fn authenticate(
     tokens.get(token).cloned().ok_or_else(resp::invalid_token)
 }
 
-/// Checks the scope a route needs (403) and answers what the request may see.
-pub(crate) fn authorize(info: TokenInfo, write: bool) -> Result<Access, Res> {
-    if write && !info.write {
-        return Err(resp::insufficient_scope("customers:write"));
+/// Checks the write scope a route needs, if any (403 naming it), and answers what the request
+/// may see.
+pub(crate) fn authorize(info: TokenInfo, write: Option<&str>) -> Result<Access, Res> {
+    if let Some(scope) = write
+        && !info.write
+    {
+        return Err(resp::insufficient_scope(scope));
     }
     Ok(Access {
         orgs: info.orgs,

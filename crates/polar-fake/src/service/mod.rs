@@ -7,7 +7,11 @@
 
 mod auth;
 mod body;
+mod members;
+mod meters;
+mod payment_methods;
 mod routing;
+mod sessions;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -150,14 +154,14 @@ fn body_size_refusal<B: http_body::Body>(
     }
 }
 
-fn path_id(raw: &str) -> Result<Uuid, Vec<Issue>> {
+pub(crate) fn path_id(raw: &str) -> Result<Uuid, Vec<Issue>> {
     match uuid_issue(at(&root("path"), "id"), raw) {
         Some(issue) => Err(vec![issue]),
         None => Uuid::parse_str(raw).map_err(|_| Vec::new()),
     }
 }
 
-fn refusal(r: Refusal) -> Res {
+pub(crate) fn refusal(r: Refusal) -> Res {
     match r {
         Refusal::NotFound => resp::resource_not_found(),
         Refusal::Invalid(issues) => resp::invalid(&issues, true),
@@ -227,26 +231,16 @@ where
         Ok(t) => t,
         Err(res) => return Ok(with_version(res)),
     };
-    let (op, param) = match routed {
-        Routed::Found(op, param) => (op, param.map(str::to_owned)),
+    let (op, params) = match routed {
+        Routed::Found(op, params) => (op, params.into_iter().map(str::to_owned).collect()),
         Routed::MethodNotAllowed(allow) => {
             return Ok(with_version(resp::method_not_allowed(&allow)));
         }
         Routed::Redirect(to) => return Ok(with_version(resp::redirect(&location(&parts, &to)))),
         Routed::NotFound => return Ok(with_version(resp::route_not_found())),
     };
-    let write = matches!(
-        op,
-        Operation::Create
-            | Operation::Update
-            | Operation::UpdateExternal
-            | Operation::Delete
-            | Operation::DeleteExternal
-    );
-    let json_body = if matches!(
-        op,
-        Operation::Create | Operation::Update | Operation::UpdateExternal
-    ) {
+    let write = write_scope(op);
+    let json_body = if matches!(op.method(), "POST" | "PATCH") {
         match body::read_json(&parts.headers, body, shared.config.max_body_bytes).await? {
             body::ReadBody::Json(v) => Ok(v),
             body::ReadBody::Refused(res) => return Ok(with_version(res)),
@@ -266,20 +260,30 @@ where
     };
     let pairs = input::query_pairs(parts.uri.query());
     Ok(with_version(operation(
-        shared, op, param, json_body, &pairs, &access,
+        shared, op, params, json_body, &pairs, &access,
     )))
+}
+
+/// The scope a write needs (the 403 names it); `None` for a read.
+fn write_scope(op: Operation) -> Option<&'static str> {
+    match (op.method(), op) {
+        ("GET", _) => None,
+        (_, Operation::CreateCustomerSession) => Some("customer_sessions:write"),
+        (_, op) if op.path_template().contains("/members") => Some("members:write"),
+        _ => Some("customers:write"),
+    }
 }
 
 fn operation(
     shared: &Arc<Shared>,
     op: Operation,
-    param: Option<String>,
+    params: Vec<String>,
     body: Option<Value>,
     pairs: &[(String, String)],
     access: &Access,
 ) -> Res {
     let rules = &shared.config.deliverability;
-    let param = param.unwrap_or_default();
+    let param = params.first().cloned().unwrap_or_default();
     let key = || -> Result<Key<'_>, Vec<Issue>> {
         match op {
             Operation::GetExternal
@@ -343,6 +347,20 @@ fn operation(
             crate::webhooks::customer_deleted(shared, before);
             Ok(resp::empty(StatusCode::NO_CONTENT))
         }
+        Operation::ListPaymentMethods | Operation::ListPaymentMethodsExternal => {
+            payment_methods::list(shared, op, &param, pairs, access)
+        }
+        Operation::CreateMember
+        | Operation::GetMember
+        | Operation::UpdateMember
+        | Operation::DeleteMember
+        | Operation::CreateMemberExternal
+        | Operation::GetMemberExternal
+        | Operation::UpdateMemberExternal
+        | Operation::DeleteMemberExternal => members::handle(shared, op, &params, &body, access),
+        Operation::CreateCustomerSession => sessions::create(shared, &body, access),
+        Operation::ListCustomerMeters => meters::list(shared, pairs, access),
+        Operation::GetCustomerMeter => meters::get(shared, &param, access),
     })();
     result.unwrap_or_else(|res| res)
 }

@@ -6,7 +6,7 @@ use http::Method;
 use crate::Operation;
 
 /// The route table, in the order the server registers its routes.
-const ROUTES: [(Method, &str, Operation); 11] = [
+const ROUTES: [(Method, &str, Operation); 24] = [
     (Method::GET, "/v1/customers/", Operation::List),
     (Method::POST, "/v1/customers/", Operation::Create),
     (Method::GET, "/v1/customers/export", Operation::Export),
@@ -34,11 +34,77 @@ const ROUTES: [(Method, &str, Operation); 11] = [
     (Method::PATCH, "/v1/customers/{id}", Operation::Update),
     (Method::DELETE, "/v1/customers/{id}", Operation::Delete),
     (Method::GET, "/v1/customers/{id}/state", Operation::GetState),
+    (
+        Method::GET,
+        "/v1/customers/{id}/payment-methods",
+        Operation::ListPaymentMethods,
+    ),
+    (
+        Method::GET,
+        "/v1/customers/external/{external_id}/payment-methods",
+        Operation::ListPaymentMethodsExternal,
+    ),
+    // The member router is included after the customer router.
+    (
+        Method::POST,
+        "/v1/customers/{id}/members",
+        Operation::CreateMember,
+    ),
+    (
+        Method::POST,
+        "/v1/customers/external/{external_id}/members",
+        Operation::CreateMemberExternal,
+    ),
+    (
+        Method::GET,
+        "/v1/customers/{id}/members/{member_id}",
+        Operation::GetMember,
+    ),
+    (
+        Method::GET,
+        "/v1/customers/external/{external_id}/members/{member_external_id}",
+        Operation::GetMemberExternal,
+    ),
+    (
+        Method::PATCH,
+        "/v1/customers/{id}/members/{member_id}",
+        Operation::UpdateMember,
+    ),
+    (
+        Method::PATCH,
+        "/v1/customers/external/{external_id}/members/{member_external_id}",
+        Operation::UpdateMemberExternal,
+    ),
+    (
+        Method::DELETE,
+        "/v1/customers/{id}/members/{member_id}",
+        Operation::DeleteMember,
+    ),
+    (
+        Method::DELETE,
+        "/v1/customers/external/{external_id}/members/{member_external_id}",
+        Operation::DeleteMemberExternal,
+    ),
+    (
+        Method::GET,
+        "/v1/customer-meters/",
+        Operation::ListCustomerMeters,
+    ),
+    (
+        Method::GET,
+        "/v1/customer-meters/{id}",
+        Operation::GetCustomerMeter,
+    ),
+    (
+        Method::POST,
+        "/v1/customer-sessions/",
+        Operation::CreateCustomerSession,
+    ),
 ];
 
-/// Matches a decoded path against a pattern; answers the parameter.
-fn match_path<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
-    let mut param = None;
+/// Matches a decoded path against a pattern; answers the parameters, in order.
+fn match_path<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
+    let mut params = Vec::new();
     let mut segs = path.split('/');
     for pat in pattern.split('/') {
         let seg = segs.next()?;
@@ -46,17 +112,17 @@ fn match_path<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
             if seg.is_empty() {
                 return None;
             }
-            param = Some(seg);
+            params.push(seg);
         } else if pat != seg {
             return None;
         }
     }
-    segs.next().is_none().then_some(param)
+    segs.next().is_none().then_some(params)
 }
 
 /// Where a request goes.
 pub(crate) enum Routed<'p> {
-    Found(Operation, Option<&'p str>),
+    Found(Operation, Vec<&'p str>),
     MethodNotAllowed(String),
     Redirect(String),
     NotFound,
@@ -142,7 +208,8 @@ mod tests {
     fn at(method: Method, raw: &str) -> String {
         let path = decoded_path(raw);
         match route(&method, &path) {
-            Routed::Found(op, p) => format!("{op:?} {}", p.unwrap_or("-")),
+            Routed::Found(op, p) if p.is_empty() => format!("{op:?} -"),
+            Routed::Found(op, p) => format!("{op:?} {}", p.join(" ")),
             Routed::MethodNotAllowed(a) => format!("405 {a}"),
             Routed::Redirect(to) => format!("307 {to}"),
             Routed::NotFound => "404".into(),
@@ -178,7 +245,25 @@ mod tests {
             at(Method::GET, "/v1/customers/abc/"),
             "307 /v1/customers/abc"
         );
-        assert_eq!(at(Method::GET, "/v1/customers/abc/payment-methods"), "404");
+        assert_eq!(
+            at(Method::GET, "/v1/customers/abc/payment-methods"),
+            "ListPaymentMethods abc"
+        );
+        assert_eq!(
+            at(Method::PATCH, "/v1/customers/external/a%20b/members/m%3F1"),
+            "UpdateMemberExternal a b m?1"
+        );
+        assert_eq!(
+            at(Method::GET, "/v1/customers/external/a%2Fb/members/m"),
+            "404"
+        );
+        assert_eq!(at(Method::GET, "/v1/customers/abc/members"), "405 POST");
+        assert_eq!(
+            at(Method::GET, "/v1/customer-meters"),
+            "307 /v1/customer-meters/"
+        );
+        assert_eq!(at(Method::GET, "/v1/customer-sessions/"), "405 POST");
+        assert_eq!(at(Method::GET, "/v1/customers/abc/other"), "404");
         assert_eq!(at(Method::GET, "/v1/other"), "404");
         assert_eq!(at(Method::GET, "/"), "404");
         assert_eq!(at(Method::GET, "/v1/customers//state"), "404");

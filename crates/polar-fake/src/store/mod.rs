@@ -5,6 +5,9 @@
 //! [`Store::delete`] and [`Store::seed`] (a state change).
 
 mod list;
+mod members;
+mod meters;
+mod payment_methods;
 mod record;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +21,8 @@ use crate::issue::{Issue, at, root};
 use crate::rules::tax_id::{INVALID_TAX_ID, validate_tax_id};
 use crate::rules::{self, Address, Kind};
 
+pub(crate) use members::{MemberKey, MemberRefusal, MemberTable};
+pub(crate) use payment_methods::PaymentMethods;
 pub(crate) use record::{EXTERNAL_ID_KEY, Member, Record, python_json, to_body};
 
 /// How a customer is addressed in a path.
@@ -72,6 +77,10 @@ pub(crate) struct Store {
     emails: HashMap<(Uuid, String), u64>,
     /// (organization, external id) of live customers.
     externals: HashMap<(Uuid, String), u64>,
+    /// Members of customers (the owner is added when a customer is created).
+    pub(crate) members: MemberTable,
+    /// Payment methods seeded by tests, per customer.
+    pub(crate) payment_methods: PaymentMethods,
 }
 
 fn body(key: &str) -> Vec<Value> {
@@ -237,9 +246,11 @@ impl Store {
             subscriptions: Vec::new(),
             benefit_grants: Vec::new(),
             meters: Vec::new(),
+            default_payment_method: None,
         };
         let out = record.to_json();
         self.by_id.insert(record.id, seq);
+        self.members.add_owner(&record);
         self.put(record);
         Ok(out)
     }
@@ -452,6 +463,8 @@ impl Store {
             }
         }
         record.benefit_grants.clear();
+        // Its members go with it (server/polar/member/service.py, `delete_by_customer`).
+        self.members.remove_customer(record.id, now);
         record.deleted_at = Some(now);
         record.modified_at = Some(now);
         self.put(record);

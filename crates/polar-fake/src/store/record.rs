@@ -44,6 +44,8 @@ pub(crate) struct Record {
     pub subscriptions: Vec<Value>,
     pub benefit_grants: Vec<Value>,
     pub meters: Vec<Value>,
+    /// The default among the payment methods a test seeded.
+    pub default_payment_method: Option<uuid::Uuid>,
 }
 
 fn ts(t: Option<Timestamp>) -> Value {
@@ -97,7 +99,7 @@ impl Record {
             "tax_id": self.tax_id.as_ref().map(|(v, f)| json!([v, f])),
             "locale": self.locale,
             "organization_id": self.org.to_string(),
-            "default_payment_method_id": Value::Null,
+            "default_payment_method_id": self.default_payment_method.map(|id| id.to_string()),
             "deleted_at": ts(self.deleted_at),
             "first_user_event_at": Value::Null,
             "avatar_url": avatar_email.map(rules::avatar_url),

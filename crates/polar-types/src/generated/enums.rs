@@ -1342,6 +1342,124 @@ impl From<&str> for CountryCode {
     }
 }
 crate::support::string_enum_impls!(CountryCode);
+/// A sort key for listing customer meters; the `Desc` variants sort descending.
+///
+/// Known values: 18 codes. Values added by Polar later are kept in `Unknown` and written back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CustomerMeterSortProperty {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    CreatedAtDesc,
+    /// `modified_at`
+    ModifiedAt,
+    /// `-modified_at`
+    ModifiedAtDesc,
+    /// `customer_id`
+    CustomerId,
+    /// `-customer_id`
+    CustomerIdDesc,
+    /// `customer_name`
+    CustomerName,
+    /// `-customer_name`
+    CustomerNameDesc,
+    /// `meter_id`
+    MeterId,
+    /// `-meter_id`
+    MeterIdDesc,
+    /// `meter_name`
+    MeterName,
+    /// `-meter_name`
+    MeterNameDesc,
+    /// `consumed_units`
+    ConsumedUnits,
+    /// `-consumed_units`
+    ConsumedUnitsDesc,
+    /// `credited_units`
+    CreditedUnits,
+    /// `-credited_units`
+    CreditedUnitsDesc,
+    /// `balance`
+    Balance,
+    /// `-balance`
+    BalanceDesc,
+    /// A value this version of the SDK does not know.
+    Unknown(String),
+}
+impl CustomerMeterSortProperty {
+    /// Every value this version of the SDK knows.
+    pub const KNOWN: &'static [CustomerMeterSortProperty] = &[
+        Self::CreatedAt,
+        Self::CreatedAtDesc,
+        Self::ModifiedAt,
+        Self::ModifiedAtDesc,
+        Self::CustomerId,
+        Self::CustomerIdDesc,
+        Self::CustomerName,
+        Self::CustomerNameDesc,
+        Self::MeterId,
+        Self::MeterIdDesc,
+        Self::MeterName,
+        Self::MeterNameDesc,
+        Self::ConsumedUnits,
+        Self::ConsumedUnitsDesc,
+        Self::CreditedUnits,
+        Self::CreditedUnitsDesc,
+        Self::Balance,
+        Self::BalanceDesc,
+    ];
+    /// The value as Polar writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::CreatedAtDesc => "-created_at",
+            Self::ModifiedAt => "modified_at",
+            Self::ModifiedAtDesc => "-modified_at",
+            Self::CustomerId => "customer_id",
+            Self::CustomerIdDesc => "-customer_id",
+            Self::CustomerName => "customer_name",
+            Self::CustomerNameDesc => "-customer_name",
+            Self::MeterId => "meter_id",
+            Self::MeterIdDesc => "-meter_id",
+            Self::MeterName => "meter_name",
+            Self::MeterNameDesc => "-meter_name",
+            Self::ConsumedUnits => "consumed_units",
+            Self::ConsumedUnitsDesc => "-consumed_units",
+            Self::CreditedUnits => "credited_units",
+            Self::CreditedUnitsDesc => "-credited_units",
+            Self::Balance => "balance",
+            Self::BalanceDesc => "-balance",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+impl From<&str> for CustomerMeterSortProperty {
+    fn from(s: &str) -> Self {
+        match s {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::CreatedAtDesc,
+            "modified_at" => Self::ModifiedAt,
+            "-modified_at" => Self::ModifiedAtDesc,
+            "customer_id" => Self::CustomerId,
+            "-customer_id" => Self::CustomerIdDesc,
+            "customer_name" => Self::CustomerName,
+            "-customer_name" => Self::CustomerNameDesc,
+            "meter_id" => Self::MeterId,
+            "-meter_id" => Self::MeterIdDesc,
+            "meter_name" => Self::MeterName,
+            "-meter_name" => Self::MeterNameDesc,
+            "consumed_units" => Self::ConsumedUnits,
+            "-consumed_units" => Self::ConsumedUnitsDesc,
+            "credited_units" => Self::CreditedUnits,
+            "-credited_units" => Self::CreditedUnitsDesc,
+            "balance" => Self::Balance,
+            "-balance" => Self::BalanceDesc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::support::string_enum_impls!(CustomerMeterSortProperty);
 /// A sort key for listing customers; the `Desc` variants sort descending.
 ///
 /// Known values: `created_at`, `-created_at`, `email`, `-email`, `name`, `-name`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1488,6 +1606,119 @@ impl From<&str> for GitHubRepositoryPermission {
     }
 }
 crate::support::string_enum_impls!(GitHubRepositoryPermission);
+/// The role of a member within its customer.
+///
+/// Known values: `owner`, `billing_manager`, `member`. Values added by Polar later are kept in `Unknown` and written back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MemberRole {
+    /// `owner`
+    Owner,
+    /// `billing_manager`
+    BillingManager,
+    /// `member`
+    Member,
+    /// A value this version of the SDK does not know.
+    Unknown(String),
+}
+impl MemberRole {
+    /// Every value this version of the SDK knows.
+    pub const KNOWN: &'static [MemberRole] = &[
+        Self::Owner,
+        Self::BillingManager,
+        Self::Member,
+    ];
+    /// The value as Polar writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Owner => "owner",
+            Self::BillingManager => "billing_manager",
+            Self::Member => "member",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+impl From<&str> for MemberRole {
+    fn from(s: &str) -> Self {
+        match s {
+            "owner" => Self::Owner,
+            "billing_manager" => Self::BillingManager,
+            "member" => Self::Member,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::support::string_enum_impls!(MemberRole);
+/// The unit a meter counts in.
+///
+/// Known values: `scalar`, `token`, `custom`. Values added by Polar later are kept in `Unknown` and written back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MeterUnit {
+    /// `scalar`
+    Scalar,
+    /// `token`
+    Token,
+    /// `custom`
+    Custom,
+    /// A value this version of the SDK does not know.
+    Unknown(String),
+}
+impl MeterUnit {
+    /// Every value this version of the SDK knows.
+    pub const KNOWN: &'static [MeterUnit] = &[Self::Scalar, Self::Token, Self::Custom];
+    /// The value as Polar writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scalar => "scalar",
+            Self::Token => "token",
+            Self::Custom => "custom",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+impl From<&str> for MeterUnit {
+    fn from(s: &str) -> Self {
+        match s {
+            "scalar" => Self::Scalar,
+            "token" => Self::Token,
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::support::string_enum_impls!(MeterUnit);
+/// The payment processor that holds a payment method.
+///
+/// Known values: `stripe`. Values added by Polar later are kept in `Unknown` and written back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PaymentProcessor {
+    /// `stripe`
+    Stripe,
+    /// A value this version of the SDK does not know.
+    Unknown(String),
+}
+impl PaymentProcessor {
+    /// Every value this version of the SDK knows.
+    pub const KNOWN: &'static [PaymentProcessor] = &[Self::Stripe];
+    /// The value as Polar writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+impl From<&str> for PaymentProcessor {
+    fn from(s: &str) -> Self {
+        match s {
+            "stripe" => Self::Stripe,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::support::string_enum_impls!(PaymentProcessor);
 /// How often a subscription renews.
 ///
 /// Known values: `day`, `week`, `month`, `year`. Values added by Polar later are kept in `Unknown` and written back unchanged.

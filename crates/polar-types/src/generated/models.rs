@@ -272,6 +272,63 @@ impl<'de> Deserialize<'de> for AddressInput {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// Body of a 409 answer: the external ID names customers of more than one organization.
+///
+/// Schema `AmbiguousExternalCustomerID` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AmbiguousExternalCustomerId {
+    /// JSON `error`: a string; always present.
+    pub error: String,
+    /// JSON `detail`: a string; always present.
+    pub detail: String,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for AmbiguousExternalCustomerId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AmbiguousExternalCustomerId;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a AmbiguousExternalCustomerId object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AmbiguousExternalCustomerId, A::Error> {
+                use crate::support::take;
+                let mut f_error: Option<String> = None;
+                let mut f_detail: Option<String> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "error" => take(&mut f_error, &mut map, "error")?,
+                        "detail" => take(&mut f_detail, &mut map, "detail")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_error = f_error
+                    .ok_or_else(|| serde::de::Error::missing_field("error"))?;
+                let f_detail = f_detail
+                    .ok_or_else(|| serde::de::Error::missing_field("detail"))?;
+                Ok(AmbiguousExternalCustomerId {
+                    error: f_error,
+                    detail: f_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// Grant details of a custom benefit (none today).
 ///
 /// Schema `BenefitGrantCustomProperties` of Polar's API.
@@ -1308,6 +1365,790 @@ impl<'de> Deserialize<'de> for CustomerIndividualCreate {
                     organization_id: f_organization_id,
                     owner: f_owner,
                     email: f_email,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// The balance of one meter for one customer: consumed and credited units, with the customer and the meter.
+///
+/// Schema `CustomerMeter` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerMeter {
+    /// JSON `id`: a UUID, as [`CustomerMeterId`]; always present.
+    pub id: CustomerMeterId,
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// JSON `meter_id`: a UUID, as [`MeterId`]; always present.
+    pub meter_id: MeterId,
+    /// JSON `consumed_units`: a number; always present.
+    pub consumed_units: f64,
+    /// JSON `credited_units`: an integer; always present.
+    pub credited_units: i64,
+    /// JSON `balance`: a number; always present.
+    pub balance: f64,
+    /// JSON `customer`: [`Customer`]; always present.
+    pub customer: Customer,
+    /// JSON `meter`: [`Meter`]; always present.
+    pub meter: Meter,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for CustomerMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerMeter;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerMeter object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerMeter, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<CustomerMeterId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut f_meter_id: Option<MeterId> = None;
+                let mut f_consumed_units: Option<f64> = None;
+                let mut f_credited_units: Option<i64> = None;
+                let mut f_balance: Option<f64> = None;
+                let mut f_customer: Option<Customer> = None;
+                let mut f_meter: Option<Meter> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        "meter_id" => take(&mut f_meter_id, &mut map, "meter_id")?,
+                        "consumed_units" => {
+                            take(&mut f_consumed_units, &mut map, "consumed_units")?
+                        }
+                        "credited_units" => {
+                            take(&mut f_credited_units, &mut map, "credited_units")?
+                        }
+                        "balance" => take(&mut f_balance, &mut map, "balance")?,
+                        "customer" => take(&mut f_customer, &mut map, "customer")?,
+                        "meter" => take(&mut f_meter, &mut map, "meter")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                let f_meter_id = f_meter_id
+                    .ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
+                let f_consumed_units = f_consumed_units
+                    .ok_or_else(|| serde::de::Error::missing_field("consumed_units"))?;
+                let f_credited_units = f_credited_units
+                    .ok_or_else(|| serde::de::Error::missing_field("credited_units"))?;
+                let f_balance = f_balance
+                    .ok_or_else(|| serde::de::Error::missing_field("balance"))?;
+                let f_customer = f_customer
+                    .ok_or_else(|| serde::de::Error::missing_field("customer"))?;
+                let f_meter = f_meter
+                    .ok_or_else(|| serde::de::Error::missing_field("meter"))?;
+                Ok(CustomerMeter {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    customer_id: f_customer_id,
+                    meter_id: f_meter_id,
+                    consumed_units: f_consumed_units,
+                    credited_units: f_credited_units,
+                    balance: f_balance,
+                    customer: f_customer,
+                    meter: f_meter,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A saved card, with brand, last four digits and expiry.
+///
+/// Schema `CustomerPaymentMethodCard` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerPaymentMethodCard {
+    /// JSON `id`: a UUID, as [`PaymentMethodId`]; always present.
+    pub id: PaymentMethodId,
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `processor`: [`PaymentProcessor`]; always present.
+    pub processor: PaymentProcessor,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// JSON `method_metadata`: [`PaymentMethodCardMetadata`]; always present.
+    pub method_metadata: PaymentMethodCardMetadata,
+    /// JSON `is_default`: a boolean; always present.
+    pub is_default: bool,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for CustomerPaymentMethodCard {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerPaymentMethodCard;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerPaymentMethodCard object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerPaymentMethodCard, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<PaymentMethodId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_processor: Option<PaymentProcessor> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut f_method_metadata: Option<PaymentMethodCardMetadata> = None;
+                let mut f_is_default: Option<bool> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    if key.as_str() == "type" {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "processor" => take(&mut f_processor, &mut map, "processor")?,
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        "method_metadata" => {
+                            take(&mut f_method_metadata, &mut map, "method_metadata")?
+                        }
+                        "is_default" => take(&mut f_is_default, &mut map, "is_default")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_processor = f_processor
+                    .ok_or_else(|| serde::de::Error::missing_field("processor"))?;
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                let f_method_metadata = f_method_metadata
+                    .ok_or_else(|| serde::de::Error::missing_field("method_metadata"))?;
+                let f_is_default = f_is_default
+                    .ok_or_else(|| serde::de::Error::missing_field("is_default"))?;
+                Ok(CustomerPaymentMethodCard {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    processor: f_processor,
+                    customer_id: f_customer_id,
+                    method_metadata: f_method_metadata,
+                    is_default: f_is_default,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A saved payment method that is not a card (its `type` says which kind).
+///
+/// Schema `CustomerPaymentMethodGeneric` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerPaymentMethodGeneric {
+    /// JSON `id`: a UUID, as [`PaymentMethodId`]; always present.
+    pub id: PaymentMethodId,
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `processor`: [`PaymentProcessor`]; always present.
+    pub processor: PaymentProcessor,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// JSON `type`: a string; always present.
+    pub r#type: String,
+    /// JSON `is_default`: a boolean; always present.
+    pub is_default: bool,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for CustomerPaymentMethodGeneric {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerPaymentMethodGeneric;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerPaymentMethodGeneric object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerPaymentMethodGeneric, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<PaymentMethodId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_processor: Option<PaymentProcessor> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut f_type: Option<String> = None;
+                let mut f_is_default: Option<bool> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "processor" => take(&mut f_processor, &mut map, "processor")?,
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        "type" => take(&mut f_type, &mut map, "type")?,
+                        "is_default" => take(&mut f_is_default, &mut map, "is_default")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_processor = f_processor
+                    .ok_or_else(|| serde::de::Error::missing_field("processor"))?;
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                let f_type = f_type
+                    .ok_or_else(|| serde::de::Error::missing_field("type"))?;
+                let f_is_default = f_is_default
+                    .ok_or_else(|| serde::de::Error::missing_field("is_default"))?;
+                Ok(CustomerPaymentMethodGeneric {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    processor: f_processor,
+                    customer_id: f_customer_id,
+                    r#type: f_type,
+                    is_default: f_is_default,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A customer-portal session: the token and the portal link to hand to the customer, valid until `expires_at`.
+///
+/// Schema `CustomerSession` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerSession {
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `id`: a UUID, as [`CustomerSessionId`]; always present.
+    pub id: CustomerSessionId,
+    /// JSON `token`: [`crate::SecretText`]; always present.
+    /// A secret: whoever has it enters the customer's portal until `expires_at`.
+    pub token: crate::SecretText,
+    /// JSON `expires_at`: an RFC 3339 timestamp; always present.
+    pub expires_at: ::jiff::Timestamp,
+    /// JSON `return_url`: a string; may be `null`.
+    #[serde(default)]
+    pub return_url: Option<String>,
+    /// JSON `customer_portal_url`: [`crate::SecretText`]; always present.
+    /// A secret: whoever has it enters the customer's portal until `expires_at`.
+    pub customer_portal_url: crate::SecretText,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// JSON `customer`: [`Customer`]; always present.
+    pub customer: Customer,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for CustomerSession {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerSession;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerSession object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerSession, A::Error> {
+                use crate::support::take;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_id: Option<CustomerSessionId> = None;
+                let mut f_token: Option<crate::SecretText> = None;
+                let mut f_expires_at: Option<::jiff::Timestamp> = None;
+                let mut f_return_url: Option<Option<String>> = None;
+                let mut f_customer_portal_url: Option<crate::SecretText> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut f_customer: Option<Customer> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "token" => take(&mut f_token, &mut map, "token")?,
+                        "expires_at" => take(&mut f_expires_at, &mut map, "expires_at")?,
+                        "return_url" => take(&mut f_return_url, &mut map, "return_url")?,
+                        "customer_portal_url" => {
+                            take(
+                                &mut f_customer_portal_url,
+                                &mut map,
+                                "customer_portal_url",
+                            )?
+                        }
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        "customer" => take(&mut f_customer, &mut map, "customer")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_token = f_token
+                    .ok_or_else(|| serde::de::Error::missing_field("token"))?;
+                let f_expires_at = f_expires_at
+                    .ok_or_else(|| serde::de::Error::missing_field("expires_at"))?;
+                let f_return_url = f_return_url.unwrap_or_default();
+                let f_customer_portal_url = f_customer_portal_url
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "customer_portal_url",
+                    ))?;
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                let f_customer = f_customer
+                    .ok_or_else(|| serde::de::Error::missing_field("customer"))?;
+                Ok(CustomerSession {
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    id: f_id,
+                    token: f_token,
+                    expires_at: f_expires_at,
+                    return_url: f_return_url,
+                    customer_portal_url: f_customer_portal_url,
+                    customer_id: f_customer_id,
+                    customer: f_customer,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// Body of a customer-session request: the customer by Polar ID or by external ID.
+///
+/// Schema `CustomerSessionCreate` of Polar's API: the key present (`customer_id` or `external_customer_id`) selects the variant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CustomerSessionCreate {
+    /// Has `customer_id`.
+    CustomerId(CustomerSessionCustomerIdCreate),
+    /// Has `external_customer_id`.
+    ExternalCustomerId(CustomerSessionCustomerExternalIdCreate),
+}
+impl Serialize for CustomerSessionCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::CustomerId(v) => v.serialize(serializer),
+            Self::ExternalCustomerId(v) => v.serialize(serializer),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for CustomerSessionCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = ::serde_json::Value::deserialize(deserializer)?;
+        if value.get("customer_id").is_some() {
+            return ::serde_json::from_value(value)
+                .map(Self::CustomerId)
+                .map_err(D::Error::custom);
+        }
+        if value.get("external_customer_id").is_some() {
+            return ::serde_json::from_value(value)
+                .map(Self::ExternalCustomerId)
+                .map_err(D::Error::custom);
+        }
+        Err(
+            D::Error::custom(
+                "expected an object with `customer_id` or `external_customer_id`",
+            ),
+        )
+    }
+}
+impl crate::Validate for CustomerSessionCreate {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        match self {
+            Self::CustomerId(v) => crate::Validate::validate(v),
+            Self::ExternalCustomerId(v) => crate::Validate::validate(v),
+        }
+    }
+}
+impl From<CustomerSessionCustomerIdCreate> for CustomerSessionCreate {
+    fn from(v: CustomerSessionCustomerIdCreate) -> Self {
+        Self::CustomerId(v)
+    }
+}
+impl From<CustomerSessionCustomerExternalIdCreate> for CustomerSessionCreate {
+    fn from(v: CustomerSessionCustomerExternalIdCreate) -> Self {
+        Self::ExternalCustomerId(v)
+    }
+}
+/// A customer session for a customer named by the merchant's external ID.
+///
+/// Schema `CustomerSessionCustomerExternalIDCreate` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CustomerSessionCustomerExternalIdCreate {
+    /// JSON `member_id`: a UUID, as [`MemberId`]; may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub member_id: Nullable<MemberId>,
+    /// JSON `external_member_id`: a string; may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub external_member_id: Nullable<String>,
+    /// JSON `return_url`: a string (at least 1 characters, at most 2083 characters); may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub return_url: Nullable<String>,
+    /// JSON `external_customer_id`: a string; always present.
+    pub external_customer_id: String,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CustomerSessionCustomerExternalIdCreate {
+    /// A value with the required `external_customer_id` set and every optional field left out.
+    pub fn new(external_customer_id: impl Into<String>) -> Self {
+        Self {
+            member_id: Default::default(),
+            external_member_id: Default::default(),
+            return_url: Default::default(),
+            external_customer_id: external_customer_id.into(),
+            extra: Default::default(),
+        }
+    }
+}
+impl CustomerSessionCustomerExternalIdCreate {
+    /// Sets JSON `member_id`.
+    pub fn member_id(mut self, value: impl Into<MemberId>) -> Self {
+        self.member_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `member_id` as `null` (clears it).
+    pub fn clear_member_id(mut self) -> Self {
+        self.member_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_member_id`.
+    pub fn external_member_id(mut self, value: impl Into<String>) -> Self {
+        self.external_member_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_member_id` as `null` (clears it).
+    pub fn clear_external_member_id(mut self) -> Self {
+        self.external_member_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `return_url`.
+    pub fn return_url(mut self, value: impl Into<String>) -> Self {
+        self.return_url = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `return_url` as `null` (clears it).
+    pub fn clear_return_url(mut self) -> Self {
+        self.return_url = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_customer_id`.
+    pub fn external_customer_id(mut self, value: impl Into<String>) -> Self {
+        self.external_customer_id = value.into();
+        self
+    }
+}
+impl crate::Validate for CustomerSessionCustomerExternalIdCreate {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.external_member_id.as_value() {
+            crate::validate::check_str("external_member_id", v, None, None)?;
+        }
+        if let Some(v) = self.return_url.as_value() {
+            crate::validate::check_str("return_url", v, Some(1), Some(2083))?;
+        }
+        {
+            let v = &self.external_customer_id;
+            crate::validate::check_str("external_customer_id", v, None, None)?;
+        }
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for CustomerSessionCustomerExternalIdCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerSessionCustomerExternalIdCreate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerSessionCustomerExternalIdCreate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerSessionCustomerExternalIdCreate, A::Error> {
+                use crate::support::take;
+                let mut f_member_id: Option<Nullable<MemberId>> = None;
+                let mut f_external_member_id: Option<Nullable<String>> = None;
+                let mut f_return_url: Option<Nullable<String>> = None;
+                let mut f_external_customer_id: Option<String> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "member_id" => take(&mut f_member_id, &mut map, "member_id")?,
+                        "external_member_id" => {
+                            take(
+                                &mut f_external_member_id,
+                                &mut map,
+                                "external_member_id",
+                            )?
+                        }
+                        "return_url" => take(&mut f_return_url, &mut map, "return_url")?,
+                        "external_customer_id" => {
+                            take(
+                                &mut f_external_customer_id,
+                                &mut map,
+                                "external_customer_id",
+                            )?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_member_id = f_member_id.unwrap_or_default();
+                let f_external_member_id = f_external_member_id.unwrap_or_default();
+                let f_return_url = f_return_url.unwrap_or_default();
+                let f_external_customer_id = f_external_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "external_customer_id",
+                    ))?;
+                Ok(CustomerSessionCustomerExternalIdCreate {
+                    member_id: f_member_id,
+                    external_member_id: f_external_member_id,
+                    return_url: f_return_url,
+                    external_customer_id: f_external_customer_id,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A customer session for a customer named by Polar ID.
+///
+/// Schema `CustomerSessionCustomerIDCreate` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CustomerSessionCustomerIdCreate {
+    /// JSON `member_id`: a UUID, as [`MemberId`]; may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub member_id: Nullable<MemberId>,
+    /// JSON `external_member_id`: a string; may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub external_member_id: Nullable<String>,
+    /// JSON `return_url`: a string (at least 1 characters, at most 2083 characters); may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub return_url: Nullable<String>,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CustomerSessionCustomerIdCreate {
+    /// A value with the required `customer_id` set and every optional field left out.
+    pub fn new(customer_id: impl Into<CustomerId>) -> Self {
+        Self {
+            member_id: Default::default(),
+            external_member_id: Default::default(),
+            return_url: Default::default(),
+            customer_id: customer_id.into(),
+            extra: Default::default(),
+        }
+    }
+}
+impl CustomerSessionCustomerIdCreate {
+    /// Sets JSON `member_id`.
+    pub fn member_id(mut self, value: impl Into<MemberId>) -> Self {
+        self.member_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `member_id` as `null` (clears it).
+    pub fn clear_member_id(mut self) -> Self {
+        self.member_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_member_id`.
+    pub fn external_member_id(mut self, value: impl Into<String>) -> Self {
+        self.external_member_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_member_id` as `null` (clears it).
+    pub fn clear_external_member_id(mut self) -> Self {
+        self.external_member_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `return_url`.
+    pub fn return_url(mut self, value: impl Into<String>) -> Self {
+        self.return_url = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `return_url` as `null` (clears it).
+    pub fn clear_return_url(mut self) -> Self {
+        self.return_url = Nullable::Null;
+        self
+    }
+    /// Sets JSON `customer_id`.
+    pub fn customer_id(mut self, value: impl Into<CustomerId>) -> Self {
+        self.customer_id = value.into();
+        self
+    }
+}
+impl crate::Validate for CustomerSessionCustomerIdCreate {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.external_member_id.as_value() {
+            crate::validate::check_str("external_member_id", v, None, None)?;
+        }
+        if let Some(v) = self.return_url.as_value() {
+            crate::validate::check_str("return_url", v, Some(1), Some(2083))?;
+        }
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for CustomerSessionCustomerIdCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerSessionCustomerIdCreate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a CustomerSessionCustomerIdCreate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CustomerSessionCustomerIdCreate, A::Error> {
+                use crate::support::take;
+                let mut f_member_id: Option<Nullable<MemberId>> = None;
+                let mut f_external_member_id: Option<Nullable<String>> = None;
+                let mut f_return_url: Option<Nullable<String>> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "member_id" => take(&mut f_member_id, &mut map, "member_id")?,
+                        "external_member_id" => {
+                            take(
+                                &mut f_external_member_id,
+                                &mut map,
+                                "external_member_id",
+                            )?
+                        }
+                        "return_url" => take(&mut f_return_url, &mut map, "return_url")?,
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_member_id = f_member_id.unwrap_or_default();
+                let f_external_member_id = f_external_member_id.unwrap_or_default();
+                let f_return_url = f_return_url.unwrap_or_default();
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                Ok(CustomerSessionCustomerIdCreate {
+                    member_id: f_member_id,
+                    external_member_id: f_external_member_id,
+                    return_url: f_return_url,
+                    customer_id: f_customer_id,
                     extra,
                 })
             }
@@ -3264,6 +4105,244 @@ impl<'de> Deserialize<'de> for HttpValidationError {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A member of a team customer: a person with a role within that customer.
+///
+/// Schema `Member` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    /// JSON `id`: a UUID, as [`MemberId`]; always present.
+    pub id: MemberId,
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `customer_id`: a UUID, as [`CustomerId`]; always present.
+    pub customer_id: CustomerId,
+    /// JSON `email`: a string; always present.
+    pub email: String,
+    /// JSON `name`: a string; may be `null`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// JSON `external_id`: a string; may be `null`.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// JSON `role`: [`MemberRole`]; always present.
+    pub role: MemberRole,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Member;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a Member object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Member, A::Error> {
+                use crate::support::take;
+                let mut f_id: Option<MemberId> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_customer_id: Option<CustomerId> = None;
+                let mut f_email: Option<String> = None;
+                let mut f_name: Option<Option<String>> = None;
+                let mut f_external_id: Option<Option<String>> = None;
+                let mut f_role: Option<MemberRole> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "customer_id" => {
+                            take(&mut f_customer_id, &mut map, "customer_id")?
+                        }
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
+                        "role" => take(&mut f_role, &mut map, "role")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_customer_id = f_customer_id
+                    .ok_or_else(|| serde::de::Error::missing_field("customer_id"))?;
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_role = f_role
+                    .ok_or_else(|| serde::de::Error::missing_field("role"))?;
+                Ok(Member {
+                    id: f_id,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    customer_id: f_customer_id,
+                    email: f_email,
+                    name: f_name,
+                    external_id: f_external_id,
+                    role: f_role,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// Body for adding a member to a customer named in the path; only the email is required.
+///
+/// Schema `MemberCreateFromCustomer` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct MemberCreateFromCustomer {
+    /// JSON `email`: a string (an email address); always present.
+    pub email: String,
+    /// JSON `name`: a string (at most 256 characters); may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub name: Nullable<String>,
+    /// JSON `external_id`: a string; may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub external_id: Nullable<String>,
+    /// JSON `role`: [`MemberRole`]; may be left out.
+    /// Polar takes `member` or `billing_manager` here; ownership is given with an update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<MemberRole>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl MemberCreateFromCustomer {
+    /// A value with the required `email` set and every optional field left out.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            name: Default::default(),
+            external_id: Default::default(),
+            role: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+impl MemberCreateFromCustomer {
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = value.into();
+        self
+    }
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `external_id` as `null` (clears it).
+    pub fn clear_external_id(mut self) -> Self {
+        self.external_id = Nullable::Null;
+        self
+    }
+    /// Sets JSON `role`.
+    pub fn role(mut self, value: impl Into<MemberRole>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+}
+impl crate::Validate for MemberCreateFromCustomer {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        {
+            let v = &self.email;
+            crate::validate::check_email("email", v)?;
+        }
+        if let Some(v) = self.name.as_value() {
+            crate::validate::check_str("name", v, None, Some(256))?;
+        }
+        if let Some(v) = self.external_id.as_value() {
+            crate::validate::check_str("external_id", v, None, None)?;
+        }
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for MemberCreateFromCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberCreateFromCustomer;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a MemberCreateFromCustomer object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberCreateFromCustomer, A::Error> {
+                use crate::support::take;
+                let mut f_email: Option<String> = None;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_external_id: Option<Nullable<String>> = None;
+                let mut f_role: Option<Option<MemberRole>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
+                        "role" => take(&mut f_role, &mut map, "role")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_name = f_name.unwrap_or_default();
+                let f_external_id = f_external_id.unwrap_or_default();
+                let f_role = f_role.unwrap_or_default();
+                Ok(MemberCreateFromCustomer {
+                    email: f_email,
+                    name: f_name,
+                    external_id: f_external_id,
+                    role: f_role,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// The owner member to create together with a customer.
 ///
 /// Schema `MemberOwnerCreate` of Polar's API.
@@ -3384,6 +4463,314 @@ impl<'de> Deserialize<'de> for MemberOwnerCreate {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// Body of a member update: only the fields present change.
+///
+/// Schema `MemberUpdate` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[non_exhaustive]
+pub struct MemberUpdate {
+    /// JSON `name`: a string (at most 256 characters); may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub name: Nullable<String>,
+    /// JSON `email`: a string (an email address); may be left out or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub email: Nullable<String>,
+    /// JSON `role`: [`MemberRole`]; may be left out or `null`.
+    /// Making a member the `owner` moves ownership: the previous owner becomes a billing manager.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub role: Nullable<MemberRole>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl MemberUpdate {
+    /// Sets JSON `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `name` as `null` (clears it).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Nullable::Null;
+        self
+    }
+    /// Sets JSON `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `email` as `null` (clears it).
+    pub fn clear_email(mut self) -> Self {
+        self.email = Nullable::Null;
+        self
+    }
+    /// Sets JSON `role`.
+    pub fn role(mut self, value: impl Into<MemberRole>) -> Self {
+        self.role = Nullable::Value(value.into());
+        self
+    }
+    /// Sends JSON `role` as `null` (clears it).
+    pub fn clear_role(mut self) -> Self {
+        self.role = Nullable::Null;
+        self
+    }
+}
+impl crate::Validate for MemberUpdate {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.name.as_value() {
+            crate::validate::check_str("name", v, None, Some(256))?;
+        }
+        if let Some(v) = self.email.as_value() {
+            crate::validate::check_email("email", v)?;
+        }
+        Ok(())
+    }
+}
+impl<'de> Deserialize<'de> for MemberUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MemberUpdate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a MemberUpdate object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MemberUpdate, A::Error> {
+                use crate::support::take;
+                let mut f_name: Option<Nullable<String>> = None;
+                let mut f_email: Option<Nullable<String>> = None;
+                let mut f_role: Option<Nullable<MemberRole>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "email" => take(&mut f_email, &mut map, "email")?,
+                        "role" => take(&mut f_role, &mut map, "role")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_name = f_name.unwrap_or_default();
+                let f_email = f_email.unwrap_or_default();
+                let f_role = f_role.unwrap_or_default();
+                Ok(MemberUpdate {
+                    name: f_name,
+                    email: f_email,
+                    role: f_role,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A usage meter: which events count (`filter`) and how they add up (`aggregation`), both kept as raw JSON.
+///
+/// Schema `Meter` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Meter {
+    /// JSON `metadata`: a metadata map; always present.
+    #[serde(default)]
+    pub metadata: Metadata,
+    /// JSON `created_at`: an RFC 3339 timestamp; always present.
+    pub created_at: ::jiff::Timestamp,
+    /// JSON `modified_at`: an RFC 3339 timestamp; may be `null`.
+    #[serde(default)]
+    pub modified_at: Option<::jiff::Timestamp>,
+    /// JSON `id`: a UUID, as [`MeterId`]; always present.
+    pub id: MeterId,
+    /// JSON `name`: a string; always present.
+    pub name: String,
+    /// JSON `unit`: [`MeterUnit`]; always present.
+    pub unit: MeterUnit,
+    /// JSON `custom_label`: a string; may be missing or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub custom_label: Nullable<String>,
+    /// JSON `custom_multiplier`: an integer; may be missing or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub custom_multiplier: Nullable<i64>,
+    /// JSON `filter`: any JSON value; always present.
+    pub filter: ::serde_json::Value,
+    /// JSON `aggregation`: any JSON value; always present.
+    pub aggregation: ::serde_json::Value,
+    /// JSON `organization_id`: a UUID, as [`OrganizationId`]; always present.
+    pub organization_id: OrganizationId,
+    /// JSON `archived_at`: an RFC 3339 timestamp; may be missing or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub archived_at: Nullable<::jiff::Timestamp>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for Meter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Meter;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a Meter object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Meter, A::Error> {
+                use crate::support::take;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_created_at: Option<::jiff::Timestamp> = None;
+                let mut f_modified_at: Option<Option<::jiff::Timestamp>> = None;
+                let mut f_id: Option<MeterId> = None;
+                let mut f_name: Option<String> = None;
+                let mut f_unit: Option<MeterUnit> = None;
+                let mut f_custom_label: Option<Nullable<String>> = None;
+                let mut f_custom_multiplier: Option<Nullable<i64>> = None;
+                let mut f_filter: Option<::serde_json::Value> = None;
+                let mut f_aggregation: Option<::serde_json::Value> = None;
+                let mut f_organization_id: Option<OrganizationId> = None;
+                let mut f_archived_at: Option<Nullable<::jiff::Timestamp>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
+                        "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
+                        "id" => take(&mut f_id, &mut map, "id")?,
+                        "name" => take(&mut f_name, &mut map, "name")?,
+                        "unit" => take(&mut f_unit, &mut map, "unit")?,
+                        "custom_label" => {
+                            take(&mut f_custom_label, &mut map, "custom_label")?
+                        }
+                        "custom_multiplier" => {
+                            take(
+                                &mut f_custom_multiplier,
+                                &mut map,
+                                "custom_multiplier",
+                            )?
+                        }
+                        "filter" => take(&mut f_filter, &mut map, "filter")?,
+                        "aggregation" => {
+                            take(&mut f_aggregation, &mut map, "aggregation")?
+                        }
+                        "organization_id" => {
+                            take(&mut f_organization_id, &mut map, "organization_id")?
+                        }
+                        "archived_at" => {
+                            take(&mut f_archived_at, &mut map, "archived_at")?
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_metadata = f_metadata.unwrap_or_default();
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_modified_at = f_modified_at.unwrap_or_default();
+                let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                let f_name = f_name
+                    .ok_or_else(|| serde::de::Error::missing_field("name"))?;
+                let f_unit = f_unit
+                    .ok_or_else(|| serde::de::Error::missing_field("unit"))?;
+                let f_custom_label = f_custom_label.unwrap_or_default();
+                let f_custom_multiplier = f_custom_multiplier.unwrap_or_default();
+                let f_filter = f_filter
+                    .ok_or_else(|| serde::de::Error::missing_field("filter"))?;
+                let f_aggregation = f_aggregation
+                    .ok_or_else(|| serde::de::Error::missing_field("aggregation"))?;
+                let f_organization_id = f_organization_id
+                    .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
+                let f_archived_at = f_archived_at.unwrap_or_default();
+                Ok(Meter {
+                    metadata: f_metadata,
+                    created_at: f_created_at,
+                    modified_at: f_modified_at,
+                    id: f_id,
+                    name: f_name,
+                    unit: f_unit,
+                    custom_label: f_custom_label,
+                    custom_multiplier: f_custom_multiplier,
+                    filter: f_filter,
+                    aggregation: f_aggregation,
+                    organization_id: f_organization_id,
+                    archived_at: f_archived_at,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// Body of a 403 answer: the action is not allowed for this resource.
+///
+/// Schema `NotPermitted` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotPermitted {
+    /// JSON `error`: a string; always present.
+    pub error: String,
+    /// JSON `detail`: a string; always present.
+    pub detail: String,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for NotPermitted {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = NotPermitted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a NotPermitted object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NotPermitted, A::Error> {
+                use crate::support::take;
+                let mut f_error: Option<String> = None;
+                let mut f_detail: Option<String> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "error" => take(&mut f_error, &mut map, "error")?,
+                        "detail" => take(&mut f_detail, &mut map, "detail")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_error = f_error
+                    .ok_or_else(|| serde::de::Error::missing_field("error"))?;
+                let f_detail = f_detail
+                    .ok_or_else(|| serde::de::Error::missing_field("detail"))?;
+                Ok(NotPermitted {
+                    error: f_error,
+                    detail: f_detail,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 /// Totals of a paginated list.
 ///
 /// Schema `Pagination` of Polar's API.
@@ -3436,6 +4823,132 @@ impl<'de> Deserialize<'de> for Pagination {
                 Ok(Pagination {
                     total_count: f_total_count,
                     max_page: f_max_page,
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+/// A saved payment method: a card with its details, or any other kind with its `type` as Polar names it.
+///
+/// Schema `PaymentMethod` of Polar's API: the JSON key `type` selects the variant.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaymentMethod {
+    /// `type: "card"`.
+    Card(CustomerPaymentMethodCard),
+    /// Any other `type`, kept as Polar names it.
+    Generic(CustomerPaymentMethodGeneric),
+}
+impl Serialize for PaymentMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Card(v) => {
+                crate::support::Tagged {
+                    tag: "card",
+                    inner: v,
+                }
+                    .serialize(serializer)
+            }
+            Self::Generic(v) => v.serialize(serializer),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for PaymentMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::support::deserialize_tagged(deserializer)
+    }
+}
+impl crate::support::TaggedUnion for PaymentMethod {
+    fn decode<'de, D: serde::Deserializer<'de>>(
+        tag: crate::support::Tag<'_>,
+        rest: D,
+    ) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match tag.name() {
+            Some("card") => Deserialize::deserialize(rest).map(Self::Card),
+            _ => {
+                crate::support::keep_unknown(tag, rest)
+                    .and_then(|v| ::serde_json::from_value(v).map_err(D::Error::custom))
+                    .map(Self::Generic)
+            }
+        }
+    }
+}
+/// Details of a saved card.
+///
+/// Schema `PaymentMethodCardMetadata` of Polar's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PaymentMethodCardMetadata {
+    /// JSON `brand`: a string; always present.
+    pub brand: String,
+    /// JSON `last4`: a string; always present.
+    pub last4: String,
+    /// JSON `exp_month`: an integer; always present.
+    pub exp_month: i64,
+    /// JSON `exp_year`: an integer; always present.
+    pub exp_year: i64,
+    /// JSON `wallet`: a string; may be missing or `null`.
+    #[serde(default, skip_serializing_if = "Nullable::is_absent")]
+    pub wallet: Nullable<String>,
+    /// Fields this version of the SDK does not know, kept so that re-encoding loses nothing.
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for PaymentMethodCardMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PaymentMethodCardMetadata;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a PaymentMethodCardMetadata object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PaymentMethodCardMetadata, A::Error> {
+                use crate::support::take;
+                let mut f_brand: Option<String> = None;
+                let mut f_last4: Option<String> = None;
+                let mut f_exp_month: Option<i64> = None;
+                let mut f_exp_year: Option<i64> = None;
+                let mut f_wallet: Option<Nullable<String>> = None;
+                let mut extra = ::serde_json::Map::new();
+                while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
+                    match key.as_str() {
+                        "brand" => take(&mut f_brand, &mut map, "brand")?,
+                        "last4" => take(&mut f_last4, &mut map, "last4")?,
+                        "exp_month" => take(&mut f_exp_month, &mut map, "exp_month")?,
+                        "exp_year" => take(&mut f_exp_year, &mut map, "exp_year")?,
+                        "wallet" => take(&mut f_wallet, &mut map, "wallet")?,
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                let f_brand = f_brand
+                    .ok_or_else(|| serde::de::Error::missing_field("brand"))?;
+                let f_last4 = f_last4
+                    .ok_or_else(|| serde::de::Error::missing_field("last4"))?;
+                let f_exp_month = f_exp_month
+                    .ok_or_else(|| serde::de::Error::missing_field("exp_month"))?;
+                let f_exp_year = f_exp_year
+                    .ok_or_else(|| serde::de::Error::missing_field("exp_year"))?;
+                let f_wallet = f_wallet.unwrap_or_default();
+                Ok(PaymentMethodCardMetadata {
+                    brand: f_brand,
+                    last4: f_last4,
+                    exp_month: f_exp_month,
+                    exp_year: f_exp_year,
+                    wallet: f_wallet,
                     extra,
                 })
             }

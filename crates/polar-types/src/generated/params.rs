@@ -5,7 +5,7 @@
 use crate::*;
 /// Parameters of `customers:list`: Lists the customers of one or more organizations, one page at a time.
 ///
-/// `GET /v1/customers/`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResourceCustomer`], 422 [`HttpValidationError`].
+/// `GET /v1/customers/`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResource`](crate::ListResource) of [`Customer`], 422 [`HttpValidationError`].
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CustomersListParams {
     /// Query parameter `organization_id`, repeated once per value (a UUID, as [`OrganizationId`]); empty sends nothing.
@@ -328,6 +328,407 @@ impl CustomersGetStateExternalParams {
 impl crate::Validate for CustomersGetStateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:create`: Adds a member to a team customer found by Polar ID.
+///
+/// `POST /v1/customers/{id}/members`; scopes: `members:write`; answers: 201 [`Member`], 403 [`NotPermitted`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersCreateParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// The JSON request body ([`MemberCreateFromCustomer`]).
+    pub body: MemberCreateFromCustomer,
+}
+impl CustomersMembersCreateParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "POST";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/{id}/members";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:create";
+}
+impl crate::Validate for CustomersMembersCreateParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::Validate::validate(&self.body)?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:get`: Fetches one member of a customer, both by Polar ID.
+///
+/// `GET /v1/customers/{id}/members/{member_id}`; scopes: `members:read` or `members:write`; answers: 200 [`Member`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersGetParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// Path parameter `{member_id}` (a UUID, as [`MemberId`]).
+    pub member_id: MemberId,
+}
+impl CustomersMembersGetParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:get";
+}
+impl crate::Validate for CustomersMembersGetParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:update`: Changes the fields present in the body of a member, found by the Polar IDs of customer and member.
+///
+/// `PATCH /v1/customers/{id}/members/{member_id}`; scopes: `members:write`; answers: 200 [`Member`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersUpdateParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// Path parameter `{member_id}` (a UUID, as [`MemberId`]).
+    pub member_id: MemberId,
+    /// The JSON request body ([`MemberUpdate`]).
+    pub body: MemberUpdate,
+}
+impl CustomersMembersUpdateParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "PATCH";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:update";
+}
+impl crate::Validate for CustomersMembersUpdateParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::Validate::validate(&self.body)?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:delete`: Removes a member from a customer, both found by Polar ID.
+///
+/// `DELETE /v1/customers/{id}/members/{member_id}`; scopes: `members:write`; answers: 204, 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersDeleteParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// Path parameter `{member_id}` (a UUID, as [`MemberId`]).
+    pub member_id: MemberId,
+}
+impl CustomersMembersDeleteParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "DELETE";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:delete";
+}
+impl crate::Validate for CustomersMembersDeleteParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:create_external`: Adds a member to a team customer found by the merchant's external ID.
+///
+/// `POST /v1/customers/external/{external_id}/members`; scopes: `members:write`; answers: 201 [`Member`], 403 [`NotPermitted`], 404 [`ResourceNotFound`], 409 [`AmbiguousExternalCustomerId`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersCreateExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// The JSON request body ([`MemberCreateFromCustomer`]).
+    pub body: MemberCreateFromCustomer,
+}
+impl CustomersMembersCreateExternalParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "POST";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/members";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:create_external";
+}
+impl crate::Validate for CustomersMembersCreateExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        crate::Validate::validate(&self.body)?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:get_external`: Fetches one member by the external IDs of its customer and of the member.
+///
+/// `GET /v1/customers/external/{external_id}/members/{member_external_id}`; scopes: `members:read` or `members:write`; answers: 200 [`Member`], 404 [`ResourceNotFound`], 409 [`AmbiguousExternalCustomerId`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersGetExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// Path parameter `{member_external_id}` (a string).
+    pub member_external_id: String,
+}
+impl CustomersMembersGetExternalParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:get_external";
+}
+impl crate::Validate for CustomersMembersGetExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        crate::validate::check_not_empty(
+            "member_external_id",
+            &self.member_external_id,
+        )?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:update_external`: Changes the fields present in the body of a member found by the external IDs of customer and member.
+///
+/// `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`; scopes: `members:write`; answers: 200 [`Member`], 404 [`ResourceNotFound`], 409 [`AmbiguousExternalCustomerId`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersUpdateExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// Path parameter `{member_external_id}` (a string).
+    pub member_external_id: String,
+    /// The JSON request body ([`MemberUpdate`]).
+    pub body: MemberUpdate,
+}
+impl CustomersMembersUpdateExternalParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "PATCH";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:update_external";
+}
+impl crate::Validate for CustomersMembersUpdateExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        crate::validate::check_not_empty(
+            "member_external_id",
+            &self.member_external_id,
+        )?;
+        crate::Validate::validate(&self.body)?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:delete_external`: Removes a member found by the external IDs of its customer and of the member.
+///
+/// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`; scopes: `members:write`; answers: 204, 404 [`ResourceNotFound`], 409 [`AmbiguousExternalCustomerId`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersDeleteExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// Path parameter `{member_external_id}` (a string).
+    pub member_external_id: String,
+}
+impl CustomersMembersDeleteExternalParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "DELETE";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:delete_external";
+}
+impl crate::Validate for CustomersMembersDeleteExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        crate::validate::check_not_empty(
+            "member_external_id",
+            &self.member_external_id,
+        )?;
+        Ok(())
+    }
+}
+/// Parameters of `customers:list_payment_methods`: Lists the saved payment methods of a customer found by Polar ID, one page at a time.
+///
+/// `GET /v1/customers/{id}/payment-methods`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResource`](crate::ListResource) of [`PaymentMethod`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersListPaymentMethodsParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<i64>,
+    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<i64>,
+}
+impl CustomersListPaymentMethodsParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/{id}/payment-methods";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:list_payment_methods";
+    /// The query string as (name, value) pairs, unencoded, in a stable order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.page {
+            out.push(("page".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            out.push(("limit".to_owned(), v.to_string()));
+        }
+        out
+    }
+}
+impl crate::Validate for CustomersListPaymentMethodsParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.page {
+            crate::validate::check_min("page", v, 1)?;
+        }
+        if let Some(v) = self.limit {
+            crate::validate::check_min("limit", v, 1)?;
+        }
+        Ok(())
+    }
+}
+/// Parameters of `customers:list_payment_methods_external`: Lists the saved payment methods of a customer found by external ID, one page at a time.
+///
+/// `GET /v1/customers/external/{external_id}/payment-methods`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResource`](crate::ListResource) of [`PaymentMethod`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersListPaymentMethodsExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<i64>,
+    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<i64>,
+}
+impl CustomersListPaymentMethodsExternalParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/payment-methods";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:list_payment_methods_external";
+    /// The query string as (name, value) pairs, unencoded, in a stable order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.page {
+            out.push(("page".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            out.push(("limit".to_owned(), v.to_string()));
+        }
+        out
+    }
+}
+impl crate::Validate for CustomersListPaymentMethodsExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        if let Some(v) = self.page {
+            crate::validate::check_min("page", v, 1)?;
+        }
+        if let Some(v) = self.limit {
+            crate::validate::check_min("limit", v, 1)?;
+        }
+        Ok(())
+    }
+}
+/// Parameters of `customer-sessions:create`: Opens a customer-portal session for one customer: a token and the portal link to hand over.
+///
+/// `POST /v1/customer-sessions/`; scopes: `customer_sessions:write`; answers: 201 [`CustomerSession`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerSessionsCreateParams {
+    /// The JSON request body ([`CustomerSessionCreate`]).
+    pub body: CustomerSessionCreate,
+}
+impl CustomerSessionsCreateParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "POST";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customer-sessions/";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customer-sessions:create";
+}
+impl crate::Validate for CustomerSessionsCreateParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::Validate::validate(&self.body)?;
+        Ok(())
+    }
+}
+/// Parameters of `customer_meters:list`: Lists the meter balances of customers, filtered and sorted, one page at a time.
+///
+/// `GET /v1/customer-meters/`; scopes: `customer_meters:read`; answers: 200 [`ListResource`](crate::ListResource) of [`CustomerMeter`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct CustomerMetersListParams {
+    /// Query parameter `organization_id`, repeated once per value (a UUID, as [`OrganizationId`]); empty sends nothing.
+    pub organization_id: Vec<OrganizationId>,
+    /// Query parameter `customer_id`, repeated once per value (a UUID, as [`CustomerId`]); empty sends nothing.
+    pub customer_id: Vec<CustomerId>,
+    /// Query parameter `external_customer_id`, repeated once per value (a string); empty sends nothing.
+    pub external_customer_id: Vec<String>,
+    /// Query parameter `meter_id`, repeated once per value (a UUID, as [`MeterId`]); empty sends nothing.
+    pub meter_id: Vec<MeterId>,
+    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<i64>,
+    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<i64>,
+    /// Query parameter `sorting`, repeated once per value ([`CustomerMeterSortProperty`]); empty sends nothing.
+    pub sorting: Vec<CustomerMeterSortProperty>,
+}
+impl CustomerMetersListParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customer-meters/";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customer_meters:list";
+    /// The query string as (name, value) pairs, unencoded, in a stable order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for v in &self.organization_id {
+            out.push(("organization_id".to_owned(), v.to_string()));
+        }
+        for v in &self.customer_id {
+            out.push(("customer_id".to_owned(), v.to_string()));
+        }
+        for v in &self.external_customer_id {
+            out.push(("external_customer_id".to_owned(), v.to_string()));
+        }
+        for v in &self.meter_id {
+            out.push(("meter_id".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.page {
+            out.push(("page".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            out.push(("limit".to_owned(), v.to_string()));
+        }
+        for v in &self.sorting {
+            out.push(("sorting".to_owned(), v.to_string()));
+        }
+        out
+    }
+}
+impl crate::Validate for CustomerMetersListParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.page {
+            crate::validate::check_min("page", v, 1)?;
+        }
+        if let Some(v) = self.limit {
+            crate::validate::check_min("limit", v, 1)?;
+        }
+        Ok(())
+    }
+}
+/// Parameters of `customer_meters:get`: Fetches one customer meter balance by its Polar ID.
+///
+/// `GET /v1/customer-meters/{id}`; scopes: `customer_meters:read`; answers: 200 [`CustomerMeter`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerMetersGetParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerMeterId`]).
+    pub id: CustomerMeterId,
+}
+impl CustomerMetersGetParams {
+    /// HTTP method.
+    pub const METHOD: &'static str = "GET";
+    /// Path template; `{name}` marks a path parameter.
+    pub const PATH: &'static str = "/v1/customer-meters/{id}";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customer_meters:get";
+}
+impl crate::Validate for CustomerMetersGetParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
     }
 }

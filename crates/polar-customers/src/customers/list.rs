@@ -1,0 +1,132 @@
+//! `GET /v1/customers/`: one page, every page, or every customer.
+
+use http::Method;
+
+use super::ROUTE_LIST;
+use crate::builder::{awaitable, pages, request_options, send_json};
+use crate::pagination::{Items, Pages};
+use crate::request::{Call, CallOptions, ResponseFuture};
+use crate::types::{
+    Customer, CustomerSortProperty, CustomersListParams, ListResource, OrganizationId, Validate,
+};
+use crate::{Client, Error};
+
+/// The list call for `params`, checked against Polar's rules first.
+fn list_call(params: &CustomersListParams, options: &CallOptions) -> Result<Call, Error> {
+    params.validate()?;
+    Ok(Call::new(Method::GET, ROUTE_LIST, ROUTE_LIST.to_owned())
+        .query(params.query_pairs())
+        .options(options.clone()))
+}
+
+/// Builder of `GET /v1/customers/`, from [`Customers::list`](super::Customers::list).
+///
+/// `.await` (or [`send`](Self::send)) returns one page; [`stream`](Self::stream) yields every
+/// customer of every page and [`pages`](Self::pages) every page.
+#[derive(Clone, Debug)]
+#[must_use = "a request builder does nothing until awaited"]
+pub struct ListCustomers {
+    pub(super) client: Client,
+    pub(super) query: CustomersListParams,
+    pub(super) options: CallOptions,
+}
+
+impl ListCustomers {
+    /// Only customers of this organization (repeat to allow several).
+    pub fn organization_id(mut self, id: OrganizationId) -> Self {
+        self.query.organization_id.push(id);
+        self
+    }
+
+    /// Only customers of these organizations (added to those already set).
+    pub fn organization_ids(mut self, ids: impl IntoIterator<Item = OrganizationId>) -> Self {
+        self.query.organization_id.extend(ids);
+        self
+    }
+
+    /// Only the customer with this email (exact, case-insensitive).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.query.email = Some(email.into());
+        self
+    }
+
+    /// Free-text search in email, name, billing name and external ID prefix.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query.query = Some(query.into());
+        self
+    }
+
+    /// Only customers with (`true`) or without (`false`) an active subscription.
+    pub fn active(mut self, active: bool) -> Self {
+        self.query.active = Some(active);
+        self
+    }
+
+    /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages),
+    /// the page to start from.
+    pub fn page(mut self, page: i64) -> Self {
+        self.query.page = Some(page);
+        self
+    }
+
+    /// Customers per page (1..=100; the server cuts larger values to 100).
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.query.limit = Some(limit);
+        self
+    }
+
+    /// Sort order, applied in the order given (replaces any order set before).
+    pub fn sorting(mut self, sorting: impl IntoIterator<Item = CustomerSortProperty>) -> Self {
+        self.query.sorting = sorting.into_iter().collect();
+        self
+    }
+
+    /// Adds one sort criterion after those already set.
+    pub fn sort_by(mut self, sort: CustomerSortProperty) -> Self {
+        self.query.sorting.push(sort);
+        self
+    }
+
+    /// Only customers whose metadata `key` equals `value`. Repeat a key to accept any of its
+    /// values; different keys must all match. Sent as `metadata[key]=value`.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.query.metadata.push((key.into(), value.to_string()));
+        self
+    }
+
+    request_options!();
+
+    /// Sends the request and returns one page.
+    pub fn send(self) -> ResponseFuture<ListResource<Customer>> {
+        let call = list_call(&self.query, &self.options);
+        send_json(self.client, call)
+    }
+
+    /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
+    /// current one is handled. Ends after `max_page`, at an empty page or after an error.
+    pub fn pages(self) -> Pages<Customer> {
+        let first = self.query.page.unwrap_or(1);
+        let invalid = self.query.validate().err();
+        let ListCustomers {
+            client,
+            query,
+            options,
+        } = self;
+        pages(client, first, invalid, move |page| {
+            let query = CustomersListParams {
+                page: Some(page),
+                ..query.clone()
+            };
+            list_call(&query, &options)
+        })
+    }
+
+    /// Every customer of every page, in order, with one page of look-ahead.
+    ///
+    /// The stream owns a clone of the client; it is `Send + Unpin + 'static`.
+    pub fn stream(self) -> Items<Customer> {
+        Items::new(self.pages())
+    }
+}
+
+awaitable!(ListCustomers => ListResource<Customer>);

@@ -1,0 +1,196 @@
+//! Customer meters: the balance of each meter for each customer (`/v1/customer-meters/`).
+
+use http::Method;
+
+use crate::builder::{awaitable, pages, request_options, send_json};
+use crate::pagination::{Items, Pages};
+use crate::path::join;
+use crate::request::{Call, CallOptions, ResponseFuture};
+use crate::types::{
+    CustomerId, CustomerMeter, CustomerMeterId, CustomerMeterSortProperty,
+    CustomerMetersListParams, ListResource, MeterId, OrganizationId, Validate,
+};
+use crate::{Client, Error};
+
+const ROUTE_LIST: &str = crate::types::CustomerMetersListParams::PATH;
+const ROUTE_ID: &str = crate::types::CustomerMetersGetParams::PATH;
+
+/// The customer-meter operations, from [`Client::customer_meters`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+/// # let fake = polar_fake::FakePolar::new();
+/// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+/// # let id = client.customers().create().email("setup@polar.sh").external_id("user_42").await?.id();
+/// # let customer = id;
+/// use futures_util::TryStreamExt;
+/// use polar_customers::types::CustomerMeterSortProperty;
+///
+/// let mut meters = client
+///     .customer_meters()
+///     .list()
+///     .customer_id(customer)
+///     .sort_by(CustomerMeterSortProperty::BalanceDesc)
+///     .stream();
+/// while let Some(m) = meters.try_next().await? {
+///     println!("{}: {} left", m.meter.name, m.balance);
+///     let again = client.customer_meters().get(m.id).await?;
+///     assert_eq!(again.id, m.id);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CustomerMeters {
+    client: Client,
+}
+
+impl CustomerMeters {
+    pub(crate) fn new(client: Client) -> Self {
+        CustomerMeters { client }
+    }
+
+    /// `GET /v1/customer-meters/`: one page, every page, or every customer meter.
+    pub fn list(&self) -> ListCustomerMeters {
+        ListCustomerMeters {
+            client: self.client.clone(),
+            query: CustomerMetersListParams::default(),
+            options: CallOptions::default(),
+        }
+    }
+
+    /// `GET /v1/customer-meters/{id}`.
+    pub fn get(&self, id: CustomerMeterId) -> GetCustomerMeter {
+        GetCustomerMeter {
+            client: self.client.clone(),
+            id,
+            options: CallOptions::default(),
+        }
+    }
+}
+
+/// The list call for `params`, checked against Polar's rules first.
+fn list_call(params: &CustomerMetersListParams, options: &CallOptions) -> Result<Call, Error> {
+    params.validate()?;
+    Ok(Call::new(Method::GET, ROUTE_LIST, ROUTE_LIST.to_owned())
+        .query(params.query_pairs())
+        .options(options.clone()))
+}
+
+/// Builder of `GET /v1/customer-meters/`, from [`CustomerMeters::list`].
+///
+/// Filters of one kind accept any of their values (repeat the setter); different kinds must all
+/// match.
+#[derive(Clone, Debug)]
+#[must_use = "a request builder does nothing until awaited"]
+pub struct ListCustomerMeters {
+    client: Client,
+    query: CustomerMetersListParams,
+    options: CallOptions,
+}
+
+impl ListCustomerMeters {
+    /// Only meters of customers of this organization (repeat to allow several).
+    pub fn organization_id(mut self, id: OrganizationId) -> Self {
+        self.query.organization_id.push(id);
+        self
+    }
+
+    /// Only meters of the customer with this Polar ID (repeat to allow several).
+    pub fn customer_id(mut self, id: CustomerId) -> Self {
+        self.query.customer_id.push(id);
+        self
+    }
+
+    /// Only meters of the customer with this external ID (repeat to allow several).
+    pub fn external_customer_id(mut self, external_id: impl Into<String>) -> Self {
+        self.query.external_customer_id.push(external_id.into());
+        self
+    }
+
+    /// Only balances of this meter (repeat to allow several).
+    pub fn meter_id(mut self, id: MeterId) -> Self {
+        self.query.meter_id.push(id);
+        self
+    }
+
+    /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
+    /// page to start from.
+    pub fn page(mut self, page: i64) -> Self {
+        self.query.page = Some(page);
+        self
+    }
+
+    /// Customer meters per page (1..=100; the server cuts larger values to 100).
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.query.limit = Some(limit);
+        self
+    }
+
+    /// Sort order, applied in the order given (replaces any order set before).
+    pub fn sorting(mut self, sorting: impl IntoIterator<Item = CustomerMeterSortProperty>) -> Self {
+        self.query.sorting = sorting.into_iter().collect();
+        self
+    }
+
+    /// Adds one sort criterion after those already set.
+    pub fn sort_by(mut self, sort: CustomerMeterSortProperty) -> Self {
+        self.query.sorting.push(sort);
+        self
+    }
+
+    request_options!();
+
+    /// Sends the request and returns one page.
+    pub fn send(self) -> ResponseFuture<ListResource<CustomerMeter>> {
+        let call = list_call(&self.query, &self.options);
+        send_json(self.client, call)
+    }
+
+    /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
+    /// current one is handled. Ends after `max_page`, at an empty page or after an error.
+    pub fn pages(self) -> Pages<CustomerMeter> {
+        let first = self.query.page.unwrap_or(1);
+        let invalid = self.query.validate().err();
+        let ListCustomerMeters {
+            client,
+            query,
+            options,
+        } = self;
+        pages(client, first, invalid, move |page| {
+            let query = CustomerMetersListParams {
+                page: Some(page),
+                ..query.clone()
+            };
+            list_call(&query, &options)
+        })
+    }
+
+    /// Every customer meter of every page, in order, with one page of look-ahead.
+    pub fn stream(self) -> Items<CustomerMeter> {
+        Items::new(self.pages())
+    }
+}
+
+awaitable!(ListCustomerMeters => ListResource<CustomerMeter>);
+
+/// Builder of `GET /v1/customer-meters/{id}`, from [`CustomerMeters::get`].
+#[derive(Clone, Debug)]
+#[must_use = "a request builder does nothing until awaited"]
+pub struct GetCustomerMeter {
+    client: Client,
+    id: CustomerMeterId,
+    options: CallOptions,
+}
+
+impl GetCustomerMeter {
+    request_options!();
+
+    /// Sends the request.
+    pub fn send(self) -> ResponseFuture<CustomerMeter> {
+        let path = join("/v1/customer-meters/", &self.id.to_string(), "");
+        let call = Call::new(Method::GET, ROUTE_ID, path).options(self.options);
+        send_json(self.client, Ok(call))
+    }
+}
+
+awaitable!(GetCustomerMeter => CustomerMeter);

@@ -1,0 +1,155 @@
+//! Bodies of the member routes: `MemberCreateFromCustomer` and `MemberUpdate`
+//! (server/polar/member/schemas.py).
+
+use serde_json::{Value, json};
+
+use super::fields::{email, name, raw_string, text};
+use crate::issue::{Issue, at, missing, not_a_string, not_an_object, root};
+use crate::rules::email::Deliverability;
+
+/// A member's role within its customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Owner,
+    BillingManager,
+    Member,
+}
+
+impl Role {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::BillingManager => "billing_manager",
+            Role::Member => "member",
+        }
+    }
+}
+
+/// A checked `MemberCreateFromCustomer`.
+#[derive(Clone, Debug)]
+pub(crate) struct MemberInput {
+    pub email: String,
+    pub name: Option<String>,
+    pub external_id: Option<String>,
+    pub role: Role,
+}
+
+/// A checked `MemberUpdate`: `None` (absent or `null`) leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MemberUpdateInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+}
+
+fn body_object(body: &Value) -> Result<&serde_json::Map<String, Value>, Vec<Issue>> {
+    match body {
+        Value::Object(obj) => Ok(obj),
+        other => Err(vec![not_an_object(root("body"), other.clone())]),
+    }
+}
+
+/// A role from `allowed` (pydantic's literal or enum error otherwise).
+fn role(value: &Value, allowed: &[Role], kind: &str, errs: &mut Vec<Issue>) -> Option<Role> {
+    let found = allowed.iter().find(|r| value.as_str() == Some(r.as_str()));
+    if found.is_none() {
+        let names: Vec<String> = allowed
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        let expected = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        errs.push(
+            Issue::new(
+                kind,
+                at(&root("body"), "role"),
+                format!("Input should be {expected}"),
+                value.clone(),
+            )
+            .with_ctx(json!({ "expected": expected })),
+        );
+    }
+    found.copied()
+}
+
+/// `POST /v1/customers/{id}/members`: `email` required, `role` `member` (default) or
+/// `billing_manager`.
+pub(crate) fn parse_member_create(
+    body: &Value,
+    rules: &Deliverability,
+) -> Result<MemberInput, Vec<Issue>> {
+    let obj = body_object(body)?;
+    let base = root("body");
+    let mut errs = Vec::new();
+    let loc = at(&base, "email");
+    let address = match obj.get("email") {
+        None => {
+            errs.push(missing(loc, body.clone()));
+            None
+        }
+        Some(Value::Null) => {
+            errs.push(not_a_string(loc, Value::Null));
+            None
+        }
+        Some(_) => email(
+            raw_string(obj, "email", &base, &mut errs),
+            loc,
+            rules,
+            &mut errs,
+        )
+        .into_option()
+        .flatten(),
+    };
+    let name = name(obj, "name", &base, &mut errs);
+    let external_id = text(obj, "external_id", &base, &mut errs);
+    let role = match obj.get("role") {
+        None => Some(Role::Member),
+        Some(v) => role(
+            v,
+            &[Role::Member, Role::BillingManager],
+            "literal_error",
+            &mut errs,
+        ),
+    };
+    match (address, role) {
+        (Some(email), Some(role)) if errs.is_empty() => Ok(MemberInput {
+            email,
+            name: name.into_option().flatten(),
+            external_id: external_id.into_option().flatten(),
+            role,
+        }),
+        _ => Err(errs),
+    }
+}
+
+/// `PATCH …/members/{member_id}`: every field optional; `null` changes nothing.
+pub(crate) fn parse_member_update(
+    body: &Value,
+    rules: &Deliverability,
+) -> Result<MemberUpdateInput, Vec<Issue>> {
+    let obj = body_object(body)?;
+    let base = root("body");
+    let mut errs = Vec::new();
+    let name = name(obj, "name", &base, &mut errs);
+    let address = raw_string(obj, "email", &base, &mut errs);
+    let address = email(address, at(&base, "email"), rules, &mut errs);
+    let role = match obj.get("role") {
+        None | Some(Value::Null) => None,
+        Some(v) => role(
+            v,
+            &[Role::Owner, Role::BillingManager, Role::Member],
+            "enum",
+            &mut errs,
+        ),
+    };
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(MemberUpdateInput {
+        name: name.into_option().flatten(),
+        email: address.into_option().flatten(),
+        role,
+    })
+}
