@@ -178,7 +178,7 @@ async fn worker(client: Client, w: usize, ops: usize) -> Outcome {
                 }
             }
             _ => {
-                let page = rng.next(5) as i64 + 1;
+                let page = rng.next(5) as u32 + 1;
                 if let Err(e) = customers.list().limit(20).page(page).await {
                     fail(&mut out, format!("list page: {e}"));
                 }

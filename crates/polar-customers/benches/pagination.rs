@@ -109,12 +109,12 @@ fn bench(c: &mut Criterion) {
             let client = client.clone();
             async move {
                 let mut seen = 0;
-                for page in 1..=PAGES {
+                for page in 1..=PAGES as u32 {
                     let p = client
                         .customers()
                         .list()
                         .page(page)
-                        .limit(PER_PAGE as i64)
+                        .limit(PER_PAGE as u32)
                         .await
                         .unwrap();
                     seen += p.items.len();
@@ -129,7 +129,7 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             let client = client.clone();
             async move {
-                let mut pages = client.customers().list().limit(PER_PAGE as i64).pages();
+                let mut pages = client.customers().list().limit(PER_PAGE as u32).pages();
                 let mut seen = 0;
                 while let Some(p) = pages.next().await {
                     seen += p.unwrap().items.len();
@@ -144,7 +144,7 @@ fn bench(c: &mut Criterion) {
     // A one-off print of wall time per variant, for the ratios in the report.
     rt.block_on(async {
         let start = Instant::now();
-        let mut s = client.customers().list().limit(PER_PAGE as i64).stream();
+        let mut s = client.customers().list().limit(PER_PAGE as u32).stream();
         let mut n = 0;
         while let Some(c) = s.next().await {
             c.unwrap();

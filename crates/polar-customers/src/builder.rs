@@ -85,9 +85,9 @@ pub(crate) use {awaitable, request_options};
 /// nothing sent.
 pub(crate) fn pages<T>(
     client: Client,
-    first: i64,
+    first: u32,
     invalid: Option<InputError>,
-    call_for: impl Fn(i64) -> Result<Call, Error> + Send + Sync + 'static,
+    call_for: impl Fn(u32) -> Result<Call, Error> + Send + Sync + 'static,
 ) -> Pages<T>
 where
     T: Send + 'static,
@@ -96,9 +96,16 @@ where
     let fetch: PageFetcher<T> = Arc::new(move |page| {
         let call = match &invalid {
             Some(e) => Err(Error::InvalidInput(e.clone())),
-            None => call_for(page),
+            // The pager counts in i64; a page past u32 is past any list Polar serves.
+            None => match u32::try_from(page) {
+                Ok(page) => call_for(page),
+                Err(_) => Err(Error::invalid(
+                    "page",
+                    format!("page {page} is out of range"),
+                )),
+            },
         };
         send_json(client.clone(), call)
     });
-    Pages::new(fetch, first)
+    Pages::new(fetch, i64::from(first))
 }

@@ -115,13 +115,13 @@ impl ListCustomerMeters {
 
     /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
     /// page to start from.
-    pub fn page(mut self, page: i64) -> Self {
+    pub fn page(mut self, page: u32) -> Self {
         self.query.page = Some(page);
         self
     }
 
     /// Customer meters per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: i64) -> Self {
+    pub fn limit(mut self, limit: u32) -> Self {
         self.query.limit = Some(limit);
         self
     }

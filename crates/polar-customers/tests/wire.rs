@@ -85,6 +85,7 @@ async fn list_sends_every_filter() {
         .metadata("plan", "pro")
         .metadata("plan", "team")
         .metadata("tier", 3)
+        .metadata("beta", true)
         .await
         .unwrap();
     assert_eq!(page.pagination.total_count, 0);
@@ -104,6 +105,7 @@ async fn list_sends_every_filter() {
             ("metadata[plan]", "pro"),
             ("metadata[plan]", "team"),
             ("metadata[tier]", "3"),
+            ("metadata[beta]", "true"),
         ]);
     assert_json_headers(&req, false);
     assert_route(&req, "/v1/customers/");

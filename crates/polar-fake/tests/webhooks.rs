@@ -18,6 +18,17 @@ use tokio::net::TcpListener;
 
 const SECRET: &str = "whsec_fake_test";
 
+/// The smallest body a customer event can carry: a customer of a kind the SDK does not know,
+/// with what every customer has.
+fn customer(id: &str) -> serde_json::Value {
+    json!({
+        "id": id,
+        "type": "household",
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+        "metadata": {}
+    })
+}
+
 /// What the receiver saw: (webhook-id, event type or the verification error, status answered).
 type Seen = Arc<Mutex<Vec<(String, String, u16)>>>;
 
@@ -78,8 +89,16 @@ async fn failures_are_retried_with_the_same_id_and_later_events_wait() {
         .unwrap()
         .retries(10, Duration::from_millis(5));
     fake.add_webhook_endpoint(endpoint);
-    fake.send_webhook("customer.updated", &json!({"id": "a"}), Tamper::None);
-    fake.send_webhook("customer.deleted", &json!({"id": "b"}), Tamper::None);
+    fake.send_webhook(
+        "customer.updated",
+        &customer("0a000000-0000-4000-8000-000000000001"),
+        Tamper::None,
+    );
+    fake.send_webhook(
+        "customer.deleted",
+        &customer("0b000000-0000-4000-8000-000000000002"),
+        Tamper::None,
+    );
     settled(&fake).await;
 
     let seen = seen.lock().unwrap().clone();
@@ -106,9 +125,17 @@ async fn an_endpoint_that_never_accepts_is_given_up_after_its_attempts() {
         .unwrap()
         .retries(3, Duration::from_millis(1));
     fake.add_webhook_endpoint(endpoint);
-    fake.send_webhook("customer.updated", &json!({}), Tamper::None);
+    fake.send_webhook(
+        "customer.updated",
+        &customer("0d000000-0000-4000-8000-000000000004"),
+        Tamper::None,
+    );
     // Not subscribed: never sent.
-    fake.send_webhook("customer.deleted", &json!({}), Tamper::None);
+    fake.send_webhook(
+        "customer.deleted",
+        &customer("0d000000-0000-4000-8000-000000000004"),
+        Tamper::None,
+    );
     settled(&fake).await;
     assert_eq!(seen.lock().unwrap().len(), 3);
     assert!(
@@ -129,7 +156,11 @@ async fn an_unreachable_endpoint_is_recorded_not_fatal() {
         .unwrap()
         .retries(2, Duration::from_millis(1));
     fake.add_webhook_endpoint(endpoint);
-    fake.send_webhook("customer.created", &json!({}), Tamper::None);
+    fake.send_webhook(
+        "customer.created",
+        &customer("0d000000-0000-4000-8000-000000000004"),
+        Tamper::None,
+    );
     settled(&fake).await;
     let deliveries = fake.webhook_deliveries();
     assert_eq!(deliveries.len(), 2);
@@ -147,7 +178,8 @@ async fn the_body_and_headers_are_polars() {
     let (url, _seen) = receiver(vec![]).await;
     let fake = FakePolar::new();
     fake.add_webhook_endpoint(WebhookEndpoint::new(&url, SECRET, CUSTOMER_EVENTS).unwrap());
-    let data = json!({"id": "x", "n": 1});
+    let mut data = customer("0c000000-0000-4000-8000-000000000003");
+    data["n"] = json!(1);
     fake.send_webhook("customer.state_changed", &data, Tamper::None);
     settled(&fake).await;
     let d = &fake.webhook_deliveries()[0];
@@ -156,7 +188,7 @@ async fn the_body_and_headers_are_polars() {
         body.starts_with(r#"{"type":"customer.state_changed","timestamp":""#),
         "{body}"
     );
-    assert!(body.ends_with(r#","data":{"id":"x","n":1}}"#), "{body}");
+    assert!(body.ends_with(&format!(r#","data":{data}}}"#)), "{body}");
     let ts: i64 = d.headers["webhook-timestamp"]
         .to_str()
         .unwrap()

@@ -1107,16 +1107,20 @@ impl<'a> Emitter<'a> {
                             pairs.push(format!("for v in &self.{name} {{ out.push(({:?}.to_owned(), v.to_string())); }}", p.name));
                         } else {
                             let b = branches.first().ok_or("empty parameter schema")?;
-                            let ty = self.resolve_single(&id, &p.name, b)?;
-                            let mut doc =
-                                format!("Query parameter `{}` ({})", p.name, describe_rust(&ty));
-                            if let Some(min) = b
+                            let mut ty = self.resolve_single(&id, &p.name, b)?;
+                            let min = b
                                 .exclusive_minimum
                                 .map(|m| m as i64 + 1)
-                                .or(b.minimum.map(|m| m as i64))
-                            {
+                                .or(b.minimum.map(|m| m as i64));
+                            // A count that cannot be negative (`page`, `limit`) is typed so.
+                            if ty == "i64" && min.is_some_and(|m| m >= 0) {
+                                ty = "u32".to_owned();
+                            }
+                            let mut doc =
+                                format!("Query parameter `{}` ({})", p.name, describe_rust(&ty));
+                            if let Some(min) = min {
                                 write!(doc, ", at least {min}").unwrap();
-                                checks.push(format!("if let Some(v) = self.{name} {{ crate::validate::check_min({:?}, v, {min})?; }}", p.name));
+                                checks.push(format!("if let Some(v) = self.{name} {{ crate::validate::check_min({:?}, i64::from(v), {min})?; }}", p.name));
                             }
                             if let Some(d) = &b.default {
                                 write!(doc, "; Polar's default is `{d}`").unwrap();
@@ -1315,6 +1319,7 @@ fn describe_rust(ty: &str) -> String {
     match ty {
         "String" => "a string".to_owned(),
         "i64" => "an integer".to_owned(),
+        "u32" => "a whole number".to_owned(),
         "f64" => "a number".to_owned(),
         "bool" => "a boolean".to_owned(),
         "::jiff::Timestamp" => "an RFC 3339 timestamp".to_owned(),

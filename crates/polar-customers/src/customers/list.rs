@@ -7,7 +7,8 @@ use crate::builder::{awaitable, pages, request_options, send_json};
 use crate::pagination::{Items, Pages};
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
-    Customer, CustomerSortProperty, CustomersListParams, ListResource, OrganizationId, Validate,
+    Customer, CustomerSortProperty, CustomersListParams, ListResource, MetadataValue,
+    OrganizationId, Validate,
 };
 use crate::{Client, Error};
 
@@ -64,13 +65,13 @@ impl ListCustomers {
 
     /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages),
     /// the page to start from.
-    pub fn page(mut self, page: i64) -> Self {
+    pub fn page(mut self, page: u32) -> Self {
         self.query.page = Some(page);
         self
     }
 
     /// Customers per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: i64) -> Self {
+    pub fn limit(mut self, limit: u32) -> Self {
         self.query.limit = Some(limit);
         self
     }
@@ -89,8 +90,13 @@ impl ListCustomers {
 
     /// Only customers whose metadata `key` equals `value`. Repeat a key to accept any of its
     /// values; different keys must all match. Sent as `metadata[key]=value`.
-    pub fn metadata(mut self, key: impl Into<String>, value: impl ToString) -> Self {
-        self.query.metadata.push((key.into(), value.to_string()));
+    ///
+    /// The value is a [`MetadataValue`], as for the create and update setters: a string, a
+    /// whole number or a boolean (Polar's filter compares those; a float is sent as its text).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<MetadataValue>) -> Self {
+        self.query
+            .metadata
+            .push((key.into(), value.into().to_string()));
         self
     }
 

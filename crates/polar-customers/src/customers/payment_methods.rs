@@ -31,21 +31,21 @@ const ROUTE_EXTERNAL: &str = crate::types::CustomersListPaymentMethodsExternalPa
 pub struct ListPaymentMethods {
     pub(super) client: Client,
     pub(super) target: Target,
-    pub(super) page: Option<i64>,
-    pub(super) limit: Option<i64>,
+    pub(super) page: Option<u32>,
+    pub(super) limit: Option<u32>,
     pub(super) options: CallOptions,
 }
 
 impl ListPaymentMethods {
     /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
     /// page to start from.
-    pub fn page(mut self, page: i64) -> Self {
+    pub fn page(mut self, page: u32) -> Self {
         self.page = Some(page);
         self
     }
 
     /// Payment methods per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: i64) -> Self {
+    pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
@@ -86,8 +86,8 @@ awaitable!(ListPaymentMethods => ListResource<PaymentMethod>);
 /// The query of one page, checked against Polar's rules (an empty external ID too).
 fn page_query(
     target: &Target,
-    page: Option<i64>,
-    limit: Option<i64>,
+    page: Option<u32>,
+    limit: Option<u32>,
 ) -> Result<Vec<(String, String)>, InputError> {
     match target {
         Target::Id(id) => {
@@ -114,8 +114,8 @@ fn page_query(
 /// The call for one page.
 fn page_call(
     target: &Target,
-    page: Option<i64>,
-    limit: Option<i64>,
+    page: Option<u32>,
+    limit: Option<u32>,
     options: &CallOptions,
 ) -> Result<Call, Error> {
     let query = page_query(target, page, limit)?;

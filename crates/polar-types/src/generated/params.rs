@@ -16,10 +16,10 @@ pub struct CustomersListParams {
     pub query: Option<String>,
     /// Query parameter `active` (a boolean); `None` sends nothing.
     pub active: Option<bool>,
-    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
-    pub page: Option<i64>,
-    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
-    pub limit: Option<i64>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
     /// Query parameter `sorting`, repeated once per value ([`CustomerSortProperty`]); empty sends nothing.
     pub sorting: Vec<CustomerSortProperty>,
     /// Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.
@@ -71,10 +71,10 @@ impl crate::Validate for CustomersListParams {
             crate::validate::check_str("query", v, None, None)?;
         }
         if let Some(v) = self.page {
-            crate::validate::check_min("page", v, 1)?;
+            crate::validate::check_min("page", i64::from(v), 1)?;
         }
         if let Some(v) = self.limit {
-            crate::validate::check_min("limit", v, 1)?;
+            crate::validate::check_min("limit", i64::from(v), 1)?;
         }
         for (k, _) in &self.metadata {
             crate::validate::check_not_empty("metadata", k)?;
@@ -546,10 +546,10 @@ impl crate::Validate for CustomersMembersDeleteExternalParams {
 pub struct CustomersListPaymentMethodsParams {
     /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
     pub id: CustomerId,
-    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
-    pub page: Option<i64>,
-    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
-    pub limit: Option<i64>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
 }
 impl CustomersListPaymentMethodsParams {
     /// HTTP method.
@@ -573,10 +573,10 @@ impl CustomersListPaymentMethodsParams {
 impl crate::Validate for CustomersListPaymentMethodsParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = self.page {
-            crate::validate::check_min("page", v, 1)?;
+            crate::validate::check_min("page", i64::from(v), 1)?;
         }
         if let Some(v) = self.limit {
-            crate::validate::check_min("limit", v, 1)?;
+            crate::validate::check_min("limit", i64::from(v), 1)?;
         }
         Ok(())
     }
@@ -588,10 +588,10 @@ impl crate::Validate for CustomersListPaymentMethodsParams {
 pub struct CustomersListPaymentMethodsExternalParams {
     /// Path parameter `{external_id}` (a string).
     pub external_id: String,
-    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
-    pub page: Option<i64>,
-    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
-    pub limit: Option<i64>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
 }
 impl CustomersListPaymentMethodsExternalParams {
     /// HTTP method.
@@ -616,10 +616,10 @@ impl crate::Validate for CustomersListPaymentMethodsExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
         if let Some(v) = self.page {
-            crate::validate::check_min("page", v, 1)?;
+            crate::validate::check_min("page", i64::from(v), 1)?;
         }
         if let Some(v) = self.limit {
-            crate::validate::check_min("limit", v, 1)?;
+            crate::validate::check_min("limit", i64::from(v), 1)?;
         }
         Ok(())
     }
@@ -659,10 +659,10 @@ pub struct CustomerMetersListParams {
     pub external_customer_id: Vec<String>,
     /// Query parameter `meter_id`, repeated once per value (a UUID, as [`MeterId`]); empty sends nothing.
     pub meter_id: Vec<MeterId>,
-    /// Query parameter `page` (an integer), at least 1; Polar's default is `1`; `None` sends nothing.
-    pub page: Option<i64>,
-    /// Query parameter `limit` (an integer), at least 1; Polar's default is `10`; `None` sends nothing.
-    pub limit: Option<i64>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
     /// Query parameter `sorting`, repeated once per value ([`CustomerMeterSortProperty`]); empty sends nothing.
     pub sorting: Vec<CustomerMeterSortProperty>,
 }
@@ -703,10 +703,10 @@ impl CustomerMetersListParams {
 impl crate::Validate for CustomerMetersListParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = self.page {
-            crate::validate::check_min("page", v, 1)?;
+            crate::validate::check_min("page", i64::from(v), 1)?;
         }
         if let Some(v) = self.limit {
-            crate::validate::check_min("limit", v, 1)?;
+            crate::validate::check_min("limit", i64::from(v), 1)?;
         }
         Ok(())
     }
