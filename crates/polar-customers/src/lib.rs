@@ -34,6 +34,7 @@
 //! or a service used as is ([`Client::from_service`], [`Client::from_transport`]).
 #![deny(missing_docs)]
 
+mod bulk;
 mod client;
 mod customers;
 mod doc_support;
@@ -47,6 +48,7 @@ mod transport_compat;
 
 pub use polar_types as types;
 
+pub use bulk::{Bulk, BulkOperation, DEFAULT_BULK_CONCURRENCY};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
