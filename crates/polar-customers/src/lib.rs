@@ -54,6 +54,9 @@ pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
 pub use pagination::{Items, Pages};
+/// The rate-limit store shared by several processes through Redis (feature `redis`).
+#[cfg(feature = "redis")]
+pub use polar_transport::redis_store::RedisStore;
 pub use polar_transport::{
     Body, BuildError, HttpService, RateLimitConfig, RateLimiter, RequestOptions, RetryConfig,
     Server, TransportBuilder,

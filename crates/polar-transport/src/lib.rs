@@ -41,6 +41,8 @@ pub mod headers;
 pub mod mock;
 pub mod network;
 pub mod ratelimit;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod retry;
 pub mod timeout;
 pub mod trace;
