@@ -173,4 +173,6 @@ mod guides {
     struct Middleware;
     #[doc = include_str!("../../docs/errors.md")]
     struct Errors;
+    #[doc = include_str!("../../docs/scaling.md")]
+    struct Scaling;
 }
