@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::process::Command;
 use std::time::Duration;
 
-use polar_e2e::redis_server::RedisServer;
+use polar_e2e::redis_server::redis_url;
 use polar_fake::FakePolar;
 
 const PROCESSES: usize = 3;
@@ -29,7 +29,11 @@ struct Run {
 async fn fleet(store: &str, tag: &str) -> Run {
     let fake = FakePolar::builder().rate_limit(BUDGET, WINDOW).build();
     let server = fake.serve("127.0.0.1:0").await.unwrap();
-    let key = format!("polar:ratelimit:{}:{tag}", fake.organization_id());
+    let key = format!(
+        "polar:ratelimit:{}:{tag}:{}",
+        fake.organization_id(),
+        uuid::Uuid::new_v4()
+    );
     let start = std::time::Instant::now();
     let children: Vec<_> = (0..PROCESSES)
         .map(|p| {
@@ -102,27 +106,25 @@ fn achieved(run: &Run) -> f64 {
     rate / (f64::from(BUDGET) / WINDOW.as_secs_f64())
 }
 
+fn report(label: &str, run: &Run) {
+    println!(
+        "{label}: {} creates in {:.2} s, {} 429s, achieved rate / budget = {:.3}",
+        run.ends_ms.len(),
+        run.elapsed.as_secs_f64(),
+        run.rate_limited,
+        achieved(run)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_sharing_redis_runs_at_the_budget_without_a_429() {
-    let Some(redis) = RedisServer::start() else {
+    let Some((redis_url, _server)) = redis_url() else {
         return;
     };
-    let shared = fleet(&redis.url(), "shared").await;
+    let shared = fleet(&redis_url, "shared").await;
     let alone = fleet("local", "alone").await;
-    println!(
-        "shared through Redis: {} creates in {:.2} s, {} 429s, achieved rate / budget = {:.3}",
-        shared.ends_ms.len(),
-        shared.elapsed.as_secs_f64(),
-        shared.rate_limited,
-        achieved(&shared)
-    );
-    println!(
-        "each process alone:   {} creates in {:.2} s, {} 429s, achieved rate / budget = {:.3}",
-        alone.ends_ms.len(),
-        alone.elapsed.as_secs_f64(),
-        alone.rate_limited,
-        achieved(&alone)
-    );
+    report("shared through Redis", &shared);
+    report("each process alone  ", &alone);
     assert_eq!(shared.rate_limited, 0, "no 429 with the shared budget");
     assert!(
         achieved(&shared) >= 0.9,

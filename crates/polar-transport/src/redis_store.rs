@@ -285,18 +285,24 @@ impl Inner {
                 return None;
             }
         }
-        let connect = self.client.get_multiplexed_async_connection();
-        match tokio::time::timeout(self.command_timeout, connect).await {
-            Ok(Ok(conn)) => {
-                lock(&self.state).conn = Some(conn.clone());
-                Some(conn)
-            }
+        let conn = self
+            .bounded(self.client.get_multiplexed_async_connection())
+            .await?;
+        lock(&self.state).conn = Some(conn.clone());
+        Some(conn)
+    }
+
+    /// Awaits a Redis operation for at most the command timeout; a failure or a timeout starts
+    /// (or continues) an outage.
+    async fn bounded<T>(&self, op: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        match tokio::time::timeout(self.command_timeout, op).await {
+            Ok(Ok(value)) => Some(value),
             Ok(Err(err)) => {
                 self.went_down(&err.to_string());
                 None
             }
             Err(_) => {
-                self.went_down("connection timed out");
+                self.went_down("Redis did not answer in time");
                 None
             }
         }
@@ -340,20 +346,9 @@ impl Inner {
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Option<T> {
         let mut conn = self.connection().await?;
-        match tokio::time::timeout(self.command_timeout, invocation.invoke_async(&mut conn)).await {
-            Ok(Ok(value)) => {
-                self.came_back();
-                Some(value)
-            }
-            Ok(Err(err)) => {
-                self.went_down(&err.to_string());
-                None
-            }
-            Err(_) => {
-                self.went_down("command timed out");
-                None
-            }
-        }
+        let value = self.bounded(invocation.invoke_async(&mut conn)).await?;
+        self.came_back();
+        Some(value)
     }
 
     async fn try_take(&self, id: &str) -> Option<Answer> {
