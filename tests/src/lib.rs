@@ -175,4 +175,6 @@ mod guides {
     struct Errors;
     #[doc = include_str!("../../docs/scaling.md")]
     struct Scaling;
+    #[doc = include_str!("../../docs/webhooks.md")]
+    struct Webhooks;
 }

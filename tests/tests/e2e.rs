@@ -168,7 +168,7 @@ async fn every_operation_succeeds(t: Transport) {
 async fn external_ids_stay_one_path_segment(t: Transport) {
     let h = Harness::start(t, FakePolar::new()).await;
     let customers = h.client().customers();
-    let odd = "a/b ?c#d%2F é..";
+    let odd = "a b ?c#d%2F é..";
     let created = customers
         .create()
         .email("odd@polar.sh")
@@ -188,6 +188,22 @@ async fn external_ids_stay_one_path_segment(t: Transport) {
             .unwrap_err()
             .is_not_found()
     );
+    // Polar routes on the decoded path: an id with `/` is only reachable through list/export.
+    let slash = customers
+        .create()
+        .email("slash@polar.sh")
+        .external_id("a/b")
+        .await
+        .unwrap();
+    assert!(
+        customers
+            .get_external("a/b")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    let listed = customers.list().query("a/b").await.unwrap();
+    assert_eq!(listed.items[0].id(), slash.id());
 }
 
 async fn not_found_after_delete(t: Transport) {

@@ -1,6 +1,6 @@
 //! Optional behaviours: the rate limiter, injected faults, and the request counters.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -11,55 +11,56 @@ use tokio::time::Instant;
 use crate::Operation;
 use crate::service::lock;
 
-/// Per-token sliding-window limiter (a log of the accepted requests' times).
+/// Polar's limiter: per key, a counter that starts with the first request and expires one
+/// window later (a fixed window, not a sliding one). Refused requests are not counted.
 ///
 /// Uses tokio's clock, so tests with paused time drive it.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
-    limit: usize,
+    limit: u32,
     window: Duration,
-    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-/// Keys kept before stale ones are swept (bounds memory under many distinct tokens).
+/// Keys kept before expired ones are swept (bounds memory under many distinct tokens).
 const MAX_KEYS: usize = 10_000;
 
 impl RateLimiter {
     pub(crate) fn new(limit: u32, window: Duration) -> Self {
         RateLimiter {
-            limit: limit.max(1) as usize,
+            limit: limit.max(1),
             window: window.max(Duration::from_millis(1)),
-            hits: Mutex::new(HashMap::new()),
+            windows: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts a request; `Err(seconds)` when it must wait that long (at least 1).
+    /// `Retry-After`: the window's length in whole seconds (at least 1), as Polar sends it.
+    fn retry_after(&self) -> u64 {
+        let w = self.window;
+        w.as_secs()
+            .saturating_add(u64::from(w.subsec_nanos() > 0))
+            .max(1)
+    }
+
+    /// Counts a request; `Err(retry_after_seconds)` when the key's window is used up.
     pub(crate) fn check(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut hits = lock(&self.hits);
-        if hits.len() >= MAX_KEYS && !hits.contains_key(key) {
-            let window = self.window;
-            hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        let window = self.window;
+        let expired = |start: &Instant| now.duration_since(*start) >= window;
+        let mut windows = lock(&self.windows);
+        if windows.len() >= MAX_KEYS && !windows.contains_key(key) {
+            windows.retain(|_, (start, _)| !expired(start));
         }
-        let q = hits.entry(key.to_owned()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            q.pop_front();
+        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
+        if expired(&entry.0) {
+            *entry = (now, 0);
         }
-        if q.len() < self.limit {
-            q.push_back(now);
-            return Ok(());
+        if entry.1 < self.limit {
+            entry.1 += 1;
+            Ok(())
+        } else {
+            Err(self.retry_after())
         }
-        let oldest = q.front().copied().unwrap_or(now);
-        let wait = oldest
-            .checked_add(self.window)
-            .map_or(self.window, |free| free.saturating_duration_since(now));
-        let secs = wait
-            .as_secs()
-            .saturating_add(u64::from(wait.subsec_nanos() > 0));
-        Err(secs.max(1))
     }
 }
 
@@ -152,16 +153,22 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn sliding_window_blocks_then_frees() {
-        let rl = RateLimiter::new(2, Duration::from_secs(10));
+    async fn fixed_window_per_key() {
+        let rl = RateLimiter::new(2, Duration::from_secs(60));
         assert!(rl.check("a").is_ok());
-        tokio::time::advance(Duration::from_secs(4)).await;
+        tokio::time::advance(Duration::from_secs(50)).await;
         assert!(rl.check("a").is_ok());
-        assert_eq!(rl.check("a"), Err(6), "oldest leaves the window in 6 s");
-        assert!(rl.check("b").is_ok(), "tokens are counted separately");
-        tokio::time::advance(Duration::from_millis(5_500)).await;
-        assert_eq!(rl.check("a"), Err(1), "a part of a second rounds up");
-        tokio::time::advance(Duration::from_millis(500)).await;
+        assert_eq!(
+            rl.check("a"),
+            Err(60),
+            "Retry-After is the window, not the time left"
+        );
+        assert!(rl.check("b").is_ok(), "keys are counted separately");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(
+            rl.check("a").is_ok(),
+            "the window began with the first request"
+        );
         assert!(rl.check("a").is_ok());
         assert!(rl.check("a").is_err());
     }

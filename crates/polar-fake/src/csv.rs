@@ -3,6 +3,11 @@
 use crate::rules;
 use crate::store::{Record, python_json};
 
+/// The `Tax ID` column: Python's repr of the stored `(value, TaxIDFormat)` pair.
+fn tax_id_repr(value: &str, format: &str) -> String {
+    format!("('{value}', <TaxIDFormat.{format}: '{format}'>)")
+}
+
 /// The header row, as the server writes it.
 pub(crate) const HEADER: [&str; 13] = polar_types::CUSTOMER_EXPORT_COLUMNS;
 
@@ -58,6 +63,10 @@ pub(crate) fn write_row(r: &Record, out: &mut String) {
         python_json(&r.metadata)
     };
     let a = r.billing_address.as_ref();
+    let tax_id = r
+        .tax_id
+        .as_ref()
+        .map_or(String::new(), |(v, f)| tax_id_repr(v, f));
     write_line(
         [
             id.as_str(),
@@ -65,7 +74,7 @@ pub(crate) fn write_row(r: &Record, out: &mut String) {
             created.as_str(),
             s(r.email.as_ref()),
             s(r.name.as_ref()),
-            r.tax_id.as_ref().map_or("", |(v, _)| v.as_str()),
+            tax_id.as_str(),
             s(a.and_then(|a| a.line1.as_ref())),
             s(a.and_then(|a| a.line2.as_ref())),
             s(a.and_then(|a| a.city.as_ref())),
@@ -92,6 +101,16 @@ mod tests {
         assert_eq!(
             out,
             "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\r\n"
+        );
+    }
+
+    #[test]
+    fn tax_id_as_python_writes_it() {
+        let mut out = String::new();
+        write_line([tax_id_repr("FR61954506077", "eu_vat").as_str()], &mut out);
+        assert_eq!(
+            out,
+            "\"('FR61954506077', <TaxIDFormat.eu_vat: 'eu_vat'>)\"\r\n"
         );
     }
 

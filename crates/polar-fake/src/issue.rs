@@ -91,20 +91,16 @@ pub(crate) fn too_short(loc: Vec<Value>, input: &str, min: usize) -> Issue {
     .with_ctx(json!({ "min_length": min }))
 }
 
-/// The issue for a string holding a NUL character (Polar rejects them everywhere).
-pub(crate) fn nul_char(loc: Vec<Value>, input: &str) -> Issue {
-    Issue::new(
-        "string_pattern_mismatch",
-        loc,
-        "String should not contain NUL characters",
-        input,
-    )
+/// The issue for a field holding a NUL character (Polar rejects them in every string).
+pub(crate) fn nul_char(loc: Vec<Value>, input: impl Into<Value>) -> Issue {
+    value_error(loc, crate::rules::NUL_MESSAGE, input.into())
 }
 
-/// A "value_error" issue (pydantic prefixes custom messages with "Value error, ").
+/// A "value_error" issue raised by a validator of Polar's: pydantic prefixes the message with
+/// "Value error, " and the JSON body shows the exception in `ctx` as an empty object.
 pub(crate) fn value_error(loc: Vec<Value>, msg: &str, input: Value) -> Issue {
     Issue::new("value_error", loc, format!("Value error, {msg}"), input)
-        .with_ctx(json!({ "error": msg }))
+        .with_ctx(json!({ "error": {} }))
 }
 
 /// A "model_attributes_type"/"dict_type" issue for a body or sub-object that is not an object.

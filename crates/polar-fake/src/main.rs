@@ -2,20 +2,21 @@
 //!
 //! ```text
 //! cargo run -p polar-fake -- [--port 8080] [--token VALUE] [--rate-limit N-PER-MINUTE] [--sandbox]
+//!     [--undeliverable-domain DOMAIN]...
 //! ```
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str =
-    "usage: polar-fake [--port PORT] [--token TOKEN] [--rate-limit N_PER_MINUTE] [--sandbox]";
+const USAGE: &str = "usage: polar-fake [--port PORT] [--token TOKEN] [--rate-limit N_PER_MINUTE] [--sandbox] [--undeliverable-domain DOMAIN]...";
 
 struct Args {
     port: u16,
     token: Option<String>,
     rate_limit: Option<u32>,
     sandbox: bool,
+    undeliverable: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -24,6 +25,7 @@ fn parse_args() -> Result<Args, String> {
         token: None,
         rate_limit: None,
         sandbox: false,
+        undeliverable: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -52,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--sandbox" => args.sandbox = true,
+            "--undeliverable-domain" => args.undeliverable.push(value("--undeliverable-domain")?),
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -81,6 +84,9 @@ async fn main() -> ExitCode {
     }
     if let Some(n) = args.rate_limit {
         builder = builder.rate_limit(n, Duration::from_secs(60));
+    }
+    for domain in args.undeliverable {
+        builder = builder.undeliverable_domain(domain);
     }
     let fake = builder.build();
     let server = match fake.serve(("127.0.0.1", args.port)).await {

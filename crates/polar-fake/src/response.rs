@@ -21,7 +21,7 @@ pub(crate) fn with_body(
 }
 
 pub(crate) fn json(status: StatusCode, value: &Value) -> Res {
-    with_body(status, "application/json", value.to_string())
+    with_body(status, "application/json", crate::store::to_body(value))
 }
 
 pub(crate) fn empty(status: StatusCode) -> Res {
@@ -114,22 +114,23 @@ pub(crate) fn insufficient_scope(scope: &str) -> Res {
     res
 }
 
-/// 403 when the token does not reach the organization named by `Polar-Organization`.
-pub(crate) fn not_permitted() -> Res {
+/// 411 for a POST, PUT or PATCH without `Content-Length`.
+pub(crate) fn length_required() -> Res {
     json(
-        StatusCode::FORBIDDEN,
-        &json!({ "error": "NotPermitted", "detail": "You don't have the permission to access this organization." }),
+        StatusCode::LENGTH_REQUIRED,
+        &json!({ "error": "LengthRequired", "detail": "A Content-Length header is required." }),
     )
 }
 
+/// 413 for a body over the limit.
 pub(crate) fn too_large(max: usize) -> Res {
     json(
         StatusCode::PAYLOAD_TOO_LARGE,
-        &json!({ "detail": format!("Request body is larger than {max} bytes") }),
+        &json!({ "error": "RequestBodyTooLarge", "detail": format!("Request body exceeded the maximum allowed size of {max} bytes.") }),
     )
 }
 
-/// 429 from the rate limiter: `Retry-After` in whole seconds, no body.
+/// 429 from the rate limiter: `Retry-After` is the window length in seconds, no body.
 pub(crate) fn rate_limited(retry_after_secs: u64) -> Res {
     let mut res = empty(StatusCode::TOO_MANY_REQUESTS);
     res.headers_mut()

@@ -7,6 +7,11 @@
 //! Decoding is forward compatible: unknown fields are ignored, unknown enum values are kept in an
 //! `Unknown` variant, and an unknown customer `type` is kept as raw JSON.
 //!
+//! Every type decodes with any serde deserializer: inside `#[serde(flatten)]`, untagged or tagged
+//! enums (such as a webhook envelope whose `data` comes before its `type`), from a
+//! `serde_json::Value` or another format. From JSON text, the tagged unions (`Customer`,
+//! `CustomerState`) read their `type` first and decode the variant straight from the text.
+//!
 //! ```
 //! use polar_types::{Customer, CustomerSortProperty};
 //!

@@ -509,8 +509,8 @@ impl<'a> Emitter<'a> {
             out.push_str("                use crate::support::take;\n");
         }
         for f in fields {
-            let slot = if is_sibling(f) {
-                "Box<::serde_json::value::RawValue>".to_owned()
+            let slot = if let Some(u) = sibling.filter(|_| is_sibling(f)) {
+                format!("crate::support::Sibling<{}>", u.name)
             } else {
                 f.ty.clone()
             };
@@ -542,6 +542,23 @@ impl<'a> Emitter<'a> {
         } else {
             out.push_str("                    match key.as_str() {\n");
             for f in fields {
+                if let Some(u) = sibling.filter(|_| is_sibling(f)) {
+                    // Decoded as it is read when the tag came first (Polar's order).
+                    let tag = fields
+                        .iter()
+                        .find(|t| t.json == u.tag_field)
+                        .expect("sibling tag");
+                    writeln!(
+                        out,
+                        "                        {:?} => crate::support::take_sibling(&mut {}, &mut map, {:?}, {}.as_ref().map(|t| t.as_str()))?,",
+                        f.json,
+                        slot_name(f),
+                        f.json,
+                        slot_name(tag)
+                    )
+                    .unwrap();
+                    continue;
+                }
                 writeln!(
                     out,
                     "                        {:?} => take(&mut {}, &mut map, {:?})?,",
@@ -577,9 +594,8 @@ impl<'a> Emitter<'a> {
                 .expect("sibling tag");
             writeln!(
                 out,
-                "                let {slot} = match {slot} {{\n                    Some(raw) => {name}::from_raw(&{tag}, &raw).map_err(serde::de::Error::custom)?,\n                    None => return Err(serde::de::Error::missing_field({json:?})),\n                }};",
+                "                let {slot} = crate::support::finish_sibling({slot}, {json:?}, {tag}.as_str())?;",
                 slot = slot_name(f),
-                name = u.name,
                 tag = slot_name(tag),
                 json = f.json
             )
@@ -705,17 +721,13 @@ impl<'a> Emitter<'a> {
             out.push_str("            Self::Unknown(v) => v.serialize(serializer),\n");
         }
         out.push_str("        }\n    }\n}\n\n");
-        // Deserialize: peek at the tag, then decode the whole object as that variant.
-        writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{").unwrap();
-        out.push_str("        use serde::de::Error as _;\n");
-        out.push_str(
-            "        let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;\n",
-        );
-        // `union_of` only accepts `type` as the tag key.
-        out.push_str(
-            "        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;\n",
-        );
-        out.push_str("        let decoded = match tag.as_deref() {\n");
+        // Deserialize: support.rs finds the tag (with any deserializer), this picks the variant.
+        writeln!(out, "impl<'de> Deserialize<'de> for {rust} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        crate::support::deserialize_tagged(deserializer)\n    }}\n}}\n").unwrap();
+        writeln!(out, "impl crate::support::TaggedUnion for {rust} {{\n    fn decode<'de, D: serde::Deserializer<'de>>(tag: crate::support::Tag<'_>, rest: D) -> Result<Self, D::Error> {{").unwrap();
+        if !u.unknown {
+            out.push_str("        use serde::de::Error as _;\n");
+        }
+        out.push_str("        match tag.name() {\n");
         for (tag, variant, _) in &u.variants {
             let pat = if u.default_tag.as_deref() == Some(tag) {
                 format!("Some({tag:?}) | None")
@@ -724,13 +736,13 @@ impl<'a> Emitter<'a> {
             };
             writeln!(
                 out,
-                "            {pat} => crate::support::decode_variant(&raw).map(Self::{variant}),"
+                "            {pat} => Deserialize::deserialize(rest).map(Self::{variant}),"
             )
             .unwrap();
         }
         if u.unknown {
             out.push_str(
-                "            _ => crate::support::decode_unknown(&raw).map(Self::Unknown),\n",
+                "            _ => crate::support::keep_unknown(tag, rest).map(Self::Unknown),\n",
             );
         } else {
             let known: Vec<String> = u
@@ -740,7 +752,7 @@ impl<'a> Emitter<'a> {
                 .collect();
             writeln!(
                 out,
-                "            Some(other) => Err(format!(\"unknown `{}` `{{other}}`; expected {}\")),",
+                "            Some(other) => Err(D::Error::custom(format_args!(\"unknown `{}` `{{other}}`; expected {}\"))),",
                 u.tag_key,
                 known.join(" or ")
             )
@@ -748,13 +760,13 @@ impl<'a> Emitter<'a> {
             if u.default_tag.is_none() {
                 writeln!(
                     out,
-                    "            None => Err(\"missing `{}`\".to_owned()),",
+                    "            None => Err(D::Error::custom(\"missing `{}`\")),",
                     u.tag_key
                 )
                 .unwrap();
             }
         }
-        out.push_str("        };\n        decoded.map_err(D::Error::custom)\n    }\n}\n\n");
+        out.push_str("        }\n    }\n}\n\n");
         if self.api.inputs.contains(name) {
             writeln!(out, "impl crate::Validate for {rust} {{\n    fn validate(&self) -> Result<(), crate::InputError> {{\n        match self {{").unwrap();
             for (_, variant, _) in &u.variants {
@@ -795,27 +807,15 @@ impl<'a> Emitter<'a> {
             .unwrap();
         }
         out.push_str("    /// Any other benefit type: the JSON as Polar sent it.\n    Other(::serde_json::Value),\n}\n\n");
-        writeln!(out, "impl {} {{", u.name).unwrap();
-        writeln!(
-            out,
-            "    /// Decodes raw JSON in the shape `{}` selects.",
-            u.tag_field
-        )
-        .unwrap();
-        writeln!(
-            out,
-            "    pub(crate) fn from_raw(tag: &{}, raw: &::serde_json::value::RawValue) -> Result<Self, String> {{\n        match tag.as_str() {{",
-            u.tag_type
-        )
-        .unwrap();
+        writeln!(out, "impl crate::support::TaggedUnion for {} {{\n    fn decode<'de, D: serde::Deserializer<'de>>(tag: crate::support::Tag<'_>, rest: D) -> Result<Self, D::Error> {{\n        match tag.name() {{", u.name).unwrap();
         for (tag, variant, _) in u.variants {
             writeln!(
                 out,
-                "            {tag:?} => crate::support::decode_variant(raw).map(Self::{variant}),"
+                "            Some({tag:?}) => Deserialize::deserialize(rest).map(Self::{variant}),"
             )
             .unwrap();
         }
-        out.push_str("            _ => crate::support::decode_unknown(raw).map(Self::Other),\n        }\n    }\n}\n\n");
+        out.push_str("            _ => ::serde_json::Value::deserialize(rest).map(Self::Other),\n        }\n    }\n}\n\n");
         writeln!(out, "impl Serialize for {} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{", u.name).unwrap();
         for (_, variant, _) in u.variants {
             writeln!(

@@ -265,7 +265,6 @@ pub struct SiblingUnion {
     pub schema: &'static str,
     pub field: &'static str,
     pub tag_field: &'static str,
-    pub tag_type: &'static str,
     pub name: &'static str,
     pub doc: &'static str,
     /// (tag value, variant name, schema); tag values not listed fall back to `Other`.
@@ -276,7 +275,6 @@ pub const SIBLING_UNIONS: &[SiblingUnion] = &[SiblingUnion {
     schema: "CustomerStateBenefitGrant",
     field: "properties",
     tag_field: "benefit_type",
-    tag_type: "BenefitType",
     name: "BenefitGrantProperties",
     doc: "Details of a benefit grant; which shape applies is decided by the grant's `benefit_type`. \
           Benefit types without a known shape (such as `meter_credit`, or types added later) keep \

@@ -655,15 +655,20 @@ impl Serialize for Customer {
 
 impl<'de> Deserialize<'de> for Customer {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
-        let decoded = match tag.as_deref() {
-            Some("individual") => crate::support::decode_variant(&raw).map(Self::Individual),
-            Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
-            _ => crate::support::decode_unknown(&raw).map(Self::Unknown),
-        };
-        decoded.map_err(D::Error::custom)
+        crate::support::deserialize_tagged(deserializer)
+    }
+}
+
+impl crate::support::TaggedUnion for Customer {
+    fn decode<'de, D: serde::Deserializer<'de>>(
+        tag: crate::support::Tag<'_>,
+        rest: D,
+    ) -> Result<Self, D::Error> {
+        match tag.name() {
+            Some("individual") => Deserialize::deserialize(rest).map(Self::Individual),
+            Some("team") => Deserialize::deserialize(rest).map(Self::Team),
+            _ => crate::support::keep_unknown(tag, rest).map(Self::Unknown),
+        }
     }
 }
 
@@ -697,17 +702,23 @@ impl Serialize for CustomerCreate {
 
 impl<'de> Deserialize<'de> for CustomerCreate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_tagged(deserializer)
+    }
+}
+
+impl crate::support::TaggedUnion for CustomerCreate {
+    fn decode<'de, D: serde::Deserializer<'de>>(
+        tag: crate::support::Tag<'_>,
+        rest: D,
+    ) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
-        let decoded = match tag.as_deref() {
-            Some("individual") | None => crate::support::decode_variant(&raw).map(Self::Individual),
-            Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
-            Some(other) => Err(format!(
+        match tag.name() {
+            Some("individual") | None => Deserialize::deserialize(rest).map(Self::Individual),
+            Some("team") => Deserialize::deserialize(rest).map(Self::Team),
+            Some(other) => Err(D::Error::custom(format_args!(
                 "unknown `type` `{other}`; expected `individual` or `team`"
-            )),
-        };
-        decoded.map_err(D::Error::custom)
+            ))),
+        }
     }
 }
 
@@ -1112,15 +1123,20 @@ impl Serialize for CustomerState {
 
 impl<'de> Deserialize<'de> for CustomerState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let raw = <Box<::serde_json::value::RawValue>>::deserialize(deserializer)?;
-        let tag = crate::support::peek_type(&raw).map_err(D::Error::custom)?;
-        let decoded = match tag.as_deref() {
-            Some("individual") => crate::support::decode_variant(&raw).map(Self::Individual),
-            Some("team") => crate::support::decode_variant(&raw).map(Self::Team),
-            _ => crate::support::decode_unknown(&raw).map(Self::Unknown),
-        };
-        decoded.map_err(D::Error::custom)
+        crate::support::deserialize_tagged(deserializer)
+    }
+}
+
+impl crate::support::TaggedUnion for CustomerState {
+    fn decode<'de, D: serde::Deserializer<'de>>(
+        tag: crate::support::Tag<'_>,
+        rest: D,
+    ) -> Result<Self, D::Error> {
+        match tag.name() {
+            Some("individual") => Deserialize::deserialize(rest).map(Self::Individual),
+            Some("team") => Deserialize::deserialize(rest).map(Self::Team),
+            _ => crate::support::keep_unknown(tag, rest).map(Self::Unknown),
+        }
     }
 }
 
@@ -1172,7 +1188,8 @@ impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
                 let mut f_benefit_id: Option<BenefitId> = None;
                 let mut f_benefit_type: Option<BenefitType> = None;
                 let mut f_benefit_metadata: Option<Metadata> = None;
-                let mut f_properties: Option<Box<::serde_json::value::RawValue>> = None;
+                let mut f_properties: Option<crate::support::Sibling<BenefitGrantProperties>> =
+                    None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
@@ -1185,7 +1202,12 @@ impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
                         "benefit_metadata" => {
                             take(&mut f_benefit_metadata, &mut map, "benefit_metadata")?
                         }
-                        "properties" => take(&mut f_properties, &mut map, "properties")?,
+                        "properties" => crate::support::take_sibling(
+                            &mut f_properties,
+                            &mut map,
+                            "properties",
+                            f_benefit_type.as_ref().map(|t| t.as_str()),
+                        )?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1202,11 +1224,11 @@ impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
                 let f_benefit_type = f_benefit_type
                     .ok_or_else(|| serde::de::Error::missing_field("benefit_type"))?;
                 let f_benefit_metadata = f_benefit_metadata.unwrap_or_default();
-                let f_properties = match f_properties {
-                    Some(raw) => BenefitGrantProperties::from_raw(&f_benefit_type, &raw)
-                        .map_err(serde::de::Error::custom)?,
-                    None => return Err(serde::de::Error::missing_field("properties")),
-                };
+                let f_properties = crate::support::finish_sibling(
+                    f_properties,
+                    "properties",
+                    f_benefit_type.as_str(),
+                )?;
                 Ok(CustomerStateBenefitGrant {
                     id: f_id,
                     created_at: f_created_at,
@@ -2951,23 +2973,22 @@ pub enum BenefitGrantProperties {
     Other(::serde_json::Value),
 }
 
-impl BenefitGrantProperties {
-    /// Decodes raw JSON in the shape `benefit_type` selects.
-    pub(crate) fn from_raw(
-        tag: &BenefitType,
-        raw: &::serde_json::value::RawValue,
-    ) -> Result<Self, String> {
-        match tag.as_str() {
-            "discord" => crate::support::decode_variant(raw).map(Self::Discord),
-            "github_repository" => crate::support::decode_variant(raw).map(Self::GitHubRepository),
-            "downloadables" => crate::support::decode_variant(raw).map(Self::Downloadables),
-            "license_keys" => crate::support::decode_variant(raw).map(Self::LicenseKeys),
-            "custom" => crate::support::decode_variant(raw).map(Self::Custom),
-            "feature_flag" => crate::support::decode_variant(raw).map(Self::FeatureFlag),
-            "slack_shared_channel" => {
-                crate::support::decode_variant(raw).map(Self::SlackSharedChannel)
+impl crate::support::TaggedUnion for BenefitGrantProperties {
+    fn decode<'de, D: serde::Deserializer<'de>>(
+        tag: crate::support::Tag<'_>,
+        rest: D,
+    ) -> Result<Self, D::Error> {
+        match tag.name() {
+            Some("discord") => Deserialize::deserialize(rest).map(Self::Discord),
+            Some("github_repository") => Deserialize::deserialize(rest).map(Self::GitHubRepository),
+            Some("downloadables") => Deserialize::deserialize(rest).map(Self::Downloadables),
+            Some("license_keys") => Deserialize::deserialize(rest).map(Self::LicenseKeys),
+            Some("custom") => Deserialize::deserialize(rest).map(Self::Custom),
+            Some("feature_flag") => Deserialize::deserialize(rest).map(Self::FeatureFlag),
+            Some("slack_shared_channel") => {
+                Deserialize::deserialize(rest).map(Self::SlackSharedChannel)
             }
-            _ => crate::support::decode_unknown(raw).map(Self::Other),
+            _ => ::serde_json::Value::deserialize(rest).map(Self::Other),
         }
     }
 }

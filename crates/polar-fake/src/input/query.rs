@@ -1,0 +1,156 @@
+//! The query strings of list, export and delete.
+
+use serde_json::{Value, json};
+
+use crate::issue::{Issue, at, parse_bool, parse_positive, parse_uuid4, root};
+use crate::rules;
+
+/// Sort keys of the list operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortKey {
+    CreatedAt,
+    Email,
+    Name,
+}
+
+/// The list operation's checked query.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ListQuery {
+    pub organization_id: Vec<uuid::Uuid>,
+    pub email: Option<String>,
+    pub query: Option<String>,
+    pub active: Option<bool>,
+    pub page: u64,
+    pub limit: u64,
+    /// (key, descending)
+    pub sorting: Vec<(SortKey, bool)>,
+    /// key -> accepted values (OR); keys are ANDed.
+    pub metadata: Vec<(String, Vec<String>)>,
+}
+
+/// Splits a raw query string into decoded pairs (`+` is a space, as in HTML forms).
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn query_loc(key: &str) -> Vec<Value> {
+    at(&root("query"), key)
+}
+
+fn org_ids(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Vec<uuid::Uuid> {
+    let mut out = Vec::new();
+    for (i, (_, v)) in pairs
+        .iter()
+        .filter(|(k, _)| k == "organization_id")
+        .enumerate()
+    {
+        if let Some(u) = parse_uuid4(at(&query_loc("organization_id"), i), v, errs) {
+            out.push(u);
+        }
+    }
+    out
+}
+
+/// The last value of a scalar query parameter (FastAPI keeps the last one).
+fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Decodes the list query.
+pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Issue>> {
+    let mut errs = Vec::new();
+    let organization_id = org_ids(pairs, &mut errs);
+    let active = last(pairs, "active").and_then(|v| parse_bool(query_loc("active"), v, &mut errs));
+    let page = match last(pairs, "page") {
+        Some(v) => parse_positive(query_loc("page"), v, &mut errs).unwrap_or(1),
+        None => 1,
+    };
+    let limit = match last(pairs, "limit") {
+        Some(v) => parse_positive(query_loc("limit"), v, &mut errs).unwrap_or(10),
+        None => 10,
+    }
+    .min(rules::LIST_LIMIT_MAX);
+    let mut sorting = Vec::new();
+    let expected = "'created_at', '-created_at', 'email', '-email', 'name' or '-name'";
+    for (i, (_, v)) in pairs.iter().filter(|(k, _)| k == "sorting").enumerate() {
+        let (desc, name) = match v.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, v.as_str()),
+        };
+        let key = match name {
+            "created_at" => SortKey::CreatedAt,
+            "email" => SortKey::Email,
+            "name" => SortKey::Name,
+            _ => {
+                errs.push(
+                    Issue::new(
+                        "enum",
+                        at(&query_loc("sorting"), i),
+                        format!("Input should be {expected}"),
+                        v.as_str(),
+                    )
+                    .with_ctx(json!({ "expected": expected })),
+                );
+                continue;
+            }
+        };
+        sorting.push((key, desc));
+    }
+    if sorting.is_empty() {
+        sorting.push((SortKey::CreatedAt, true));
+    }
+    let mut metadata: Vec<(String, Vec<String>)> = Vec::new();
+    for (k, v) in pairs {
+        // Polar matches `metadata\[([^\]]+)\]` at the start of the name.
+        let Some(key) = k
+            .strip_prefix("metadata[")
+            .and_then(|r| r.split_once(']'))
+            .map(|(key, _)| key)
+            .filter(|key| !key.is_empty())
+        else {
+            continue;
+        };
+        match metadata.iter_mut().find(|(mk, _)| mk == key) {
+            Some((_, vals)) => vals.push(v.clone()),
+            None => metadata.push((key.to_owned(), vec![v.clone()])),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(ListQuery {
+        organization_id,
+        email: last(pairs, "email").map(str::to_owned),
+        query: last(pairs, "query").map(str::to_owned),
+        active,
+        page,
+        limit,
+        sorting,
+        metadata,
+    })
+}
+
+/// Decodes the export query (`organization_id` only).
+pub(crate) fn parse_export(pairs: &[(String, String)]) -> Result<Vec<uuid::Uuid>, Vec<Issue>> {
+    let mut errs = Vec::new();
+    let ids = org_ids(pairs, &mut errs);
+    if errs.is_empty() { Ok(ids) } else { Err(errs) }
+}
+
+/// Decodes the delete query (`anonymize`).
+pub(crate) fn parse_delete(pairs: &[(String, String)]) -> Result<bool, Vec<Issue>> {
+    let mut errs = Vec::new();
+    let anonymize = last(pairs, "anonymize")
+        .and_then(|v| parse_bool(query_loc("anonymize"), v, &mut errs))
+        .unwrap_or(false);
+    if errs.is_empty() {
+        Ok(anonymize)
+    } else {
+        Err(errs)
+    }
+}

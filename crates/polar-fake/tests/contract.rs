@@ -1,0 +1,365 @@
+//! Contract test: over a randomized run of all eleven operations, every JSON answer the fake
+//! gives validates against the response schema the OpenAPI spec declares for that operation and
+//! status, and every request body the spec's request schema refuses is refused by the fake (422).
+//!
+//! The spec is read from `../shared/polar-api/openapi-2026-10.json` relative to the workspace
+//! root (never copied into the repository). Set `POLAR_CONTRACT_SEED` to replay a run.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use http::{Method, Request};
+use http_body_util::{BodyExt, Full};
+use polar_fake::{FakePolar, Operation, samples};
+use polar_types::{BenefitType, SubscriptionStatus};
+use serde_json::{Value, json};
+use tower_service::Service;
+
+fn spec() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/polar-api/openapi-2026-10.json"
+    );
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading the spec at {path}: {e}"));
+    serde_json::from_str(&text).expect("the spec is JSON")
+}
+
+/// Compiles a schema taken from the spec: its `$ref`s to `#/components/...` resolve because the
+/// spec's `components` are put beside it at the document root.
+fn compile(spec: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut doc = schema.clone();
+    if let Value::Object(m) = &mut doc {
+        m.insert("components".into(), spec["components"].clone());
+    } else {
+        doc = json!({ "allOf": [schema], "components": spec["components"] });
+    }
+    jsonschema::draft202012::new(&doc).expect("the spec's schema compiles")
+}
+
+struct Contract {
+    /// (method, path template, status) -> response schema.
+    responses: HashMap<(String, String, u16), jsonschema::Validator>,
+    /// (method, path template) -> content types declared for each status.
+    content: HashMap<(String, String, u16), Vec<String>>,
+    /// (method, path template) -> request body schema.
+    requests: HashMap<(String, String), jsonschema::Validator>,
+}
+
+impl Contract {
+    fn load() -> Self {
+        let spec = spec();
+        let mut c = Contract {
+            responses: HashMap::new(),
+            content: HashMap::new(),
+            requests: HashMap::new(),
+        };
+        for op in Operation::ALL {
+            let method = op.method().to_ascii_lowercase();
+            let path = op.path_template().to_owned();
+            let o = &spec["paths"][&path][&method];
+            assert!(o.is_object(), "the spec has {method} {path}");
+            for (status, r) in o["responses"].as_object().unwrap() {
+                let status: u16 = status.parse().unwrap();
+                let types: Vec<String> = r["content"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                if let Some(schema) = r["content"]["application/json"].get("schema") {
+                    c.responses.insert(
+                        (method.clone(), path.clone(), status),
+                        compile(&spec, schema),
+                    );
+                }
+                c.content
+                    .insert((method.clone(), path.clone(), status), types);
+            }
+            if let Some(schema) = o["requestBody"]["content"]["application/json"].get("schema") {
+                c.requests
+                    .insert((method.clone(), path.clone()), compile(&spec, schema));
+            }
+        }
+        c
+    }
+}
+
+fn pick<'a, T>(rng: &mut fastrand::Rng, xs: &'a [T]) -> &'a T {
+    &xs[rng.usize(..xs.len())]
+}
+
+fn field_values(rng: &mut fastrand::Rng, key: &str, n: u64) -> Value {
+    let long = "n".repeat(257);
+    let valid = rng.u8(..10) < 9;
+    let choices = match key {
+        "email" => vec![
+            json!(format!("c{n}@polar.sh")),
+            json!(format!("C{n}@Polar.SH")),
+            json!("nope"),
+            json!(null),
+            json!(5),
+            json!("x@host.test"),
+        ],
+        "name" => vec![
+            json!("Jane"),
+            json!("  "),
+            json!(null),
+            json!(long),
+            json!(["x"]),
+            json!("a\u{0}b"),
+        ],
+        "external_id" => vec![
+            json!(format!("e{n}")),
+            json!("e1"),
+            json!(""),
+            json!(null),
+            json!(7),
+        ],
+        "type" => vec![
+            json!("individual"),
+            json!("team"),
+            json!("robot"),
+            json!(null),
+        ],
+        "metadata" => vec![
+            json!({"plan": "pro", "seats": 3, "ratio": 1.5, "ok": true}),
+            json!({"k": ""}),
+            json!({"k": {"n": 1}}),
+            json!({}),
+            json!("x"),
+            json!({"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk": 1}),
+        ],
+        "billing_address" => vec![
+            json!({"country": "DE", "city": "Berlin"}),
+            json!({"country": "US", "state": "NY"}),
+            json!({"country": "US", "state": "XX"}),
+            json!({"city": "x"}),
+            json!({"country": "ZZ"}),
+            json!(null),
+        ],
+        "tax_id" => vec![
+            json!(null),
+            json!("DE136695976"),
+            json!("DE123456789"),
+            json!(""),
+        ],
+        "locale" => vec![json!("en_US"), json!("fr"), json!("not a tag"), json!(null)],
+        "owner" => vec![
+            json!({"email": format!("o{n}@polar.sh")}),
+            json!({"name": "x"}),
+            json!(null),
+            json!("x"),
+        ],
+        "organization_id" => vec![
+            json!(null),
+            json!("nope"),
+            json!(uuid::Uuid::new_v4().to_string()),
+        ],
+        _ => vec![Value::Null],
+    };
+    if valid {
+        choices[0].clone()
+    } else {
+        pick(rng, &choices).clone()
+    }
+}
+
+fn body(rng: &mut fastrand::Rng, keys: &[&str], n: u64) -> Value {
+    let mut m = serde_json::Map::new();
+    for k in keys {
+        if *k == "email" || rng.u8(..3) == 0 {
+            m.insert((*k).to_owned(), field_values(rng, k, n));
+        }
+    }
+    if rng.u8(..20) == 0 {
+        return pick(rng, &[json!([1]), json!("text"), json!(null)]).clone();
+    }
+    Value::Object(m)
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
+    let contract = Contract::load();
+    let seed = std::env::var("POLAR_CONTRACT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let fake = FakePolar::new();
+    let token = fake.token().to_owned();
+    let mut ids: Vec<(String, Option<String>)> = Vec::new();
+    let mut seen: HashMap<(Operation, u16), u32> = HashMap::new();
+    let mut failures = Vec::new();
+    for n in 0..1500u64 {
+        let op = *pick(&mut rng, &Operation::ALL);
+        let known =
+            (!ids.is_empty() && rng.u8(..4) != 0).then(|| ids[rng.usize(..ids.len())].clone());
+        let id = match (&known, rng.u8(..6)) {
+            (_, 0) => "not-a-uuid".to_owned(),
+            (Some((id, _)), _) => id.clone(),
+            (None, _) => uuid::Uuid::new_v4().to_string(),
+        };
+        let ext = match &known {
+            Some((_, Some(x))) if rng.bool() => x.clone(),
+            _ => format!("missing {n}"),
+        };
+        let ext_enc =
+            percent_encoding::utf8_percent_encode(&ext, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let template = op.path_template();
+        let mut path = template
+            .replace("{id}", &id)
+            .replace("{external_id}", &ext_enc);
+        let query = match op {
+            Operation::List => pick(
+                &mut rng,
+                &[
+                    "",
+                    "?limit=2&page=2",
+                    "?sorting=-email&sorting=name",
+                    "?sorting=age",
+                    "?limit=0",
+                    "?query=c&active=true",
+                    "?metadata[plan]=pro",
+                    "?organization_id=nope",
+                ],
+            )
+            .to_string(),
+            Operation::Delete | Operation::DeleteExternal => {
+                pick(&mut rng, &["", "?anonymize=true", "?anonymize=perhaps"]).to_string()
+            }
+            Operation::Export => pick(&mut rng, &["", "?organization_id=nope"]).to_string(),
+            _ => String::new(),
+        };
+        path.push_str(&query);
+        // Create takes every field; update by id all but `owner` and `organization_id`; update
+        // by external id neither `external_id` nor `type` either.
+        const FIELDS: [&str; 10] = [
+            "email",
+            "name",
+            "metadata",
+            "billing_address",
+            "tax_id",
+            "locale",
+            "external_id",
+            "type",
+            "owner",
+            "organization_id",
+        ];
+        let req_body = match op {
+            Operation::Create => Some(body(&mut rng, &FIELDS, n)),
+            Operation::Update => Some(body(&mut rng, &FIELDS[..8], n)),
+            Operation::UpdateExternal => Some(body(&mut rng, &FIELDS[..6], n)),
+            _ => None,
+        };
+        let method: Method = op.method().parse().unwrap();
+        let mut b = Request::builder()
+            .method(method)
+            .uri(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("polar-version", "2026-10");
+        if req_body.is_some() {
+            b = b.header("content-type", "application/json");
+        }
+        let bytes = req_body
+            .as_ref()
+            .map(|v| Bytes::from(v.to_string()))
+            .unwrap_or_default();
+        let res = fake
+            .clone()
+            .call(b.body(Full::new(bytes)).unwrap())
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let answer = res.into_body().collect().await.unwrap().to_bytes();
+        *seen.entry((op, status)).or_default() += 1;
+        let key = (
+            op.method().to_ascii_lowercase(),
+            template.to_owned(),
+            status,
+        );
+        let Some(types) = contract.content.get(&key) else {
+            failures.push(format!(
+                "{op:?} {path}: status {status} is not declared by the spec"
+            ));
+            continue;
+        };
+        if let Some(ct) = &content_type {
+            let mime = ct.split(';').next().unwrap().trim();
+            if !types.iter().any(|t| t == mime) {
+                failures.push(format!(
+                    "{op:?} {path}: {status} answered {mime}, the spec declares {types:?}"
+                ));
+            }
+        } else if !types.is_empty() {
+            failures.push(format!(
+                "{op:?} {path}: {status} has no content type, the spec declares {types:?}"
+            ));
+        }
+        if let Some(validator) = contract.responses.get(&key) {
+            let v: Value = serde_json::from_slice(&answer).unwrap();
+            for e in validator.iter_errors(&v).take(3) {
+                failures.push(format!(
+                    "{op:?} {path}: {status} body at {}: {e}\n{v}",
+                    e.instance_path()
+                ));
+            }
+        }
+        if let (Some(rb), Some(validator)) = (
+            &req_body,
+            contract
+                .requests
+                .get(&(op.method().to_ascii_lowercase(), template.to_owned())),
+        ) && !validator.is_valid(rb)
+            && status != 422
+        {
+            failures.push(format!(
+                "{op:?} {path}: the spec refuses {rb} but the fake answered {status}"
+            ));
+        }
+        if op == Operation::Create && status == 201 {
+            let v: Value = serde_json::from_slice(&answer).unwrap();
+            let id: polar_fake::CustomerId = v["id"].as_str().unwrap().parse().unwrap();
+            // Seeded state, so the state answers carry subscriptions, grants and meters too.
+            if rng.bool() {
+                let status = pick(
+                    &mut rng,
+                    &[
+                        SubscriptionStatus::Active,
+                        SubscriptionStatus::Trialing,
+                        SubscriptionStatus::Unknown("past_due".into()),
+                    ],
+                )
+                .clone();
+                assert!(fake.add_subscription(id, &samples::subscription(status, 1900)));
+                assert!(fake.add_benefit_grant(id, &samples::benefit_grant(BenefitType::Custom)));
+                assert!(fake.add_meter(id, &samples::meter(2.5, 10)));
+            }
+            ids.push((
+                v["id"].as_str().unwrap().to_owned(),
+                v["external_id"].as_str().map(str::to_owned),
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} failures, first: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    for op in Operation::ALL {
+        assert!(
+            seen.keys().any(|(o, s)| *o == op && *s < 300),
+            "seed {seed}: {op:?} never succeeded: {seen:?}"
+        );
+        // Reads by external id take any string: they can only miss (404), never be invalid.
+        let can_be_invalid = !matches!(op, Operation::GetExternal | Operation::GetStateExternal);
+        assert!(
+            !can_be_invalid || seen.keys().any(|(o, s)| *o == op && *s == 422),
+            "seed {seed}: {op:?} never refused: {seen:?}"
+        );
+    }
+}

@@ -1,0 +1,646 @@
+//! One test per point of the fidelity pass (issue 11): each asserts the status and body Polar's
+//! server gives, through the fake's `tower::Service` face.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use polar_fake::{FakePolar, Scopes};
+use serde_json::{Value, json};
+use tower_service::Service;
+
+struct Answer {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn send(fake: &FakePolar, req: Request<Full<Bytes>>) -> Answer {
+    let res = fake.clone().call(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn request(
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> http::request::Builder {
+    let b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"));
+    match body {
+        Some(_) => b.header("content-type", "application/json"),
+        None => b,
+    }
+}
+
+async fn call(
+    fake: &FakePolar,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Answer {
+    let bytes = body
+        .as_ref()
+        .map(|v| Bytes::from(v.to_string()))
+        .unwrap_or_default();
+    let req = request(token, method, path, body.as_ref())
+        .body(Full::new(bytes))
+        .unwrap();
+    send(fake, req).await
+}
+
+async fn create(fake: &FakePolar, body: Value) -> Value {
+    let a = call(
+        fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(body),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text());
+    a.json()
+}
+
+fn detail(a: &Answer) -> Value {
+    a.json()["detail"].clone()
+}
+
+#[tokio::test]
+async fn organization_and_user_tokens_and_no_organization_header() {
+    let fake = FakePolar::new();
+    let org = fake.organization_id().to_string();
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "a@polar.sh", "organization_id": org})),
+    )
+    .await;
+    assert_eq!(a.status, 422);
+    assert_eq!(
+        a.json(),
+        json!({"error": "PolarRequestValidationError", "detail": [{"type": "organization_token", "loc": ["body", "organization_id"], "msg": "Setting organization_id is disallowed when using an organization token.", "input": org}]})
+    );
+    let (org2, _) = fake.add_organization();
+    let user = fake.add_user_token(&[fake.organization_id(), org2], Scopes::ReadWrite);
+    let a = call(
+        &fake,
+        &user,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "a@polar.sh"})),
+    )
+    .await;
+    assert_eq!(
+        a.json(),
+        json!({"error": "PolarRequestValidationError", "detail": [{"type": "missing", "loc": ["body", "organization_id"], "msg": "organization_id is required.", "input": null}]})
+    );
+    let scoped = fake.add_down_scoped_user_token(org2, Scopes::ReadWrite);
+    let a = call(
+        &fake,
+        &scoped,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "s@polar.sh"})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["organization_id"].clone()),
+        (StatusCode::CREATED, json!(org2.to_string()))
+    );
+    let a = call(
+        &fake,
+        &scoped,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "n@polar.sh", "organization_id": fake.organization_id().to_string()})),
+    )
+    .await;
+    assert_eq!(detail(&a)[0]["msg"], "Organization not found.");
+    // The header is not read: no 403, no narrowing.
+    let req = request(
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(&json!({})),
+    )
+    .header("polar-organization", org2.to_string())
+    .body(Full::new(Bytes::from(r#"{"email":"h@polar.sh"}"#)))
+    .unwrap();
+    let a = send(&fake, req).await;
+    assert_eq!(a.status, 201);
+    assert_eq!(
+        a.json()["organization_id"],
+        fake.organization_id().to_string()
+    );
+}
+
+#[tokio::test]
+async fn external_ids_with_a_slash_route_on_the_decoded_path() {
+    let fake = FakePolar::new();
+    create(&fake, json!({"email": "a@polar.sh", "external_id": "a"})).await;
+    create(&fake, json!({"email": "ab@polar.sh", "external_id": "a/b"})).await;
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/external/a%2Fb",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()),
+        (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/external/a%2Fstate",
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["external_id"], "a");
+    assert!(
+        a.json()["active_subscriptions"].is_array(),
+        "the state route answered"
+    );
+}
+
+#[tokio::test]
+async fn update_ignores_email_null_case_changes_empty_bodies_and_by_external_id_extras() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"email": "Jane@polar.sh", "external_id": "j"})).await;
+    let path = format!("/v1/customers/{}", c["id"].as_str().unwrap());
+    for body in [
+        json!({}),
+        json!({"email": null}),
+        json!({"email": "JANE@POLAR.SH"}),
+    ] {
+        let a = call(
+            &fake,
+            fake.token(),
+            Method::PATCH,
+            &path,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{body}");
+        assert_eq!(a.json(), c, "{body} changes nothing, not even modified_at");
+    }
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        "/v1/customers/external/j",
+        Some(json!({"external_id": "k", "type": "team", "name": "J"})),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let v = a.json();
+    assert_eq!(
+        (
+            v["external_id"].clone(),
+            v["type"].clone(),
+            v["name"].clone()
+        ),
+        (json!("j"), json!("individual"), json!("J"))
+    );
+    assert!(v["modified_at"].is_string());
+}
+
+#[tokio::test]
+async fn inputs_are_normalised_like_polar() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"email": "n@polar.sh", "name": "  Jo  ", "external_id": " e-1 ", "tax_id": "   ", "locale": "en_US",
+        "billing_address": {"country": "us", "state": "NY", "line1": "  1 Main St ", "line2": "   ", "city": "NYC"}})).await;
+    assert_eq!(c["name"], "Jo");
+    assert_eq!(c["external_id"], "e-1");
+    assert_eq!(c["tax_id"], Value::Null);
+    assert_eq!(c["locale"], "en-US");
+    assert_eq!(
+        c["billing_address"],
+        json!({"line1": "1 Main St", "line2": null, "postal_code": null, "city": "NYC", "state": "US-NY", "country": "US"})
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "l@polar.sh", "locale": "not a tag"})),
+    )
+    .await;
+    assert_eq!(
+        detail(&a),
+        json!([{"type": "value_error", "loc": ["body", "individual", "locale"], "msg": "Value error, Invalid IETF BCP 47 language tag", "input": "not a tag", "ctx": {"error": {}}}])
+    );
+    let address = json!({"country": "US", "state": "XX"});
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "s@polar.sh", "billing_address": address})),
+    )
+    .await;
+    assert_eq!(
+        detail(&a),
+        json!([{"type": "value_error", "loc": ["body", "individual", "billing_address"], "msg": "Value error, Invalid US state", "input": address, "ctx": {"error": {}}}])
+    );
+}
+
+#[tokio::test]
+async fn emails_syntax_reserved_names_and_undeliverable_domains() {
+    let fake = FakePolar::builder()
+        .undeliverable_domain("acme-test.com")
+        .build();
+    let c = create(&fake, json!({"email": " Jane Doe <Jane@Polar.SH> "})).await;
+    assert_eq!(c["email"], "Jane@polar.sh");
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "ops@acme-test.com"})),
+    )
+    .await;
+    assert_eq!(
+        a.json(),
+        json!({"error": "RequestValidationError", "detail": [{"type": "value_error", "loc": ["body", "individual", "email"],
+            "msg": "ops@acme-test.com is not a valid email address: The domain name acme-test.com does not exist.", "input": "ops@acme-test.com",
+            "ctx": {"email": "ops@acme-test.com", "reason": "The domain name acme-test.com does not exist."}}]})
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "a@host.test"})),
+    )
+    .await;
+    let reason = "The part after the @-sign is a special-use or reserved name that cannot be used with email.";
+    assert_eq!(
+        detail(&a),
+        json!([{"type": "value_error", "loc": ["body", "individual", "email"], "msg": format!("value is not a valid email address: {reason}"), "input": "a@host.test", "ctx": {"reason": reason}}])
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "nope"})),
+    )
+    .await;
+    assert_eq!(
+        detail(&a)[0]["msg"],
+        "value is not a valid email address: An email address must have an @-sign."
+    );
+}
+
+#[tokio::test]
+async fn tax_ids_are_checksummed() {
+    let fake = FakePolar::new();
+    let a = call(&fake, fake.token(), Method::POST, "/v1/customers/", Some(json!({"email": "t@polar.sh", "tax_id": "DE123456789", "billing_address": {"country": "DE"}}))).await;
+    assert_eq!(
+        a.json(),
+        json!({"error": "PolarRequestValidationError", "detail": [{"type": "invalid", "loc": ["body", "tax_id"], "msg": "Invalid tax ID.", "input": "DE123456789"}]})
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "t@polar.sh", "tax_id": "123", "billing_address": {"country": "AQ"}})),
+    )
+    .await;
+    assert_eq!(
+        detail(&a)[0]["msg"],
+        "Invalid tax ID.",
+        "no country-specific message"
+    );
+    let c = create(&fake, json!({"email": "t@polar.sh", "tax_id": "DE 136 695 976", "billing_address": {"country": "DE"}})).await;
+    assert_eq!(c["tax_id"], json!(["DE136695976", "eu_vat"]));
+}
+
+#[tokio::test]
+async fn derived_fields_and_anonymize() {
+    let fake = FakePolar::new();
+    let c = create(
+        &fake,
+        json!({"email": "Jane@polar.sh", "name": "Jane", "external_id": "x"}),
+    )
+    .await;
+    assert_eq!(c["billing_name"], "Jane");
+    let gravatar = |email: &str| {
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(email.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("https://www.gravatar.com/avatar/{hash}?d=404")
+    };
+    assert_eq!(c["avatar_url"], gravatar("jane@polar.sh"));
+    let team = create(
+        &fake,
+        json!({"type": "team", "owner": {"email": "Owner@polar.sh"}}),
+    )
+    .await;
+    assert_eq!(team["email"], Value::Null);
+    assert_eq!(
+        team["avatar_url"],
+        gravatar("owner@polar.sh"),
+        "a team's avatar comes from its owner"
+    );
+    let id = c["id"].as_str().unwrap();
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::DELETE,
+        &format!("/v1/customers/{id}?anonymize=true"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 204);
+    let gone = fake.customer_json(id.parse().unwrap()).unwrap();
+    assert_eq!(gone["external_id"], "x");
+    let email = gone["email"].as_str().unwrap();
+    assert!(
+        email.ends_with("@anonymized.polar.sh") && email.len() == 64 + "@anonymized.polar.sh".len(),
+        "{email}"
+    );
+    assert_eq!(gone["name"].as_str().unwrap().len(), 64);
+    assert_eq!(gone["email_verified"], false);
+    assert!(
+        gone["metadata"]["__anonymized_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00")
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_carry_polars_details() {
+    let fake = FakePolar::new();
+    let post = |body: Value| {
+        call(
+            &fake,
+            fake.token(),
+            Method::POST,
+            "/v1/customers/",
+            Some(body),
+        )
+    };
+    let a = post(json!({"type": "team"})).await;
+    assert_eq!(
+        detail(&a),
+        json!([{"type": "value_error", "loc": ["body", "team"], "msg": "Value error, An owner with an email address is required when creating a team customer without an email.", "input": {"type": "team"}, "ctx": {"error": {}}}])
+    );
+    let a = post(json!({"email": "m@polar.sh", "metadata": {"k": null}})).await;
+    assert_eq!(
+        detail(&a),
+        json!([
+            {"type": "string_type", "loc": ["body", "individual", "metadata", "k", "constrained-str"], "msg": "Input should be a valid string", "input": null},
+            {"type": "int_type", "loc": ["body", "individual", "metadata", "k", "int"], "msg": "Input should be a valid integer", "input": null},
+            {"type": "float_type", "loc": ["body", "individual", "metadata", "k", "float"], "msg": "Input should be a valid number", "input": null},
+            {"type": "bool_type", "loc": ["body", "individual", "metadata", "k", "bool"], "msg": "Input should be a valid boolean", "input": null},
+        ])
+    );
+    let a = post(json!({"email": "m@polar.sh", "name": "a\u{0}b"})).await;
+    assert_eq!(
+        detail(&a),
+        json!([{"type": "value_error", "loc": ["body", "individual", "name"], "msg": "Value error, This value contains invalid characters", "input": "a\u{0}b", "ctx": {"error": {}}}])
+    );
+    let a = post(json!({"type": null, "email": "m@polar.sh"})).await;
+    assert_eq!(detail(&a)[0]["type"], "union_tag_invalid");
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/?sorting=name&sorting=age",
+        None,
+    )
+    .await;
+    assert_eq!(detail(&a)[0]["loc"], json!(["query", "sorting", 1]));
+    let c = create(
+        &fake,
+        json!({"type": "team", "email": "t@polar.sh", "billing_address": {"country": "FR"}}),
+    )
+    .await;
+    let path = format!("/v1/customers/{}", c["id"].as_str().unwrap());
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        &path,
+        Some(json!({"billing_address": null, "type": null})),
+    )
+    .await;
+    assert_eq!(
+        detail(&a),
+        json!([
+            {"type": "value_error", "loc": ["body", "billing_address"], "msg": "Customer billing address cannot be reset to null once set.", "input": null},
+            {"type": "value_error", "loc": ["body", "type"], "msg": "Customer type cannot be downgraded from 'team' to 'individual'.", "input": null},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn authentication_comes_before_routing_and_bodies() {
+    let fake = FakePolar::new();
+    for (method, path, body) in [
+        (Method::GET, "/v1/nowhere", None),
+        (Method::GET, "/v1/customers", None),
+        (Method::POST, "/v1/customers/", Some(json!("not an object"))),
+    ] {
+        let a = call(&fake, "polar_oat_unknown", method, path, body).await;
+        assert_eq!(a.status, 401, "{path}");
+        assert_eq!(a.json()["error"], "invalid_token");
+    }
+    // A read-only token: a body that is not JSON is refused while reading (before the scope
+    // check, as FastAPI does), a well-formed one meets the scope check first.
+    let reader = fake.add_token(&[fake.organization_id()], Scopes::ReadOnly);
+    let req = request(&reader, Method::POST, "/v1/customers/", Some(&json!({})))
+        .body(Full::new(Bytes::from_static(b"{not json")))
+        .unwrap();
+    assert_eq!(
+        send(&fake, req).await.json()["detail"][0]["type"],
+        "json_invalid"
+    );
+    let a = call(
+        &fake,
+        &reader,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": 5})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["error"].clone()),
+        (StatusCode::FORBIDDEN, json!("insufficient_scope"))
+    );
+    // Only an unknown `Polar-Version` comes first (the outermost layer).
+    let req = request("polar_oat_unknown", Method::GET, "/v1/customers/", None)
+        .header("polar-version", "1999-01")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let a = send(&fake, req).await;
+    assert_eq!(
+        (a.status, a.json()),
+        (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
+    );
+}
+
+#[tokio::test]
+async fn body_length_versions_and_cache_control() {
+    let fake = FakePolar::builder().max_body_bytes(16).build();
+    let big = json!({"email": "a-long-address@polar.sh"});
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customers/",
+        Some(big),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"error": "RequestBodyTooLarge", "detail": "Request body exceeded the maximum allowed size of 16 bytes."})
+        )
+    );
+    assert_eq!(a.headers["cache-control"], "private, no-store");
+    // A streamed body without a length: 411.
+    let stream = http_body_util::StreamBody::new(futures_stream());
+    let req = Request::post("/v1/customers/")
+        .header("authorization", format!("Bearer {}", fake.token()))
+        .body(stream)
+        .unwrap();
+    let res = fake.clone().call(req).await.unwrap();
+    assert_eq!(res.status(), 411);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"error": "LengthRequired", "detail": "A Content-Length header is required."})
+    );
+    let req = request(fake.token(), Method::GET, "/v1/customers/", None)
+        .header("polar-version", "")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let a = send(&fake, req).await;
+    assert_eq!(a.status, 200, "an empty Polar-Version counts as absent");
+    assert_eq!(a.headers["cache-control"], "private, no-store");
+}
+
+fn futures_stream()
+-> impl futures_core::Stream<Item = Result<http_body::Frame<Bytes>, std::convert::Infallible>>
++ Send
++ 'static {
+    struct Once(Option<Bytes>);
+    impl futures_core::Stream for Once {
+        type Item = Result<http_body::Frame<Bytes>, std::convert::Infallible>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.take().map(|b| Ok(http_body::Frame::data(b))))
+        }
+    }
+    Once(Some(Bytes::from_static(b"{}")))
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_is_a_fixed_window_per_organization() {
+    let fake = FakePolar::builder()
+        .rate_limit(2, Duration::from_secs(60))
+        .build();
+    let second = fake.add_token(&[fake.organization_id()], Scopes::ReadWrite);
+    let list = |t: String| {
+        let fake = fake.clone();
+        async move {
+            let req = request(&t, Method::GET, "/v1/customers/", None)
+                .header("polar-version", "2026-10")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+            send(&fake, req).await
+        }
+    };
+    assert_eq!(list(fake.token().to_owned()).await.status, 200);
+    assert_eq!(list(second.clone()).await.status, 200);
+    let a = list(second.clone()).await;
+    assert_eq!(a.status, 429, "both organization tokens share one bucket");
+    assert_eq!(a.headers["retry-after"], "60");
+    assert_eq!(a.headers["polar-version"], "2026-10");
+    assert!(a.body.is_empty());
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert_eq!(
+        list(fake.token().to_owned()).await.status,
+        200,
+        "a new window"
+    );
+}
+
+#[tokio::test]
+async fn export_writes_tax_ids_filenames_and_metadata_as_polar() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"email": "e@polar.sh", "tax_id": "FR61954506077", "billing_address": {"country": "FR"}, "metadata": {"bb": 1, "a": "x", "ab": true}})).await;
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        &format!("/v1/customers/{}", c["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert!(
+        a.text()
+            .contains(r#""metadata":{"a":"x","ab":true,"bb":1}"#),
+        "{}",
+        a.text()
+    );
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/export",
+        None,
+    )
+    .await;
+    assert_eq!(
+        a.headers["content-disposition"],
+        "attachment; filename=\"polar-customers.csv\""
+    );
+    let text = a.text();
+    assert!(
+        text.contains(r#""('FR61954506077', <TaxIDFormat.eu_vat: 'eu_vat'>)""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""{""a"": ""x"", ""ab"": true, ""bb"": 1}""#),
+        "{text}"
+    );
+}
