@@ -8,7 +8,7 @@
 //! # How the budget is kept
 //!
 //! The key holds a sorted set with one entry per request: granted requests are entered "in
-//! flight", and stamped with Redis's clock when their answer has come back. A request is granted
+//! flight", and stamped, on Redis's clock, with the time their answer came back. A request is granted
 //! when fewer than `rate` entries are in flight or stamped within the last `period + margin`.
 //! That is the same sliding window as [`LocalStore`]'s, which keeps every fixed window Polar
 //! starts under its budget, wherever it starts (see the [`ratelimit`](crate::ratelimit) module).
@@ -96,11 +96,12 @@ end
 return {0, oldest + window - now}
 "#;
 
-/// Stamps an in-flight entry with the time its request ended.
+/// Stamps an in-flight entry with the time its request ended: `ARGV[2]` ms before now (the
+/// time the stamp took to get here, measured by the process; a duration, so no clock skew).
 const FINISH: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+redis.call('ZADD', KEYS[1], 'XX', now - tonumber(ARGV[2]), ARGV[1])
 return 1
 "#;
 
@@ -368,9 +369,11 @@ impl Inner {
         })
     }
 
-    async fn finish(&self, id: String) {
+    async fn finish(&self, id: String, ended: Instant) {
         let mut invocation = self.scripts.finish.key(&self.slots_key);
-        invocation.arg(id);
+        // Whole milliseconds, rounded down: the stamp is never earlier than the end.
+        let ago = u64::try_from(ended.elapsed().as_millis()).unwrap_or(u64::MAX);
+        invocation.arg(id).arg(ago);
         // A failure leaves the entry in flight until its lease ends: safe, only slower.
         let _: Option<i64> = self.run(&invocation).await;
     }
@@ -431,7 +434,8 @@ impl RateLimitStore for RedisStore {
         match grant {
             Some(Grant::Redis(id)) => {
                 let inner = self.inner.clone();
-                spawn(async move { inner.finish(id).await });
+                let ended = Instant::now();
+                spawn(async move { inner.finish(id, ended).await });
             }
             Some(Grant::Local) => self.inner.fallback.finished(),
             None => {}
