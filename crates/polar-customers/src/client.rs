@@ -274,7 +274,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client over the network (hyper + rustls).
+    /// Builds the client over the network (hyper + rustls). Only with the `rustls-ring` (default)
+    /// or `rustls-aws-lc` feature; see the crate's [features](crate#features).
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     pub fn build(self) -> Result<Client, Error> {
         let token = self.transport.get_token().cloned();
         let service = self.transport.build();

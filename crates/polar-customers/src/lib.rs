@@ -32,7 +32,24 @@
 //! The transport is any `tower::Service` over `http` types: the default network stack
 //! ([`Client::builder`]), the same stack over your own service ([`ClientBuilder::build_with`]),
 //! or a service used as is ([`Client::from_service`], [`Client::from_transport`]).
+//!
+//! # Features
+//!
+//! The TLS features are those of `polar-transport`, forwarded: `rustls-ring` (default) or
+//! `rustls-aws-lc` picks the crypto provider of the network client ([`ClientBuilder::build`]),
+//! `webpki-roots` (default) or `native-roots` its root certificates. With
+//! `default-features = false` and none of them, no TLS is compiled at all and the client runs
+//! over a service of yours ([`ClientBuilder::build_with`]):
+//!
+//! ```toml
+//! polar-customers = { version = "0.1", default-features = false }
+//! ```
 #![deny(missing_docs)]
+// The docs link to the network transport, absent without a TLS feature.
+#![cfg_attr(
+    not(any(feature = "rustls-ring", feature = "rustls-aws-lc")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 mod bulk;
 mod client;

@@ -17,6 +17,7 @@ use crate::auth::AuthLayer;
 use crate::base_uri::{BaseUriLayer, BaseUrl};
 use crate::error::BuildError;
 use crate::headers::{DEFAULT_API_VERSION, DEFAULT_USER_AGENT, HeadersLayer};
+#[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 use crate::network::{HyperTransport, NetworkConfig};
 use crate::ratelimit::{RateLimitConfig, RateLimitLayer, RateLimiter};
 use crate::retry::{RetryConfig, RetryLayer};
@@ -111,6 +112,7 @@ pub struct TransportBuilder {
     body_idle_timeout: Option<Duration>,
     retry: RetryConfig,
     rate_limit: RateLimitSetting,
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     tls: Option<rustls::ClientConfig>,
     layers: Vec<UserLayer>,
 }
@@ -129,7 +131,7 @@ impl fmt::Debug for TransportBuilder {
             .field("body_idle_timeout", &self.body_idle_timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
-            .field("custom_tls", &self.tls.is_some())
+            .field("custom_tls", &self.has_tls_config())
             .field("layers", &self.layers.len())
             .finish()
     }
@@ -159,6 +161,7 @@ impl TransportBuilder {
             body_idle_timeout: Some(DEFAULT_BODY_IDLE_TIMEOUT),
             retry: RetryConfig::default(),
             rate_limit: RateLimitSetting::ServerDefault,
+            #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
             tls: None,
             layers: Vec::new(),
         }
@@ -291,7 +294,9 @@ impl TransportBuilder {
     }
 
     /// A TLS configuration for the network transport, for example one trusting a private root.
-    /// Its ALPN list is replaced by `h2` and `http/1.1`.
+    /// Its ALPN list is replaced by `h2` and `http/1.1`. Only with the `rustls-ring` or
+    /// `rustls-aws-lc` feature.
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
         self.tls = Some(config);
         self
@@ -314,7 +319,10 @@ impl TransportBuilder {
         self
     }
 
-    /// Builds the stack over the network transport (hyper-util + rustls).
+    /// Builds the stack over the network transport (hyper-util + rustls). Only with the
+    /// `rustls-ring` or `rustls-aws-lc` feature (see the crate's [features](crate#features));
+    /// [`build_with`](Self::build_with) is always there.
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     pub fn build(self) -> Result<HttpService, BuildError> {
         let net = NetworkConfig {
             connect_timeout: self.connect_timeout,
@@ -346,6 +354,13 @@ impl TransportBuilder {
             svc = user(svc);
         }
         Ok(layers.stack(svc))
+    }
+
+    fn has_tls_config(&self) -> bool {
+        #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
+        return self.tls.is_some();
+        #[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc")))]
+        false
     }
 
     fn prepare(&self) -> Result<Layers, BuildError> {

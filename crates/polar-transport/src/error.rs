@@ -169,6 +169,7 @@ impl Error {
     }
 
     /// Maps an error of the `hyper-util` client to an [`Error`] of the right kind.
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
     pub(crate) fn from_client(err: hyper_util::client::legacy::Error) -> Self {
         let kind = if !err.is_connect() {
             ErrorKind::Io
@@ -194,6 +195,7 @@ impl Error {
 /// True when `test` holds for `err` or an error in its chain. The chain goes *into* an
 /// `io::Error` that wraps another error (how TLS errors travel): its `source()` would skip the
 /// wrapped error.
+#[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 fn chain_any(
     err: &(dyn std::error::Error + 'static),
     test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,

@@ -2,7 +2,7 @@
 //!
 //! [`TransportBuilder`] assembles the default stack — tracing, call timeout, retry, rate limit,
 //! attempt timeout, standard headers, bearer auth and base URL — over the network client
-//! ([`network::HyperTransport`]: `hyper-util` + `rustls`) or over any `tower::Service` you give
+//! (`network::HyperTransport`: `hyper-util` + `rustls`, with a TLS [feature](#features)) or over any `tower::Service` you give
 //! it ([`TransportBuilder::build_with`]). The result is one type-erased, cheap-to-clone
 //! [`HttpService`].
 //!
@@ -27,7 +27,44 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Features
+//!
+//! TLS is chosen the way `hyper-rustls` users expect; the defaults are `rustls-ring` and
+//! `webpki-roots`.
+//!
+//! | feature | what it brings |
+//! |---|---|
+//! | `rustls-ring` (default) | the network transport ([`TransportBuilder::build`], the `network` module) over rustls with the `ring` crypto provider |
+//! | `rustls-aws-lc` | the same with the `aws-lc-rs` provider (it wins when both are enabled; its build compiles C code, so it needs a C compiler) |
+//! | `webpki-roots` (default) | trust the root certificates bundled by `webpki-roots` |
+//! | `native-roots` | trust the operating system's root certificates (it wins over `webpki-roots`) |
+//! | `mock` | a scripted in-memory transport for tests (the `mock` module) |
+//!
+//! With `default-features = false` and no TLS feature, the crate compiles no TLS, `hyper` or
+//! `hyper-util` at all: the stack runs over a service of yours with
+//! [`TransportBuilder::build_with`], and `build` does not exist. A roots feature without a
+//! crypto provider is refused at compile time, with a message saying so; a provider without a
+//! roots feature compiles, and `build` then needs
+//! [`TransportBuilder::tls_config`](TransportBuilder) (otherwise it fails with
+//! [`BuildError::Tls`] saying which feature to enable).
 #![deny(missing_docs)]
+// The docs link to the network transport, absent without a TLS feature.
+#![cfg_attr(
+    not(any(feature = "rustls-ring", feature = "rustls-aws-lc")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
+
+// Root certificates without a crypto provider would be compiled for nothing: say what to fix.
+#[cfg(all(
+    any(feature = "webpki-roots", feature = "native-roots"),
+    not(any(feature = "rustls-ring", feature = "rustls-aws-lc"))
+))]
+compile_error!(
+    "polar-transport: `webpki-roots` / `native-roots` choose the root certificates of the network \
+     transport, which needs a crypto provider: enable `rustls-ring` or `rustls-aws-lc` too, or \
+     neither (no TLS at all, for `TransportBuilder::build_with` over your own service)"
+);
 
 mod body;
 mod builder;
@@ -39,6 +76,7 @@ pub mod error;
 pub mod headers;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 pub mod network;
 pub mod ratelimit;
 #[cfg(feature = "redis")]

@@ -1,8 +1,10 @@
 //! The network transport: a pooled `hyper-util` client over `hyper-rustls`.
 //!
-//! [`HyperTransport`] speaks HTTP/1.1 and HTTP/2 (chosen by ALPN) over TLS with the `ring`
-//! provider. Roots come from the bundled webpki list, or from the operating system with the
-//! `native-roots` feature; [`HyperTransport::with_tls_config`] takes any
+//! Compiled with the `rustls-ring` or `rustls-aws-lc` feature only (see the crate's
+//! [features](crate#features)). [`HyperTransport`] speaks HTTP/1.1 and HTTP/2 (chosen by ALPN)
+//! over TLS with the chosen crypto provider (`aws-lc-rs` when both are enabled). Roots come from
+//! the bundled webpki list (`webpki-roots`) or from the operating system (`native-roots`, which
+//! wins when both are enabled); [`HyperTransport::with_tls_config`] takes any
 //! [`rustls::ClientConfig`] instead (for example one trusting a test root). Connections are
 //! pooled and reused. Responses carry hyper's streamed [`Incoming`] body (the builder boxes it
 //! once into a [`ResponseBody`](crate::ResponseBody)). Errors are [`Error`]s of kind [`ErrorKind::Connect`](crate::ErrorKind::Connect),
@@ -94,7 +96,37 @@ impl fmt::Debug for HyperTransport {
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    #[cfg(feature = "rustls-aws-lc")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(not(feature = "rustls-aws-lc"))]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
+}
+
+type RootsBuilder = rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>;
+
+#[cfg(feature = "native-roots")]
+fn with_roots(builder: RootsBuilder) -> Result<rustls::ClientConfig, BuildError> {
+    use hyper_rustls::ConfigBuilderExt;
+    Ok(builder
+        .with_native_roots()
+        .map_err(|e| BuildError::Tls(e.into()))?
+        .with_no_client_auth())
+}
+
+#[cfg(all(feature = "webpki-roots", not(feature = "native-roots")))]
+fn with_roots(builder: RootsBuilder) -> Result<rustls::ClientConfig, BuildError> {
+    use hyper_rustls::ConfigBuilderExt;
+    Ok(builder.with_webpki_roots().with_no_client_auth())
+}
+
+#[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
+fn with_roots(_: RootsBuilder) -> Result<rustls::ClientConfig, BuildError> {
+    Err(BuildError::Tls(
+        "polar-transport was compiled without root certificates: enable its `webpki-roots` or \
+         `native-roots` feature, or give a TLS configuration (`tls_config`)"
+            .into(),
+    ))
 }
 
 impl HyperTransport {
@@ -103,21 +135,15 @@ impl HyperTransport {
         NetworkConfig::default()
     }
 
-    /// A transport trusting the default roots: the bundled webpki roots, or the operating
-    /// system's with the `native-roots` feature.
+    /// A transport trusting the roots chosen by feature: the operating system's
+    /// (`native-roots`) or the bundled webpki roots (`webpki-roots`). Without either feature it
+    /// fails with [`BuildError::Tls`]: pass a configuration to
+    /// [`with_tls_config`](Self::with_tls_config) instead.
     pub fn new(config: NetworkConfig) -> Result<Self, BuildError> {
-        use hyper_rustls::ConfigBuilderExt;
         let builder = rustls::ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| BuildError::Tls(e.into()))?;
-        #[cfg(feature = "native-roots")]
-        let tls = builder
-            .with_native_roots()
-            .map_err(|e| BuildError::Tls(e.into()))?
-            .with_no_client_auth();
-        #[cfg(not(feature = "native-roots"))]
-        let tls = builder.with_webpki_roots().with_no_client_auth();
-        Ok(Self::with_tls_config(tls, config))
+        Ok(Self::with_tls_config(with_roots(builder)?, config))
     }
 
     /// A transport with a caller-supplied TLS configuration (its ALPN list is replaced by

@@ -414,19 +414,17 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let limiter = self.limiter.clone();
-        let call = CallContext::current();
+        let call = CallContext::of(req.extensions());
         ResponseFuture {
             inner: Box::pin(async move {
                 let permit = match limiter.try_acquire() {
                     Some(permit) => permit,
                     // Wait for a permit, but not past the call's deadline; giving up leaves the
                     // line and holds nothing.
-                    None => match call.as_ref().and_then(|c| Some((c, c.deadline?))) {
-                        Some((ctx, deadline)) => {
-                            tokio::time::timeout_at(deadline, limiter.acquire())
-                                .await
-                                .map_err(|_| ctx.timeout_error())?
-                        }
+                    None => match call.deadline {
+                        Some(deadline) => tokio::time::timeout_at(deadline, limiter.acquire())
+                            .await
+                            .map_err(|_| call.timeout_error())?,
                         None => limiter.acquire().await,
                     },
                 };

@@ -369,6 +369,7 @@ where
             Some(o) => o.max_attempts.unwrap_or(config.max_attempts).max(1),
             None => config.max_attempts,
         };
+        let ctx = CallContext::of(req.extensions());
         let (parts, body) = req.into_parts();
         let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
         let call = Box::pin(RetryCall {
@@ -381,7 +382,7 @@ where
             tracing_on,
             svc,
             config,
-            ctx: CallContext::current(),
+            ctx,
             saved: Some((parts, body)),
             attempt: 0,
             max_attempts,
@@ -438,8 +439,8 @@ pin_project_lite::pin_project! {
     {
         svc: S,
         config: Arc<RetryConfig>,
-        // The call in progress (its deadline), read when the layer was called.
-        ctx: Option<CallContext>,
+        // The call the request belongs to (its deadline), read from the request's extensions.
+        ctx: CallContext,
         // The request, kept until the last attempt takes it.
         saved: Option<(http::request::Parts, Body)>,
         // Kept apart from `saved`, which the last attempt takes.
@@ -498,16 +499,13 @@ where
             let ended: Option<Result<Response<B>, BoxError>> = match this.state.as_mut().project() {
                 StateProj::Start => {
                     *this.attempt += 1;
-                    if let Some(c) = this.ctx.as_ref() {
-                        c.record_attempt(*this.attempt);
-                    }
+                    this.ctx.record_attempt(*this.attempt);
                     match this.svc.poll_ready(cx) {
                         Poll::Ready(r) => r.err().map(|e| Err(e.into())),
                         Poll::Pending => {
                             // The network client is always ready: a timer only for others.
-                            let deadline = this.ctx.as_ref().and_then(|c| c.deadline);
                             this.state.set(State::Readying {
-                                deadline: deadline.map(tokio::time::sleep_until),
+                                deadline: this.ctx.deadline.map(tokio::time::sleep_until),
                             });
                             continue;
                         }
@@ -522,7 +520,7 @@ where
                         if !expired {
                             return Poll::Pending;
                         }
-                        Some(Err(call_timeout(this.ctx.as_ref()).into()))
+                        Some(Err(this.ctx.timeout_error().into()))
                     }
                 },
                 StateProj::Calling { fut } => match fut.poll(cx) {
@@ -589,7 +587,7 @@ where
                     );
                     after_response(
                         this.config,
-                        this.ctx.as_ref(),
+                        this.ctx,
                         this.method,
                         attempt,
                         *this.max_attempts,
@@ -608,7 +606,7 @@ where
                     );
                     after_error(
                         this.config,
-                        this.ctx.as_ref(),
+                        this.ctx,
                         this.method,
                         attempt,
                         *this.max_attempts,
@@ -631,18 +629,10 @@ where
     }
 }
 
-/// The call-timeout error (attempts are added by the caller).
-fn call_timeout(ctx: Option<&CallContext>) -> Error {
-    ctx.map_or_else(
-        || Error::new(ErrorKind::CallTimeout),
-        CallContext::timeout_error,
-    )
-}
-
 /// Decides what follows a response: return it, or wait and try again.
 fn after_response<B>(
     config: &RetryConfig,
-    ctx: Option<&CallContext>,
+    ctx: &CallContext,
     method: &Method,
     attempt: u32,
     max_attempts: u32,
@@ -674,7 +664,7 @@ fn after_response<B>(
 /// Decides what follows an error: return it (with the number of attempts), or wait and retry.
 fn after_error<B>(
     config: &RetryConfig,
-    ctx: Option<&CallContext>,
+    ctx: &CallContext,
     method: &Method,
     attempt: u32,
     max_attempts: u32,
@@ -690,8 +680,8 @@ fn after_error<B>(
 
 /// True when a wait of `wait` ends before the call's deadline. A wait that does not is not
 /// started: sleeping until the deadline would only trade the answer in hand for a timeout.
-fn fits(wait: Duration, ctx: Option<&CallContext>) -> bool {
-    ctx.and_then(|c| c.deadline).is_none_or(|deadline| {
+fn fits(wait: Duration, ctx: &CallContext) -> bool {
+    ctx.deadline.is_none_or(|deadline| {
         wait < deadline.saturating_duration_since(tokio::time::Instant::now())
     })
 }

@@ -28,18 +28,23 @@
 //! default): when no data frame arrives for that long, reading fails with
 //! [`ErrorKind::BodyIdleTimeout`]. A slow but steady stream never ends; a stalled one does.
 //!
-//! # One timer per attempt
+//! # The deadline travels with the request
 //!
-//! While the call timeout calls or polls its inner service, the call's deadline is the
-//! thread's *current call* (a thread-local, the way `tracing` keeps the current span). The
-//! attempt timeout and the rate limiter's waits read it when they are called, stop at that
-//! deadline and report [`ErrorKind::CallTimeout`]; the retry layer does not start a wait that
-//! would end after it (it returns the last answer or error instead). So inside
-//! [`TransportBuilder`](crate::TransportBuilder)'s stack the call timeout needs no timer of its
-//! own until the head arrives (one timer per attempt instead of two per call), and nothing is
-//! added to the request's extensions (which would cost allocations on every call and every
-//! retry copy). Used on its own ([`CallTimeoutLayer::new`]), over services that know nothing of
-//! the deadline, the call timeout arms its own timer.
+//! The call timeout puts the call's deadline into the request's extensions as a
+//! [`CallDeadline`] (a `Copy` instant; the earlier one when call timeouts are nested). The layers
+//! below read it from the request they are given: the attempt timeout and the rate limiter's
+//! waits stop at it and report [`ErrorKind::CallTimeout`]; the retry layer does not start a wait
+//! that would end after it (it returns the last answer or error instead). Because it is part of
+//! the request, the layers can be composed in any order: a `tower::buffer::Buffer` or a layer of
+//! yours in between passes it on with the request, and a request made on the side (inside a
+//! layer of yours) starts without one unless you copy the extensions into it on purpose.
+//!
+//! Used on its own ([`CallTimeoutLayer::new`]), over services that may wait without knowing
+//! the deadline (a `Buffer`'s queue, a concurrency limit), the call timeout also arms a timer
+//! of its own. Inside [`TransportBuilder`](crate::TransportBuilder)'s stack, where every wait
+//! below it is one of the layers that read the deadline (user layers sit under the attempt
+//! timeout), it needs none until the head arrives: one timer per attempt instead of two per
+//! call.
 //!
 //! The connect timeout is set on the network connector (see
 //! [`TransportBuilder::connect_timeout`](crate::TransportBuilder::connect_timeout)).
@@ -79,7 +84,6 @@
 //! # }
 //! ```
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -100,44 +104,44 @@ use crate::{Attempts, BoxError, RequestOptions};
 /// The idle limit on a streamed body when none is configured: 30 s.
 pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The call in progress: its deadline and, when the call timeout keeps its own timer, a shared
-/// count of attempts started (so that timer's error can say how far the retry layer got).
+/// The deadline of the call a request belongs to, put into the request's extensions by
+/// [`CallTimeout`].
 ///
-/// It is the thread's current call only while a [`CallTimeout`] calls or polls its inner
-/// service; the layers below read it synchronously in their `call`.
+/// The layers below read it from the request they are given: the retry layer starts no wait
+/// that would end after it, the attempt timeout and the rate limiter's waits stop at it. It
+/// travels with the request, through a `Buffer` or any other layer in between, and nowhere
+/// else: a request made on the side (inside a layer of yours) has no deadline unless you copy
+/// the extensions into it on purpose. With nested call timeouts the earlier deadline wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallDeadline(Instant);
+
+impl CallDeadline {
+    /// The instant the call's time is up (on `tokio`'s clock).
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+}
+
+/// The number of attempts started so far, shared with a call timeout that keeps its own timer
+/// (so its error can say how far the retry layer got). Put into the extensions next to the
+/// [`CallDeadline`] by such a call timeout only.
 #[derive(Clone, Debug)]
+struct AttemptCounter(Arc<AtomicU32>);
+
+/// What a layer knows of the call a request belongs to, read from the request's extensions.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct CallContext {
     pub(crate) deadline: Option<Instant>,
     attempts: Option<Arc<AtomicU32>>,
 }
 
-thread_local! {
-    static CURRENT_CALL: RefCell<Option<CallContext>> = const { RefCell::new(None) };
-}
-
 impl CallContext {
-    /// The call in progress on this thread, if a call timeout is calling or polling.
-    pub(crate) fn current() -> Option<CallContext> {
-        // `try_with`: a future dropped or polled while the thread exits sees no call, no panic.
-        CURRENT_CALL.try_with(|c| c.borrow().clone()).ok().flatten()
-    }
-
-    /// Runs `f` with `self` as the current call, then puts the previous one back (also when
-    /// `f` panics), so nested stacks each see their own call.
-    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        struct Restore(Option<CallContext>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let previous = self.0.take();
-                let _ = CURRENT_CALL.try_with(|c| *c.borrow_mut() = previous);
-            }
+    /// The call that `extensions` (a request's) belong to.
+    pub(crate) fn of(extensions: &http::Extensions) -> CallContext {
+        CallContext {
+            deadline: extensions.get::<CallDeadline>().map(|d| d.0),
+            attempts: extensions.get::<AttemptCounter>().map(|c| c.0.clone()),
         }
-        let previous = CURRENT_CALL
-            .try_with(|c| c.replace(Some(self.clone())))
-            .ok()
-            .flatten();
-        let _restore = Restore(previous);
-        f()
     }
 
     /// Records that attempt number `n` has started (only counted when the call timeout has a
@@ -216,8 +220,8 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let own = self.duration.and_then(deadline_after);
-        let ctx = CallContext::current();
-        let call_deadline = ctx.as_ref().and_then(|c| c.deadline);
+        let ctx = CallContext::of(req.extensions());
+        let call_deadline = ctx.deadline;
         // The earlier of the two deadlines; the call's wins a tie.
         let (at, fires_as_call) = match (own, call_deadline) {
             (Some(a), Some(c)) if c <= a => (Some(c), true),
@@ -228,7 +232,7 @@ where
         ResponseFuture {
             inner: self.inner.call(req),
             sleep: at.map(tokio::time::sleep_until),
-            on_fire: if fires_as_call { ctx } else { None },
+            on_fire: fires_as_call.then_some(ctx),
         }
     }
 }
@@ -346,16 +350,27 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let (duration, streaming) = match req.extensions().get::<RequestOptions>() {
             Some(o) => (o.timeout.or(self.layer.duration), o.streaming_body),
             None => (self.layer.duration, false),
         };
-        let deadline = duration.and_then(deadline_after);
+        let mut deadline = duration.and_then(deadline_after);
+        // A call timeout further out (or extensions copied on purpose) may already be stricter.
+        if let Some(outer) = req.extensions().get::<CallDeadline>() {
+            deadline = Some(deadline.map_or(outer.0, |d| d.min(outer.0)));
+        }
+        let own_timer = self.layer.own_timer && deadline.is_some();
         let ctx = CallContext {
             deadline,
-            attempts: self.layer.own_timer.then(Arc::default),
+            attempts: own_timer.then(Arc::default),
         };
+        if let Some(at) = deadline {
+            req.extensions_mut().insert(CallDeadline(at));
+        }
+        if let Some(counter) = &ctx.attempts {
+            req.extensions_mut().insert(AttemptCounter(counter.clone()));
+        }
         let limit = if streaming {
             self.layer
                 .body_idle
@@ -364,11 +379,10 @@ where
             deadline.map_or(BodyLimit::None, BodyLimit::Deadline)
         };
         let sleep = deadline
-            .filter(|_| self.layer.own_timer)
+            .filter(|_| own_timer)
             .map(|at| Box::pin(tokio::time::sleep_until(at)));
-        let inner = ctx.enter(|| self.inner.call(req));
         CallResponseFuture {
-            inner,
+            inner: self.inner.call(req),
             sleep,
             ctx,
             limit: Some(limit),
@@ -399,8 +413,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let inner = this.inner;
-        let res = match this.ctx.enter(|| inner.poll(cx)) {
+        let res = match this.inner.poll(cx) {
             Poll::Ready(res) => res.map_err(Into::into)?,
             Poll::Pending => {
                 if let Some(sleep) = this.sleep

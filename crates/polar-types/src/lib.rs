@@ -30,6 +30,9 @@
 
 mod customer_ext;
 mod export;
+// Formatted by the generator (prettyplease, in-process), not by the installed rustfmt: see
+// xtask/src/codegen.
+#[rustfmt::skip]
 mod generated;
 mod ids;
 mod list;

@@ -2,8 +2,12 @@
 //!
 //! The generator reads the operations of the seed, collects every schema they reach, and writes
 //! `enums.rs` (string enums), `models.rs` (schemas), `params.rs` (one type per operation) and a
-//! JSON file of instances synthesised from the schemas for the round-trip tests. Output goes
-//! through `rustfmt`, so it is stable and formatted like the rest of the workspace.
+//! JSON file of instances synthesised from the schemas for the round-trip tests.
+//!
+//! The Rust output is formatted in-process by `prettyplease` (a dependency of this tool only,
+//! pinned by `Cargo.lock`), so `--check` gives the same answer on every machine whatever rustfmt
+//! is installed. prettyplease does not lay code out exactly as rustfmt does, so `polar-types`
+//! declares `#[rustfmt::skip] mod generated;` and `cargo fmt` leaves these files alone.
 
 mod emit;
 mod names;
@@ -14,9 +18,7 @@ mod synth;
 use std::{
     collections::{BTreeMap, BTreeSet},
     fs,
-    io::Write,
     path::Path,
-    process::{Command, Stdio},
 };
 
 use spec::{Document, Operation, Schema};
@@ -51,7 +53,7 @@ pub fn run(spec_path: &Path, root: &Path, check: bool) -> Result<(), String> {
     for (name, code) in files {
         outputs.push((
             format!("crates/polar-types/src/generated/{name}"),
-            rustfmt(&format!("{HEADER}{code}"))?,
+            format(&code)?,
         ));
     }
     let mut json = serde_json::to_string_pretty(&instances).map_err(|e| e.to_string())?;
@@ -96,28 +98,11 @@ pub fn run(spec_path: &Path, root: &Path, check: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn rustfmt(code: &str) -> Result<String, String> {
-    let mut child = Command::new("rustfmt")
-        .args(["--edition", "2024", "--emit", "stdout"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("running rustfmt (rustup component add rustfmt): {e}"))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(code.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "rustfmt failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+/// Formats generated code in-process with `prettyplease`, so the output depends on the
+/// generator's locked dependencies only, never on the rustfmt a machine happens to have.
+fn format(code: &str) -> Result<String, String> {
+    let file = syn::parse_file(code).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
 /// One operation of the seed with where it lives.
@@ -239,4 +224,25 @@ fn walk<'a>(
         walk(all, child, seen, inputs.as_deref_mut())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--check` compares against formatted output: formatting it again must change nothing.
+    #[test]
+    fn formatting_is_a_fixed_point() {
+        let code = "/// A doc.\n#[derive(Debug)] pub struct A { /// Field.\n pub a: u32, b: Option<Vec<String>> }\nimpl A { pub fn f(&self) -> u32 { match self.a { 0 => 1, n => n * 2 } } }";
+        let once = format(code).unwrap();
+        let body = once.strip_prefix(HEADER).unwrap();
+        assert_eq!(format(body).unwrap(), once);
+        assert!(once.contains("/// A doc.\n#[derive(Debug)]\npub struct A {"));
+    }
+
+    #[test]
+    fn code_that_does_not_parse_is_an_error() {
+        let err = format("pub struct {").unwrap_err();
+        assert!(err.starts_with("generated code does not parse"), "{err}");
+    }
 }

@@ -26,7 +26,6 @@ pub enum BenefitType {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl BenefitType {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [BenefitType] = &[
@@ -39,7 +38,6 @@ impl BenefitType {
         Self::FeatureFlag,
         Self::SlackSharedChannel,
     ];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -55,7 +53,6 @@ impl BenefitType {
         }
     }
 }
-
 impl From<&str> for BenefitType {
     fn from(s: &str) -> Self {
         match s {
@@ -71,9 +68,7 @@ impl From<&str> for BenefitType {
         }
     }
 }
-
 crate::support::string_enum_impls!(BenefitType);
-
 /// A country, as its two-letter ISO 3166-1 code.
 ///
 /// Known values: 249 codes. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -581,7 +576,6 @@ pub enum CountryCode {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl CountryCode {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [CountryCode] = &[
@@ -835,7 +829,6 @@ impl CountryCode {
         Self::Zm,
         Self::Zw,
     ];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1092,7 +1085,6 @@ impl CountryCode {
         }
     }
 }
-
 impl From<&str> for CountryCode {
     fn from(s: &str) -> Self {
         match s {
@@ -1349,9 +1341,7 @@ impl From<&str> for CountryCode {
         }
     }
 }
-
 crate::support::string_enum_impls!(CountryCode);
-
 /// A sort key for listing customers; the `Desc` variants sort descending.
 ///
 /// Known values: `created_at`, `-created_at`, `email`, `-email`, `name`, `-name`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1373,7 +1363,6 @@ pub enum CustomerSortProperty {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl CustomerSortProperty {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [CustomerSortProperty] = &[
@@ -1384,7 +1373,6 @@ impl CustomerSortProperty {
         Self::Name,
         Self::NameDesc,
     ];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1398,7 +1386,6 @@ impl CustomerSortProperty {
         }
     }
 }
-
 impl From<&str> for CustomerSortProperty {
     fn from(s: &str) -> Self {
         match s {
@@ -1412,9 +1399,7 @@ impl From<&str> for CustomerSortProperty {
         }
     }
 }
-
 crate::support::string_enum_impls!(CustomerSortProperty);
-
 /// Whether a customer is an individual or a team.
 ///
 /// Known values: `individual`, `team`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1428,11 +1413,9 @@ pub enum CustomerType {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl CustomerType {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [CustomerType] = &[Self::Individual, Self::Team];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1442,7 +1425,6 @@ impl CustomerType {
         }
     }
 }
-
 impl From<&str> for CustomerType {
     fn from(s: &str) -> Self {
         match s {
@@ -1452,9 +1434,7 @@ impl From<&str> for CustomerType {
         }
     }
 }
-
 crate::support::string_enum_impls!(CustomerType);
-
 /// Access level granted on a GitHub repository.
 ///
 /// Known values: `pull`, `triage`, `push`, `maintain`, `admin`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1474,7 +1454,6 @@ pub enum GitHubRepositoryPermission {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl GitHubRepositoryPermission {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [GitHubRepositoryPermission] = &[
@@ -1484,7 +1463,6 @@ impl GitHubRepositoryPermission {
         Self::Maintain,
         Self::Admin,
     ];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1497,7 +1475,6 @@ impl GitHubRepositoryPermission {
         }
     }
 }
-
 impl From<&str> for GitHubRepositoryPermission {
     fn from(s: &str) -> Self {
         match s {
@@ -1510,9 +1487,7 @@ impl From<&str> for GitHubRepositoryPermission {
         }
     }
 }
-
 crate::support::string_enum_impls!(GitHubRepositoryPermission);
-
 /// How often a subscription renews.
 ///
 /// Known values: `day`, `week`, `month`, `year`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1530,12 +1505,14 @@ pub enum RecurringInterval {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl RecurringInterval {
     /// Every value this version of the SDK knows.
-    pub const KNOWN: &'static [RecurringInterval] =
-        &[Self::Day, Self::Week, Self::Month, Self::Year];
-
+    pub const KNOWN: &'static [RecurringInterval] = &[
+        Self::Day,
+        Self::Week,
+        Self::Month,
+        Self::Year,
+    ];
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1547,7 +1524,6 @@ impl RecurringInterval {
         }
     }
 }
-
 impl From<&str> for RecurringInterval {
     fn from(s: &str) -> Self {
         match s {
@@ -1559,9 +1535,7 @@ impl From<&str> for RecurringInterval {
         }
     }
 }
-
 crate::support::string_enum_impls!(RecurringInterval);
-
 /// Status of a subscription listed in a customer's state.
 ///
 /// Known values: `active`, `trialing`. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1575,11 +1549,9 @@ pub enum SubscriptionStatus {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl SubscriptionStatus {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [SubscriptionStatus] = &[Self::Active, Self::Trialing];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1589,7 +1561,6 @@ impl SubscriptionStatus {
         }
     }
 }
-
 impl From<&str> for SubscriptionStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -1599,9 +1570,7 @@ impl From<&str> for SubscriptionStatus {
         }
     }
 }
-
 crate::support::string_enum_impls!(SubscriptionStatus);
-
 /// The format of a tax ID (country and kind of number).
 ///
 /// Known values: 76 codes. Values added by Polar later are kept in `Unknown` and written back unchanged.
@@ -1763,7 +1732,6 @@ pub enum TaxIdFormat {
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
-
 impl TaxIdFormat {
     /// Every value this version of the SDK knows.
     pub const KNOWN: &'static [TaxIdFormat] = &[
@@ -1844,7 +1812,6 @@ impl TaxIdFormat {
         Self::ZaVat,
         Self::MuTan,
     ];
-
     /// The value as Polar writes it.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1928,7 +1895,6 @@ impl TaxIdFormat {
         }
     }
 }
-
 impl From<&str> for TaxIdFormat {
     fn from(s: &str) -> Self {
         match s {
@@ -2012,5 +1978,4 @@ impl From<&str> for TaxIdFormat {
         }
     }
 }
-
 crate::support::string_enum_impls!(TaxIdFormat);

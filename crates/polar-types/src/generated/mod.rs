@@ -7,11 +7,9 @@
 //! `Option` (a missing key also reads as `None`), an optional field is an `Option` that is left
 //! out when `None`, and an optional field that may be `null` is a [`Nullable`](crate::Nullable).
 //! Collections and metadata that a later API version might leave out read as empty.
-
 mod enums;
 mod models;
 mod params;
-
 pub use enums::*;
 pub use models::*;
 pub use params::*;

@@ -2,12 +2,10 @@
 // Change the generator (xtask/src/codegen) or its overrides instead.
 
 use serde::{Deserialize, Serialize};
-
-use super::enums::*;
-use crate::ids::*;
 #[allow(unused_imports)]
-use crate::{ListResource, Metadata, Nullable};
-
+use crate::{Nullable, Metadata, ListResource};
+use crate::ids::*;
+use super::enums::*;
 /// A postal address as Polar returns it.
 ///
 /// Schema `Address` of Polar's API.
@@ -34,13 +32,17 @@ pub struct Address {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = Address;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a Address object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -59,7 +61,9 @@ impl<'de> Deserialize<'de> for Address {
                     match key.as_str() {
                         "line1" => take(&mut f_line1, &mut map, "line1")?,
                         "line2" => take(&mut f_line2, &mut map, "line2")?,
-                        "postal_code" => take(&mut f_postal_code, &mut map, "postal_code")?,
+                        "postal_code" => {
+                            take(&mut f_postal_code, &mut map, "postal_code")?
+                        }
                         "city" => take(&mut f_city, &mut map, "city")?,
                         "state" => take(&mut f_state, &mut map, "state")?,
                         "country" => take(&mut f_country, &mut map, "country")?,
@@ -73,8 +77,8 @@ impl<'de> Deserialize<'de> for Address {
                 let f_postal_code = f_postal_code.unwrap_or_default();
                 let f_city = f_city.unwrap_or_default();
                 let f_state = f_state.unwrap_or_default();
-                let f_country =
-                    f_country.ok_or_else(|| serde::de::Error::missing_field("country"))?;
+                let f_country = f_country
+                    .ok_or_else(|| serde::de::Error::missing_field("country"))?;
                 Ok(Address {
                     line1: f_line1,
                     line2: f_line2,
@@ -89,7 +93,6 @@ impl<'de> Deserialize<'de> for Address {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A postal address to send to Polar; the country is required.
 ///
 /// Schema `AddressInput` of Polar's API.
@@ -116,7 +119,6 @@ pub struct AddressInput {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl AddressInput {
     /// A value with the required `country` set and every optional field left out.
     pub fn new(country: impl Into<CountryCode>) -> Self {
@@ -131,7 +133,6 @@ impl AddressInput {
         }
     }
 }
-
 impl crate::Validate for AddressInput {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = self.line1.as_value() {
@@ -152,13 +153,17 @@ impl crate::Validate for AddressInput {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for AddressInput {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = AddressInput;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a AddressInput object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -177,7 +182,9 @@ impl<'de> Deserialize<'de> for AddressInput {
                     match key.as_str() {
                         "line1" => take(&mut f_line1, &mut map, "line1")?,
                         "line2" => take(&mut f_line2, &mut map, "line2")?,
-                        "postal_code" => take(&mut f_postal_code, &mut map, "postal_code")?,
+                        "postal_code" => {
+                            take(&mut f_postal_code, &mut map, "postal_code")?
+                        }
                         "city" => take(&mut f_city, &mut map, "city")?,
                         "state" => take(&mut f_state, &mut map, "state")?,
                         "country" => take(&mut f_country, &mut map, "country")?,
@@ -191,8 +198,8 @@ impl<'de> Deserialize<'de> for AddressInput {
                 let f_postal_code = f_postal_code.unwrap_or_default();
                 let f_city = f_city.unwrap_or_default();
                 let f_state = f_state.unwrap_or_default();
-                let f_country =
-                    f_country.ok_or_else(|| serde::de::Error::missing_field("country"))?;
+                let f_country = f_country
+                    .ok_or_else(|| serde::de::Error::missing_field("country"))?;
                 Ok(AddressInput {
                     line1: f_line1,
                     line2: f_line2,
@@ -207,7 +214,6 @@ impl<'de> Deserialize<'de> for AddressInput {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a custom benefit (none today).
 ///
 /// Schema `BenefitGrantCustomProperties` of Polar's API.
@@ -217,13 +223,17 @@ pub struct BenefitGrantCustomProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantCustomProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantCustomProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantCustomProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -234,13 +244,14 @@ impl<'de> Deserialize<'de> for BenefitGrantCustomProperties {
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     extra.insert(key.into_string(), map.next_value()?);
                 }
-                Ok(BenefitGrantCustomProperties { extra })
+                Ok(BenefitGrantCustomProperties {
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a Discord benefit: the account, guild and role.
 ///
 /// Schema `BenefitGrantDiscordProperties` of Polar's API.
@@ -262,13 +273,17 @@ pub struct BenefitGrantDiscordProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantDiscordProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantDiscordProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantDiscordProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -287,7 +302,11 @@ impl<'de> Deserialize<'de> for BenefitGrantDiscordProperties {
                         "guild_id" => take(&mut f_guild_id, &mut map, "guild_id")?,
                         "role_id" => take(&mut f_role_id, &mut map, "role_id")?,
                         "granted_account_id" => {
-                            take(&mut f_granted_account_id, &mut map, "granted_account_id")?
+                            take(
+                                &mut f_granted_account_id,
+                                &mut map,
+                                "granted_account_id",
+                            )?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -310,7 +329,6 @@ impl<'de> Deserialize<'de> for BenefitGrantDiscordProperties {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a downloadables benefit: the files granted.
 ///
 /// Schema `BenefitGrantDownloadablesProperties` of Polar's API.
@@ -323,13 +341,17 @@ pub struct BenefitGrantDownloadablesProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantDownloadablesProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantDownloadablesProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantDownloadablesProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -357,7 +379,6 @@ impl<'de> Deserialize<'de> for BenefitGrantDownloadablesProperties {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a feature-flag benefit (none today).
 ///
 /// Schema `BenefitGrantFeatureFlagProperties` of Polar's API.
@@ -367,13 +388,17 @@ pub struct BenefitGrantFeatureFlagProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantFeatureFlagProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantFeatureFlagProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantFeatureFlagProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -384,13 +409,14 @@ impl<'de> Deserialize<'de> for BenefitGrantFeatureFlagProperties {
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     extra.insert(key.into_string(), map.next_value()?);
                 }
-                Ok(BenefitGrantFeatureFlagProperties { extra })
+                Ok(BenefitGrantFeatureFlagProperties {
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a GitHub repository benefit: the account, repository and permission.
 ///
 /// Schema `BenefitGrantGitHubRepositoryProperties` of Polar's API.
@@ -415,13 +441,17 @@ pub struct BenefitGrantGitHubRepositoryProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantGitHubRepositoryProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantGitHubRepositoryProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantGitHubRepositoryProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -446,7 +476,11 @@ impl<'de> Deserialize<'de> for BenefitGrantGitHubRepositoryProperties {
                         }
                         "permission" => take(&mut f_permission, &mut map, "permission")?,
                         "granted_account_id" => {
-                            take(&mut f_granted_account_id, &mut map, "granted_account_id")?
+                            take(
+                                &mut f_granted_account_id,
+                                &mut map,
+                                "granted_account_id",
+                            )?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -471,7 +505,6 @@ impl<'de> Deserialize<'de> for BenefitGrantGitHubRepositoryProperties {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a license-keys benefit: the key issued.
 ///
 /// Schema `BenefitGrantLicenseKeysProperties` of Polar's API.
@@ -490,13 +523,17 @@ pub struct BenefitGrantLicenseKeysProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantLicenseKeysProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantLicenseKeysProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantLicenseKeysProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -511,12 +548,18 @@ impl<'de> Deserialize<'de> for BenefitGrantLicenseKeysProperties {
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
                         "user_provided_key" => {
-                            take(&mut f_user_provided_key, &mut map, "user_provided_key")?
+                            take(
+                                &mut f_user_provided_key,
+                                &mut map,
+                                "user_provided_key",
+                            )?
                         }
                         "license_key_id" => {
                             take(&mut f_license_key_id, &mut map, "license_key_id")?
                         }
-                        "display_key" => take(&mut f_display_key, &mut map, "display_key")?,
+                        "display_key" => {
+                            take(&mut f_display_key, &mut map, "display_key")?
+                        }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -536,7 +579,6 @@ impl<'de> Deserialize<'de> for BenefitGrantLicenseKeysProperties {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Grant details of a Slack shared-channel benefit: the invitation and channel.
 ///
 /// Schema `BenefitGrantSlackSharedChannelProperties` of Polar's API.
@@ -564,13 +606,17 @@ pub struct BenefitGrantSlackSharedChannelProperties {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for BenefitGrantSlackSharedChannelProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = BenefitGrantSlackSharedChannelProperties;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a BenefitGrantSlackSharedChannelProperties object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -587,13 +633,21 @@ impl<'de> Deserialize<'de> for BenefitGrantSlackSharedChannelProperties {
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
-                        "invited_email" => take(&mut f_invited_email, &mut map, "invited_email")?,
+                        "invited_email" => {
+                            take(&mut f_invited_email, &mut map, "invited_email")?
+                        }
                         "channel_id" => take(&mut f_channel_id, &mut map, "channel_id")?,
-                        "channel_name" => take(&mut f_channel_name, &mut map, "channel_name")?,
+                        "channel_name" => {
+                            take(&mut f_channel_name, &mut map, "channel_name")?
+                        }
                         "invite_id" => take(&mut f_invite_id, &mut map, "invite_id")?,
                         "invite_url" => take(&mut f_invite_url, &mut map, "invite_url")?,
                         "connected_team_id" => {
-                            take(&mut f_connected_team_id, &mut map, "connected_team_id")?
+                            take(
+                                &mut f_connected_team_id,
+                                &mut map,
+                                "connected_team_id",
+                            )?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -620,7 +674,6 @@ impl<'de> Deserialize<'de> for BenefitGrantSlackSharedChannelProperties {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A customer, either an individual or a team; a kind this SDK does not know is kept as raw JSON.
 ///
 /// Schema `Customer` of Polar's API: the JSON key `type` selects the variant.
@@ -634,31 +687,34 @@ pub enum Customer {
     /// A kind this version of the SDK does not know, kept as the JSON Polar sent.
     Unknown(::serde_json::Value),
 }
-
 impl Serialize for Customer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Individual(v) => crate::support::Tagged {
-                tag: "individual",
-                inner: v,
+            Self::Individual(v) => {
+                crate::support::Tagged {
+                    tag: "individual",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
-            Self::Team(v) => crate::support::Tagged {
-                tag: "team",
-                inner: v,
+            Self::Team(v) => {
+                crate::support::Tagged {
+                    tag: "team",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
             Self::Unknown(v) => v.serialize(serializer),
         }
     }
 }
-
 impl<'de> Deserialize<'de> for Customer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::support::deserialize_tagged(deserializer)
     }
 }
-
 impl crate::support::TaggedUnion for Customer {
     fn decode<'de, D: serde::Deserializer<'de>>(
         tag: crate::support::Tag<'_>,
@@ -671,7 +727,6 @@ impl crate::support::TaggedUnion for Customer {
         }
     }
 }
-
 /// Body of a create request: an individual or a team customer.
 ///
 /// Schema `CustomerCreate` of Polar's API: the JSON key `type` selects the variant.
@@ -682,30 +737,33 @@ pub enum CustomerCreate {
     /// `type: "team"`.
     Team(CustomerTeamCreate),
 }
-
 impl Serialize for CustomerCreate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Individual(v) => crate::support::Tagged {
-                tag: "individual",
-                inner: v,
+            Self::Individual(v) => {
+                crate::support::Tagged {
+                    tag: "individual",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
-            Self::Team(v) => crate::support::Tagged {
-                tag: "team",
-                inner: v,
+            Self::Team(v) => {
+                crate::support::Tagged {
+                    tag: "team",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
         }
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerCreate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::support::deserialize_tagged(deserializer)
     }
 }
-
 impl crate::support::TaggedUnion for CustomerCreate {
     fn decode<'de, D: serde::Deserializer<'de>>(
         tag: crate::support::Tag<'_>,
@@ -713,15 +771,22 @@ impl crate::support::TaggedUnion for CustomerCreate {
     ) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         match tag.name() {
-            Some("individual") | None => Deserialize::deserialize(rest).map(Self::Individual),
+            Some("individual") | None => {
+                Deserialize::deserialize(rest).map(Self::Individual)
+            }
             Some("team") => Deserialize::deserialize(rest).map(Self::Team),
-            Some(other) => Err(D::Error::custom(format_args!(
-                "unknown `type` `{other}`; expected `individual` or `team`"
-            ))),
+            Some(other) => {
+                Err(
+                    D::Error::custom(
+                        format_args!(
+                            "unknown `type` `{other}`; expected `individual` or `team`"
+                        ),
+                    ),
+                )
+            }
         }
     }
 }
-
 impl crate::Validate for CustomerCreate {
     fn validate(&self) -> Result<(), crate::InputError> {
         match self {
@@ -730,19 +795,16 @@ impl crate::Validate for CustomerCreate {
         }
     }
 }
-
 impl From<CustomerIndividualCreate> for CustomerCreate {
     fn from(v: CustomerIndividualCreate) -> Self {
         Self::Individual(v)
     }
 }
-
 impl From<CustomerTeamCreate> for CustomerCreate {
     fn from(v: CustomerTeamCreate) -> Self {
         Self::Team(v)
     }
 }
-
 /// A customer who is one person; the email address is always set.
 ///
 /// Schema `CustomerIndividual` of Polar's API.
@@ -799,13 +861,17 @@ pub struct CustomerIndividual {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerIndividual {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerIndividual;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerIndividual object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -839,15 +905,21 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "email" => take(&mut f_email, &mut map, "email")?,
                         "email_verified" => {
                             take(&mut f_email_verified, &mut map, "email_verified")?
                         }
                         "name" => take(&mut f_name, &mut map, "name")?,
-                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_name" => {
+                            take(&mut f_billing_name, &mut map, "billing_name")?
+                        }
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
                         }
@@ -856,14 +928,20 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
                         "organization_id" => {
                             take(&mut f_organization_id, &mut map, "organization_id")?
                         }
-                        "default_payment_method_id" => take(
-                            &mut f_default_payment_method_id,
-                            &mut map,
-                            "default_payment_method_id",
-                        )?,
+                        "default_payment_method_id" => {
+                            take(
+                                &mut f_default_payment_method_id,
+                                &mut map,
+                                "default_payment_method_id",
+                            )?
+                        }
                         "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
                         "first_user_event_at" => {
-                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                            take(
+                                &mut f_first_user_event_at,
+                                &mut map,
+                                "first_user_event_at",
+                            )?
                         }
                         "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
                         _ => {
@@ -872,12 +950,13 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_metadata = f_metadata.unwrap_or_default();
                 let f_external_id = f_external_id.unwrap_or_default();
-                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
                 let f_email_verified = f_email_verified
                     .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
                 let f_name = f_name.unwrap_or_default();
@@ -887,7 +966,8 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
                 let f_locale = f_locale.unwrap_or_default();
                 let f_organization_id = f_organization_id
                     .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
-                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_default_payment_method_id = f_default_payment_method_id
+                    .unwrap_or_default();
                 let f_deleted_at = f_deleted_at.unwrap_or_default();
                 let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
                 let f_avatar_url = f_avatar_url.unwrap_or_default();
@@ -916,7 +996,6 @@ impl<'de> Deserialize<'de> for CustomerIndividual {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body for creating an individual customer.
 ///
 /// Schema `CustomerIndividualCreate` of Polar's API.
@@ -954,7 +1033,6 @@ pub struct CustomerIndividualCreate {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl CustomerIndividualCreate {
     /// A value with the required `email` set and every optional field left out.
     pub fn new(email: impl Into<String>) -> Self {
@@ -972,7 +1050,6 @@ impl CustomerIndividualCreate {
         }
     }
 }
-
 impl crate::Validate for CustomerIndividualCreate {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.metadata {
@@ -1005,7 +1082,8 @@ impl crate::Validate for CustomerIndividualCreate {
             crate::validate::check_str("locale", v, None, None)?;
         }
         if let Some(v) = self.owner.as_value() {
-            crate::Validate::validate(v).map_err(|e| crate::validate::nested("owner", e))?;
+            crate::Validate::validate(v)
+                .map_err(|e| crate::validate::nested("owner", e))?;
         }
         {
             let v = &self.email;
@@ -1014,13 +1092,17 @@ impl crate::Validate for CustomerIndividualCreate {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerIndividualCreate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerIndividualCreate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerIndividualCreate object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1045,7 +1127,9 @@ impl<'de> Deserialize<'de> for CustomerIndividualCreate {
                     }
                     match key.as_str() {
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "name" => take(&mut f_name, &mut map, "name")?,
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
@@ -1070,7 +1154,8 @@ impl<'de> Deserialize<'de> for CustomerIndividualCreate {
                 let f_locale = f_locale.unwrap_or_default();
                 let f_organization_id = f_organization_id.unwrap_or_default();
                 let f_owner = f_owner.unwrap_or_default();
-                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
                 Ok(CustomerIndividualCreate {
                     metadata: f_metadata,
                     external_id: f_external_id,
@@ -1088,7 +1173,6 @@ impl<'de> Deserialize<'de> for CustomerIndividualCreate {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A customer together with what it currently has: subscriptions, benefits and meters.
 ///
 /// Schema `CustomerState` of Polar's API: the JSON key `type` selects the variant.
@@ -1102,31 +1186,34 @@ pub enum CustomerState {
     /// A kind this version of the SDK does not know, kept as the JSON Polar sent.
     Unknown(::serde_json::Value),
 }
-
 impl Serialize for CustomerState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Individual(v) => crate::support::Tagged {
-                tag: "individual",
-                inner: v,
+            Self::Individual(v) => {
+                crate::support::Tagged {
+                    tag: "individual",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
-            Self::Team(v) => crate::support::Tagged {
-                tag: "team",
-                inner: v,
+            Self::Team(v) => {
+                crate::support::Tagged {
+                    tag: "team",
+                    inner: v,
+                }
+                    .serialize(serializer)
             }
-            .serialize(serializer),
             Self::Unknown(v) => v.serialize(serializer),
         }
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::support::deserialize_tagged(deserializer)
     }
 }
-
 impl crate::support::TaggedUnion for CustomerState {
     fn decode<'de, D: serde::Deserializer<'de>>(
         tag: crate::support::Tag<'_>,
@@ -1139,7 +1226,6 @@ impl crate::support::TaggedUnion for CustomerState {
         }
     }
 }
-
 /// A benefit currently granted to the customer.
 ///
 /// Schema `CustomerStateBenefitGrant` of Polar's API.
@@ -1167,13 +1253,17 @@ pub struct CustomerStateBenefitGrant {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateBenefitGrant;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateBenefitGrant object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1188,39 +1278,46 @@ impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
                 let mut f_benefit_id: Option<BenefitId> = None;
                 let mut f_benefit_type: Option<BenefitType> = None;
                 let mut f_benefit_metadata: Option<Metadata> = None;
-                let mut f_properties: Option<crate::support::Sibling<BenefitGrantProperties>> =
-                    None;
+                let mut f_properties: Option<
+                    crate::support::Sibling<BenefitGrantProperties>,
+                > = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "granted_at" => take(&mut f_granted_at, &mut map, "granted_at")?,
                         "benefit_id" => take(&mut f_benefit_id, &mut map, "benefit_id")?,
-                        "benefit_type" => take(&mut f_benefit_type, &mut map, "benefit_type")?,
+                        "benefit_type" => {
+                            take(&mut f_benefit_type, &mut map, "benefit_type")?
+                        }
                         "benefit_metadata" => {
                             take(&mut f_benefit_metadata, &mut map, "benefit_metadata")?
                         }
-                        "properties" => crate::support::take_sibling(
-                            &mut f_properties,
-                            &mut map,
-                            "properties",
-                            f_benefit_type.as_ref().map(|t| t.as_str()),
-                        )?,
+                        "properties" => {
+                            crate::support::take_sibling(
+                                &mut f_properties,
+                                &mut map,
+                                "properties",
+                                f_benefit_type.as_ref().map(|t| t.as_str()),
+                            )?
+                        }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
-                let f_granted_at =
-                    f_granted_at.ok_or_else(|| serde::de::Error::missing_field("granted_at"))?;
-                let f_benefit_id =
-                    f_benefit_id.ok_or_else(|| serde::de::Error::missing_field("benefit_id"))?;
+                let f_granted_at = f_granted_at
+                    .ok_or_else(|| serde::de::Error::missing_field("granted_at"))?;
+                let f_benefit_id = f_benefit_id
+                    .ok_or_else(|| serde::de::Error::missing_field("benefit_id"))?;
                 let f_benefit_type = f_benefit_type
                     .ok_or_else(|| serde::de::Error::missing_field("benefit_type"))?;
                 let f_benefit_metadata = f_benefit_metadata.unwrap_or_default();
@@ -1245,7 +1342,6 @@ impl<'de> Deserialize<'de> for CustomerStateBenefitGrant {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// The state of an individual customer.
 ///
 /// Schema `CustomerStateIndividual` of Polar's API.
@@ -1311,13 +1407,17 @@ pub struct CustomerStateIndividual {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateIndividual {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateIndividual;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateIndividual object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1354,15 +1454,21 @@ impl<'de> Deserialize<'de> for CustomerStateIndividual {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "email" => take(&mut f_email, &mut map, "email")?,
                         "email_verified" => {
                             take(&mut f_email_verified, &mut map, "email_verified")?
                         }
                         "name" => take(&mut f_name, &mut map, "name")?,
-                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_name" => {
+                            take(&mut f_billing_name, &mut map, "billing_name")?
+                        }
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
                         }
@@ -1371,37 +1477,48 @@ impl<'de> Deserialize<'de> for CustomerStateIndividual {
                         "organization_id" => {
                             take(&mut f_organization_id, &mut map, "organization_id")?
                         }
-                        "default_payment_method_id" => take(
-                            &mut f_default_payment_method_id,
-                            &mut map,
-                            "default_payment_method_id",
-                        )?,
+                        "default_payment_method_id" => {
+                            take(
+                                &mut f_default_payment_method_id,
+                                &mut map,
+                                "default_payment_method_id",
+                            )?
+                        }
                         "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
                         "first_user_event_at" => {
-                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                            take(
+                                &mut f_first_user_event_at,
+                                &mut map,
+                                "first_user_event_at",
+                            )?
                         }
                         "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
-                        "active_subscriptions" => take(
-                            &mut f_active_subscriptions,
-                            &mut map,
-                            "active_subscriptions",
-                        )?,
+                        "active_subscriptions" => {
+                            take(
+                                &mut f_active_subscriptions,
+                                &mut map,
+                                "active_subscriptions",
+                            )?
+                        }
                         "granted_benefits" => {
                             take(&mut f_granted_benefits, &mut map, "granted_benefits")?
                         }
-                        "active_meters" => take(&mut f_active_meters, &mut map, "active_meters")?,
+                        "active_meters" => {
+                            take(&mut f_active_meters, &mut map, "active_meters")?
+                        }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_metadata = f_metadata.unwrap_or_default();
                 let f_external_id = f_external_id.unwrap_or_default();
-                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
                 let f_email_verified = f_email_verified
                     .ok_or_else(|| serde::de::Error::missing_field("email_verified"))?;
                 let f_name = f_name.unwrap_or_default();
@@ -1411,7 +1528,8 @@ impl<'de> Deserialize<'de> for CustomerStateIndividual {
                 let f_locale = f_locale.unwrap_or_default();
                 let f_organization_id = f_organization_id
                     .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
-                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_default_payment_method_id = f_default_payment_method_id
+                    .unwrap_or_default();
                 let f_deleted_at = f_deleted_at.unwrap_or_default();
                 let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
                 let f_avatar_url = f_avatar_url.unwrap_or_default();
@@ -1446,7 +1564,6 @@ impl<'de> Deserialize<'de> for CustomerStateIndividual {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A usage meter of the customer with its consumed and credited units.
 ///
 /// Schema `CustomerStateMeter` of Polar's API.
@@ -1471,13 +1588,17 @@ pub struct CustomerStateMeter {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateMeter {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateMeter;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateMeter object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1497,7 +1618,9 @@ impl<'de> Deserialize<'de> for CustomerStateMeter {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "meter_id" => take(&mut f_meter_id, &mut map, "meter_id")?,
                         "consumed_units" => {
                             take(&mut f_consumed_units, &mut map, "consumed_units")?
@@ -1512,17 +1635,17 @@ impl<'de> Deserialize<'de> for CustomerStateMeter {
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
-                let f_meter_id =
-                    f_meter_id.ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
+                let f_meter_id = f_meter_id
+                    .ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
                 let f_consumed_units = f_consumed_units
                     .ok_or_else(|| serde::de::Error::missing_field("consumed_units"))?;
                 let f_credited_units = f_credited_units
                     .ok_or_else(|| serde::de::Error::missing_field("credited_units"))?;
-                let f_balance =
-                    f_balance.ok_or_else(|| serde::de::Error::missing_field("balance"))?;
+                let f_balance = f_balance
+                    .ok_or_else(|| serde::de::Error::missing_field("balance"))?;
                 Ok(CustomerStateMeter {
                     id: f_id,
                     created_at: f_created_at,
@@ -1538,7 +1661,6 @@ impl<'de> Deserialize<'de> for CustomerStateMeter {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A subscription of the customer that is active or trialing.
 ///
 /// Schema `CustomerStateSubscription` of Polar's API.
@@ -1553,7 +1675,9 @@ pub struct CustomerStateSubscription {
     pub modified_at: Option<::jiff::Timestamp>,
     /// JSON `custom_field_data`: a JSON object; may be missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_field_data: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    pub custom_field_data: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
     /// JSON `metadata`: a metadata map; always present.
     #[serde(default)]
     pub metadata: Metadata,
@@ -1606,13 +1730,17 @@ pub struct CustomerStateSubscription {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateSubscription {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateSubscription;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateSubscription object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1649,37 +1777,61 @@ impl<'de> Deserialize<'de> for CustomerStateSubscription {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "custom_field_data" => {
-                            take(&mut f_custom_field_data, &mut map, "custom_field_data")?
+                            take(
+                                &mut f_custom_field_data,
+                                &mut map,
+                                "custom_field_data",
+                            )?
                         }
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
                         "status" => take(&mut f_status, &mut map, "status")?,
                         "amount" => take(&mut f_amount, &mut map, "amount")?,
                         "currency" => take(&mut f_currency, &mut map, "currency")?,
                         "recurring_interval" => {
-                            take(&mut f_recurring_interval, &mut map, "recurring_interval")?
+                            take(
+                                &mut f_recurring_interval,
+                                &mut map,
+                                "recurring_interval",
+                            )?
                         }
-                        "current_period_start" => take(
-                            &mut f_current_period_start,
-                            &mut map,
-                            "current_period_start",
-                        )?,
+                        "current_period_start" => {
+                            take(
+                                &mut f_current_period_start,
+                                &mut map,
+                                "current_period_start",
+                            )?
+                        }
                         "current_period_end" => {
-                            take(&mut f_current_period_end, &mut map, "current_period_end")?
+                            take(
+                                &mut f_current_period_end,
+                                &mut map,
+                                "current_period_end",
+                            )?
                         }
-                        "trial_start" => take(&mut f_trial_start, &mut map, "trial_start")?,
+                        "trial_start" => {
+                            take(&mut f_trial_start, &mut map, "trial_start")?
+                        }
                         "trial_end" => take(&mut f_trial_end, &mut map, "trial_end")?,
-                        "cancel_at_period_end" => take(
-                            &mut f_cancel_at_period_end,
-                            &mut map,
-                            "cancel_at_period_end",
-                        )?,
-                        "canceled_at" => take(&mut f_canceled_at, &mut map, "canceled_at")?,
+                        "cancel_at_period_end" => {
+                            take(
+                                &mut f_cancel_at_period_end,
+                                &mut map,
+                                "cancel_at_period_end",
+                            )?
+                        }
+                        "canceled_at" => {
+                            take(&mut f_canceled_at, &mut map, "canceled_at")?
+                        }
                         "started_at" => take(&mut f_started_at, &mut map, "started_at")?,
                         "ends_at" => take(&mut f_ends_at, &mut map, "ends_at")?,
                         "product_id" => take(&mut f_product_id, &mut map, "product_id")?,
-                        "discount_id" => take(&mut f_discount_id, &mut map, "discount_id")?,
+                        "discount_id" => {
+                            take(&mut f_discount_id, &mut map, "discount_id")?
+                        }
                         "meters" => take(&mut f_meters, &mut map, "meters")?,
                         "seats" => take(&mut f_seats, &mut map, "seats")?,
                         "units" => take(&mut f_units, &mut map, "units")?,
@@ -1689,30 +1841,40 @@ impl<'de> Deserialize<'de> for CustomerStateSubscription {
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_custom_field_data = f_custom_field_data.unwrap_or_default();
                 let f_metadata = f_metadata.unwrap_or_default();
-                let f_status = f_status.ok_or_else(|| serde::de::Error::missing_field("status"))?;
-                let f_amount = f_amount.ok_or_else(|| serde::de::Error::missing_field("amount"))?;
-                let f_currency =
-                    f_currency.ok_or_else(|| serde::de::Error::missing_field("currency"))?;
+                let f_status = f_status
+                    .ok_or_else(|| serde::de::Error::missing_field("status"))?;
+                let f_amount = f_amount
+                    .ok_or_else(|| serde::de::Error::missing_field("amount"))?;
+                let f_currency = f_currency
+                    .ok_or_else(|| serde::de::Error::missing_field("currency"))?;
                 let f_recurring_interval = f_recurring_interval
-                    .ok_or_else(|| serde::de::Error::missing_field("recurring_interval"))?;
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "recurring_interval",
+                    ))?;
                 let f_current_period_start = f_current_period_start
-                    .ok_or_else(|| serde::de::Error::missing_field("current_period_start"))?;
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "current_period_start",
+                    ))?;
                 let f_current_period_end = f_current_period_end
-                    .ok_or_else(|| serde::de::Error::missing_field("current_period_end"))?;
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "current_period_end",
+                    ))?;
                 let f_trial_start = f_trial_start.unwrap_or_default();
                 let f_trial_end = f_trial_end.unwrap_or_default();
                 let f_cancel_at_period_end = f_cancel_at_period_end
-                    .ok_or_else(|| serde::de::Error::missing_field("cancel_at_period_end"))?;
+                    .ok_or_else(|| serde::de::Error::missing_field(
+                        "cancel_at_period_end",
+                    ))?;
                 let f_canceled_at = f_canceled_at.unwrap_or_default();
                 let f_started_at = f_started_at.unwrap_or_default();
                 let f_ends_at = f_ends_at.unwrap_or_default();
-                let f_product_id =
-                    f_product_id.ok_or_else(|| serde::de::Error::missing_field("product_id"))?;
+                let f_product_id = f_product_id
+                    .ok_or_else(|| serde::de::Error::missing_field("product_id"))?;
                 let f_discount_id = f_discount_id.unwrap_or_default();
                 let f_meters = f_meters.unwrap_or_default();
                 let f_seats = f_seats.unwrap_or_default();
@@ -1747,7 +1909,6 @@ impl<'de> Deserialize<'de> for CustomerStateSubscription {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A meter attached to a subscription, with the usage of the current period.
 ///
 /// Schema `CustomerStateSubscriptionMeter` of Polar's API.
@@ -1772,13 +1933,17 @@ pub struct CustomerStateSubscriptionMeter {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateSubscriptionMeter {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateSubscriptionMeter;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateSubscriptionMeter object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1797,7 +1962,9 @@ impl<'de> Deserialize<'de> for CustomerStateSubscriptionMeter {
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "consumed_units" => {
                             take(&mut f_consumed_units, &mut map, "consumed_units")?
@@ -1812,17 +1979,18 @@ impl<'de> Deserialize<'de> for CustomerStateSubscriptionMeter {
                         }
                     }
                 }
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
                 let f_consumed_units = f_consumed_units
                     .ok_or_else(|| serde::de::Error::missing_field("consumed_units"))?;
                 let f_credited_units = f_credited_units
                     .ok_or_else(|| serde::de::Error::missing_field("credited_units"))?;
-                let f_amount = f_amount.ok_or_else(|| serde::de::Error::missing_field("amount"))?;
-                let f_meter_id =
-                    f_meter_id.ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
+                let f_amount = f_amount
+                    .ok_or_else(|| serde::de::Error::missing_field("amount"))?;
+                let f_meter_id = f_meter_id
+                    .ok_or_else(|| serde::de::Error::missing_field("meter_id"))?;
                 Ok(CustomerStateSubscriptionMeter {
                     created_at: f_created_at,
                     modified_at: f_modified_at,
@@ -1838,7 +2006,6 @@ impl<'de> Deserialize<'de> for CustomerStateSubscriptionMeter {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// The state of a team customer.
 ///
 /// Schema `CustomerStateTeam` of Polar's API.
@@ -1905,13 +2072,17 @@ pub struct CustomerStateTeam {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerStateTeam {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerStateTeam;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerStateTeam object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -1948,15 +2119,21 @@ impl<'de> Deserialize<'de> for CustomerStateTeam {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "email" => take(&mut f_email, &mut map, "email")?,
                         "email_verified" => {
                             take(&mut f_email_verified, &mut map, "email_verified")?
                         }
                         "name" => take(&mut f_name, &mut map, "name")?,
-                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_name" => {
+                            take(&mut f_billing_name, &mut map, "billing_name")?
+                        }
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
                         }
@@ -1965,33 +2142,43 @@ impl<'de> Deserialize<'de> for CustomerStateTeam {
                         "organization_id" => {
                             take(&mut f_organization_id, &mut map, "organization_id")?
                         }
-                        "default_payment_method_id" => take(
-                            &mut f_default_payment_method_id,
-                            &mut map,
-                            "default_payment_method_id",
-                        )?,
+                        "default_payment_method_id" => {
+                            take(
+                                &mut f_default_payment_method_id,
+                                &mut map,
+                                "default_payment_method_id",
+                            )?
+                        }
                         "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
                         "first_user_event_at" => {
-                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                            take(
+                                &mut f_first_user_event_at,
+                                &mut map,
+                                "first_user_event_at",
+                            )?
                         }
                         "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
-                        "active_subscriptions" => take(
-                            &mut f_active_subscriptions,
-                            &mut map,
-                            "active_subscriptions",
-                        )?,
+                        "active_subscriptions" => {
+                            take(
+                                &mut f_active_subscriptions,
+                                &mut map,
+                                "active_subscriptions",
+                            )?
+                        }
                         "granted_benefits" => {
                             take(&mut f_granted_benefits, &mut map, "granted_benefits")?
                         }
-                        "active_meters" => take(&mut f_active_meters, &mut map, "active_meters")?,
+                        "active_meters" => {
+                            take(&mut f_active_meters, &mut map, "active_meters")?
+                        }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_metadata = f_metadata.unwrap_or_default();
                 let f_external_id = f_external_id.unwrap_or_default();
@@ -2005,7 +2192,8 @@ impl<'de> Deserialize<'de> for CustomerStateTeam {
                 let f_locale = f_locale.unwrap_or_default();
                 let f_organization_id = f_organization_id
                     .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
-                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_default_payment_method_id = f_default_payment_method_id
+                    .unwrap_or_default();
                 let f_deleted_at = f_deleted_at.unwrap_or_default();
                 let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
                 let f_avatar_url = f_avatar_url.unwrap_or_default();
@@ -2040,7 +2228,6 @@ impl<'de> Deserialize<'de> for CustomerStateTeam {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// A customer that is a team (a company with members); the email address may be unset.
 ///
 /// Schema `CustomerTeam` of Polar's API.
@@ -2098,13 +2285,17 @@ pub struct CustomerTeam {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for CustomerTeam {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerTeam;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerTeam object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2138,15 +2329,21 @@ impl<'de> Deserialize<'de> for CustomerTeam {
                     match key.as_str() {
                         "id" => take(&mut f_id, &mut map, "id")?,
                         "created_at" => take(&mut f_created_at, &mut map, "created_at")?,
-                        "modified_at" => take(&mut f_modified_at, &mut map, "modified_at")?,
+                        "modified_at" => {
+                            take(&mut f_modified_at, &mut map, "modified_at")?
+                        }
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "email" => take(&mut f_email, &mut map, "email")?,
                         "email_verified" => {
                             take(&mut f_email_verified, &mut map, "email_verified")?
                         }
                         "name" => take(&mut f_name, &mut map, "name")?,
-                        "billing_name" => take(&mut f_billing_name, &mut map, "billing_name")?,
+                        "billing_name" => {
+                            take(&mut f_billing_name, &mut map, "billing_name")?
+                        }
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
                         }
@@ -2155,14 +2352,20 @@ impl<'de> Deserialize<'de> for CustomerTeam {
                         "organization_id" => {
                             take(&mut f_organization_id, &mut map, "organization_id")?
                         }
-                        "default_payment_method_id" => take(
-                            &mut f_default_payment_method_id,
-                            &mut map,
-                            "default_payment_method_id",
-                        )?,
+                        "default_payment_method_id" => {
+                            take(
+                                &mut f_default_payment_method_id,
+                                &mut map,
+                                "default_payment_method_id",
+                            )?
+                        }
                         "deleted_at" => take(&mut f_deleted_at, &mut map, "deleted_at")?,
                         "first_user_event_at" => {
-                            take(&mut f_first_user_event_at, &mut map, "first_user_event_at")?
+                            take(
+                                &mut f_first_user_event_at,
+                                &mut map,
+                                "first_user_event_at",
+                            )?
                         }
                         "avatar_url" => take(&mut f_avatar_url, &mut map, "avatar_url")?,
                         _ => {
@@ -2171,8 +2374,8 @@ impl<'de> Deserialize<'de> for CustomerTeam {
                     }
                 }
                 let f_id = f_id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
-                let f_created_at =
-                    f_created_at.ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
+                let f_created_at = f_created_at
+                    .ok_or_else(|| serde::de::Error::missing_field("created_at"))?;
                 let f_modified_at = f_modified_at.unwrap_or_default();
                 let f_metadata = f_metadata.unwrap_or_default();
                 let f_external_id = f_external_id.unwrap_or_default();
@@ -2186,7 +2389,8 @@ impl<'de> Deserialize<'de> for CustomerTeam {
                 let f_locale = f_locale.unwrap_or_default();
                 let f_organization_id = f_organization_id
                     .ok_or_else(|| serde::de::Error::missing_field("organization_id"))?;
-                let f_default_payment_method_id = f_default_payment_method_id.unwrap_or_default();
+                let f_default_payment_method_id = f_default_payment_method_id
+                    .unwrap_or_default();
                 let f_deleted_at = f_deleted_at.unwrap_or_default();
                 let f_first_user_event_at = f_first_user_event_at.unwrap_or_default();
                 let f_avatar_url = f_avatar_url.unwrap_or_default();
@@ -2215,7 +2419,6 @@ impl<'de> Deserialize<'de> for CustomerTeam {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body for creating a team customer.
 ///
 /// Schema `CustomerTeamCreate` of Polar's API.
@@ -2254,7 +2457,6 @@ pub struct CustomerTeamCreate {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl crate::Validate for CustomerTeamCreate {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.metadata {
@@ -2287,7 +2489,8 @@ impl crate::Validate for CustomerTeamCreate {
             crate::validate::check_str("locale", v, None, None)?;
         }
         if let Some(v) = self.owner.as_value() {
-            crate::Validate::validate(v).map_err(|e| crate::validate::nested("owner", e))?;
+            crate::Validate::validate(v)
+                .map_err(|e| crate::validate::nested("owner", e))?;
         }
         if let Some(v) = self.email.as_value() {
             crate::validate::check_email("email", v)?;
@@ -2295,13 +2498,17 @@ impl crate::Validate for CustomerTeamCreate {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerTeamCreate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerTeamCreate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerTeamCreate object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2326,7 +2533,9 @@ impl<'de> Deserialize<'de> for CustomerTeamCreate {
                     }
                     match key.as_str() {
                         "metadata" => take(&mut f_metadata, &mut map, "metadata")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "name" => take(&mut f_name, &mut map, "name")?,
                         "billing_address" => {
                             take(&mut f_billing_address, &mut map, "billing_address")?
@@ -2369,7 +2578,6 @@ impl<'de> Deserialize<'de> for CustomerTeamCreate {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body of an update by Polar ID: only the fields present change.
 ///
 /// Schema `CustomerUpdate` of Polar's API.
@@ -2408,7 +2616,6 @@ pub struct CustomerUpdate {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl crate::Validate for CustomerUpdate {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.metadata {
@@ -2446,13 +2653,17 @@ impl crate::Validate for CustomerUpdate {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerUpdate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerUpdate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerUpdate object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2479,7 +2690,9 @@ impl<'de> Deserialize<'de> for CustomerUpdate {
                         }
                         "tax_id" => take(&mut f_tax_id, &mut map, "tax_id")?,
                         "locale" => take(&mut f_locale, &mut map, "locale")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         "type" => take(&mut f_type, &mut map, "type")?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -2510,7 +2723,6 @@ impl<'de> Deserialize<'de> for CustomerUpdate {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body of an update by external ID: only the fields present change; the external ID and the type cannot be changed this way.
 ///
 /// Schema `CustomerUpdateExternalID` of Polar's API.
@@ -2541,7 +2753,6 @@ pub struct CustomerUpdateExternalId {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl crate::Validate for CustomerUpdateExternalId {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.metadata {
@@ -2576,13 +2787,17 @@ impl crate::Validate for CustomerUpdateExternalId {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for CustomerUpdateExternalId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = CustomerUpdateExternalId;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a CustomerUpdateExternalId object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2632,7 +2847,6 @@ impl<'de> Deserialize<'de> for CustomerUpdateExternalId {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body of a 422 answer: the list of problems found in the request.
 ///
 /// Schema `HTTPValidationError` of Polar's API.
@@ -2645,13 +2859,17 @@ pub struct HttpValidationError {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for HttpValidationError {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = HttpValidationError;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a HttpValidationError object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2679,7 +2897,6 @@ impl<'de> Deserialize<'de> for HttpValidationError {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// The owner member to create together with a customer.
 ///
 /// Schema `MemberOwnerCreate` of Polar's API.
@@ -2697,7 +2914,6 @@ pub struct MemberOwnerCreate {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl MemberOwnerCreate {
     /// A value with the required `email` set and every optional field left out.
     pub fn new(email: impl Into<String>) -> Self {
@@ -2709,7 +2925,6 @@ impl MemberOwnerCreate {
         }
     }
 }
-
 impl crate::Validate for MemberOwnerCreate {
     fn validate(&self) -> Result<(), crate::InputError> {
         {
@@ -2725,13 +2940,17 @@ impl crate::Validate for MemberOwnerCreate {
         Ok(())
     }
 }
-
 impl<'de> Deserialize<'de> for MemberOwnerCreate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = MemberOwnerCreate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a MemberOwnerCreate object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2747,13 +2966,16 @@ impl<'de> Deserialize<'de> for MemberOwnerCreate {
                     match key.as_str() {
                         "email" => take(&mut f_email, &mut map, "email")?,
                         "name" => take(&mut f_name, &mut map, "name")?,
-                        "external_id" => take(&mut f_external_id, &mut map, "external_id")?,
+                        "external_id" => {
+                            take(&mut f_external_id, &mut map, "external_id")?
+                        }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
                     }
                 }
-                let f_email = f_email.ok_or_else(|| serde::de::Error::missing_field("email"))?;
+                let f_email = f_email
+                    .ok_or_else(|| serde::de::Error::missing_field("email"))?;
                 let f_name = f_name.unwrap_or_default();
                 let f_external_id = f_external_id.unwrap_or_default();
                 Ok(MemberOwnerCreate {
@@ -2767,10 +2989,8 @@ impl<'de> Deserialize<'de> for MemberOwnerCreate {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Metadata filter of a list request: values to match per key.
 pub type MetadataQuery = ::std::collections::BTreeMap<String, MetadataQueryValue>;
-
 /// Totals of a paginated list.
 ///
 /// Schema `Pagination` of Polar's API.
@@ -2784,13 +3004,17 @@ pub struct Pagination {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for Pagination {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = Pagination;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a Pagination object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2803,17 +3027,19 @@ impl<'de> Deserialize<'de> for Pagination {
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
-                        "total_count" => take(&mut f_total_count, &mut map, "total_count")?,
+                        "total_count" => {
+                            take(&mut f_total_count, &mut map, "total_count")?
+                        }
                         "max_page" => take(&mut f_max_page, &mut map, "max_page")?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
                     }
                 }
-                let f_total_count =
-                    f_total_count.ok_or_else(|| serde::de::Error::missing_field("total_count"))?;
-                let f_max_page =
-                    f_max_page.ok_or_else(|| serde::de::Error::missing_field("max_page"))?;
+                let f_total_count = f_total_count
+                    .ok_or_else(|| serde::de::Error::missing_field("total_count"))?;
+                let f_max_page = f_max_page
+                    .ok_or_else(|| serde::de::Error::missing_field("max_page"))?;
                 Ok(Pagination {
                     total_count: f_total_count,
                     max_page: f_max_page,
@@ -2824,7 +3050,6 @@ impl<'de> Deserialize<'de> for Pagination {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Body of a 404 answer for an unknown or deleted resource.
 ///
 /// Schema `ResourceNotFound` of Polar's API.
@@ -2838,13 +3063,17 @@ pub struct ResourceNotFound {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for ResourceNotFound {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = ResourceNotFound;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a ResourceNotFound object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2864,8 +3093,10 @@ impl<'de> Deserialize<'de> for ResourceNotFound {
                         }
                     }
                 }
-                let f_error = f_error.ok_or_else(|| serde::de::Error::missing_field("error"))?;
-                let f_detail = f_detail.ok_or_else(|| serde::de::Error::missing_field("detail"))?;
+                let f_error = f_error
+                    .ok_or_else(|| serde::de::Error::missing_field("error"))?;
+                let f_detail = f_detail
+                    .ok_or_else(|| serde::de::Error::missing_field("detail"))?;
                 Ok(ResourceNotFound {
                     error: f_error,
                     detail: f_detail,
@@ -2876,7 +3107,6 @@ impl<'de> Deserialize<'de> for ResourceNotFound {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// One problem in a request: where (`loc`), what (`msg`) and its kind (`type`).
 ///
 /// Schema `ValidationError` of Polar's API.
@@ -2899,13 +3129,17 @@ pub struct ValidationError {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<String, ::serde_json::Value>,
 }
-
 impl<'de> Deserialize<'de> for ValidationError {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = ValidationError;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
                 f.write_str("a ValidationError object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -2917,8 +3151,9 @@ impl<'de> Deserialize<'de> for ValidationError {
                 let mut f_msg: Option<String> = None;
                 let mut f_type: Option<String> = None;
                 let mut f_input: Option<Nullable<::serde_json::Value>> = None;
-                let mut f_ctx: Option<Option<::serde_json::Map<String, ::serde_json::Value>>> =
-                    None;
+                let mut f_ctx: Option<
+                    Option<::serde_json::Map<String, ::serde_json::Value>>,
+                > = None;
                 let mut extra = ::serde_json::Map::new();
                 while let Some(key) = map.next_key::<crate::support::Key<'de>>()? {
                     match key.as_str() {
@@ -2934,7 +3169,8 @@ impl<'de> Deserialize<'de> for ValidationError {
                 }
                 let f_loc = f_loc.unwrap_or_default();
                 let f_msg = f_msg.ok_or_else(|| serde::de::Error::missing_field("msg"))?;
-                let f_type = f_type.ok_or_else(|| serde::de::Error::missing_field("type"))?;
+                let f_type = f_type
+                    .ok_or_else(|| serde::de::Error::missing_field("type"))?;
                 let f_input = f_input.unwrap_or_default();
                 let f_ctx = f_ctx.unwrap_or_default();
                 Ok(ValidationError {
@@ -2950,7 +3186,6 @@ impl<'de> Deserialize<'de> for ValidationError {
         deserializer.deserialize_map(Visitor)
     }
 }
-
 /// Details of a benefit grant; which shape applies is decided by the grant's `benefit_type`. Benefit types without a known shape (such as `meter_credit`, or types added later) keep the raw JSON in `Other`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2972,7 +3207,6 @@ pub enum BenefitGrantProperties {
     /// Any other benefit type: the JSON as Polar sent it.
     Other(::serde_json::Value),
 }
-
 impl crate::support::TaggedUnion for BenefitGrantProperties {
     fn decode<'de, D: serde::Deserializer<'de>>(
         tag: crate::support::Tag<'_>,
@@ -2980,8 +3214,12 @@ impl crate::support::TaggedUnion for BenefitGrantProperties {
     ) -> Result<Self, D::Error> {
         match tag.name() {
             Some("discord") => Deserialize::deserialize(rest).map(Self::Discord),
-            Some("github_repository") => Deserialize::deserialize(rest).map(Self::GitHubRepository),
-            Some("downloadables") => Deserialize::deserialize(rest).map(Self::Downloadables),
+            Some("github_repository") => {
+                Deserialize::deserialize(rest).map(Self::GitHubRepository)
+            }
+            Some("downloadables") => {
+                Deserialize::deserialize(rest).map(Self::Downloadables)
+            }
             Some("license_keys") => Deserialize::deserialize(rest).map(Self::LicenseKeys),
             Some("custom") => Deserialize::deserialize(rest).map(Self::Custom),
             Some("feature_flag") => Deserialize::deserialize(rest).map(Self::FeatureFlag),
@@ -2992,7 +3230,6 @@ impl crate::support::TaggedUnion for BenefitGrantProperties {
         }
     }
 }
-
 impl Serialize for BenefitGrantProperties {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -3007,7 +3244,6 @@ impl Serialize for BenefitGrantProperties {
         }
     }
 }
-
 /// One element of `loc`: a string or an integer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -3017,7 +3253,6 @@ pub enum LocItem {
     /// A JSON string.
     String(String),
 }
-
 /// One value of a [`MetadataQuery`] entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -3,7 +3,6 @@
 
 #[allow(unused_imports)]
 use crate::*;
-
 /// Parameters of `customers:list`: Lists the customers of one or more organizations, one page at a time.
 ///
 /// `GET /v1/customers/`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResourceCustomer`], 422 [`HttpValidationError`].
@@ -26,7 +25,6 @@ pub struct CustomersListParams {
     /// Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.
     pub metadata: Vec<(String, String)>,
 }
-
 impl CustomersListParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -34,7 +32,6 @@ impl CustomersListParams {
     pub const PATH: &'static str = "/v1/customers/";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:list";
-
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -65,7 +62,6 @@ impl CustomersListParams {
         out
     }
 }
-
 impl crate::Validate for CustomersListParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.email {
@@ -86,7 +82,6 @@ impl crate::Validate for CustomersListParams {
         Ok(())
     }
 }
-
 /// Parameters of `customers:create`: Creates a customer (an individual unless `type` says team).
 ///
 /// `POST /v1/customers/`; scopes: `customers:write`; answers: 201 [`Customer`], 422 [`HttpValidationError`].
@@ -95,7 +90,6 @@ pub struct CustomersCreateParams {
     /// The JSON request body ([`CustomerCreate`]).
     pub body: CustomerCreate,
 }
-
 impl CustomersCreateParams {
     /// HTTP method.
     pub const METHOD: &'static str = "POST";
@@ -104,14 +98,12 @@ impl CustomersCreateParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:create";
 }
-
 impl crate::Validate for CustomersCreateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::Validate::validate(&self.body)?;
         Ok(())
     }
 }
-
 /// Parameters of `customers:export`: Exports every customer as one CSV document.
 ///
 /// `GET /v1/customers/export`; scopes: `customers:read` or `customers:write`; answers: 200 `text/csv`, 422 [`HttpValidationError`].
@@ -120,7 +112,6 @@ pub struct CustomersExportParams {
     /// Query parameter `organization_id`, repeated once per value (a UUID, as [`OrganizationId`]); empty sends nothing.
     pub organization_id: Vec<OrganizationId>,
 }
-
 impl CustomersExportParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -128,7 +119,6 @@ impl CustomersExportParams {
     pub const PATH: &'static str = "/v1/customers/export";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:export";
-
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -138,13 +128,11 @@ impl CustomersExportParams {
         out
     }
 }
-
 impl crate::Validate for CustomersExportParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
     }
 }
-
 /// Parameters of `customers:get`: Fetches one customer by its Polar ID.
 ///
 /// `GET /v1/customers/{id}`; scopes: `customers:read` or `customers:write`; answers: 200 [`Customer`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -153,7 +141,6 @@ pub struct CustomersGetParams {
     /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
     pub id: CustomerId,
 }
-
 impl CustomersGetParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -162,13 +149,11 @@ impl CustomersGetParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get";
 }
-
 impl crate::Validate for CustomersGetParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
     }
 }
-
 /// Parameters of `customers:update`: Changes the fields present in the body of a customer found by Polar ID.
 ///
 /// `PATCH /v1/customers/{id}`; scopes: `customers:write`; answers: 200 [`Customer`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -179,7 +164,6 @@ pub struct CustomersUpdateParams {
     /// The JSON request body ([`CustomerUpdate`]).
     pub body: CustomerUpdate,
 }
-
 impl CustomersUpdateParams {
     /// HTTP method.
     pub const METHOD: &'static str = "PATCH";
@@ -188,14 +172,12 @@ impl CustomersUpdateParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:update";
 }
-
 impl crate::Validate for CustomersUpdateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::Validate::validate(&self.body)?;
         Ok(())
     }
 }
-
 /// Parameters of `customers:delete`: Soft-deletes a customer found by Polar ID, optionally anonymizing it.
 ///
 /// `DELETE /v1/customers/{id}`; scopes: `customers:write`; answers: 204, 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -206,7 +188,6 @@ pub struct CustomersDeleteParams {
     /// Query parameter `anonymize` (a boolean); Polar's default is `false`; `None` sends nothing.
     pub anonymize: Option<bool>,
 }
-
 impl CustomersDeleteParams {
     /// HTTP method.
     pub const METHOD: &'static str = "DELETE";
@@ -214,7 +195,6 @@ impl CustomersDeleteParams {
     pub const PATH: &'static str = "/v1/customers/{id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:delete";
-
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -224,13 +204,11 @@ impl CustomersDeleteParams {
         out
     }
 }
-
 impl crate::Validate for CustomersDeleteParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
     }
 }
-
 /// Parameters of `customers:get_external`: Fetches one customer by the merchant's external ID.
 ///
 /// `GET /v1/customers/external/{external_id}`; scopes: `customers:read` or `customers:write`; answers: 200 [`Customer`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -239,7 +217,6 @@ pub struct CustomersGetExternalParams {
     /// Path parameter `{external_id}` (a string).
     pub external_id: String,
 }
-
 impl CustomersGetExternalParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -248,14 +225,12 @@ impl CustomersGetExternalParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_external";
 }
-
 impl crate::Validate for CustomersGetExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
         Ok(())
     }
 }
-
 /// Parameters of `customers:update_external`: Changes the fields present in the body of a customer found by external ID.
 ///
 /// `PATCH /v1/customers/external/{external_id}`; scopes: `customers:write`; answers: 200 [`Customer`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -266,7 +241,6 @@ pub struct CustomersUpdateExternalParams {
     /// The JSON request body ([`CustomerUpdateExternalId`]).
     pub body: CustomerUpdateExternalId,
 }
-
 impl CustomersUpdateExternalParams {
     /// HTTP method.
     pub const METHOD: &'static str = "PATCH";
@@ -275,7 +249,6 @@ impl CustomersUpdateExternalParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:update_external";
 }
-
 impl crate::Validate for CustomersUpdateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
@@ -283,7 +256,6 @@ impl crate::Validate for CustomersUpdateExternalParams {
         Ok(())
     }
 }
-
 /// Parameters of `customers:delete_external`: Soft-deletes a customer found by external ID, optionally anonymizing it.
 ///
 /// `DELETE /v1/customers/external/{external_id}`; scopes: `customers:write`; answers: 204, 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -294,7 +266,6 @@ pub struct CustomersDeleteExternalParams {
     /// Query parameter `anonymize` (a boolean); Polar's default is `false`; `None` sends nothing.
     pub anonymize: Option<bool>,
 }
-
 impl CustomersDeleteExternalParams {
     /// HTTP method.
     pub const METHOD: &'static str = "DELETE";
@@ -302,7 +273,6 @@ impl CustomersDeleteExternalParams {
     pub const PATH: &'static str = "/v1/customers/external/{external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:delete_external";
-
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -312,14 +282,12 @@ impl CustomersDeleteExternalParams {
         out
     }
 }
-
 impl crate::Validate for CustomersDeleteExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
         Ok(())
     }
 }
-
 /// Parameters of `customers:get_state`: Fetches a customer with its active subscriptions, granted benefits and meters, by Polar ID.
 ///
 /// `GET /v1/customers/{id}/state`; scopes: `customers:read` or `customers:write`; answers: 200 [`CustomerState`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -328,7 +296,6 @@ pub struct CustomersGetStateParams {
     /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
     pub id: CustomerId,
 }
-
 impl CustomersGetStateParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -337,13 +304,11 @@ impl CustomersGetStateParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_state";
 }
-
 impl crate::Validate for CustomersGetStateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
     }
 }
-
 /// Parameters of `customers:get_state_external`: Fetches a customer with its active subscriptions, granted benefits and meters, by external ID.
 ///
 /// `GET /v1/customers/external/{external_id}/state`; scopes: `customers:read` or `customers:write`; answers: 200 [`CustomerState`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
@@ -352,7 +317,6 @@ pub struct CustomersGetStateExternalParams {
     /// Path parameter `{external_id}` (a string).
     pub external_id: String,
 }
-
 impl CustomersGetStateExternalParams {
     /// HTTP method.
     pub const METHOD: &'static str = "GET";
@@ -361,7 +325,6 @@ impl CustomersGetStateExternalParams {
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_state_external";
 }
-
 impl crate::Validate for CustomersGetStateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
