@@ -21,6 +21,8 @@ use polar_customers::{Client, ClientBuilder};
 use polar_fake::{FakePolar, ServeHandle};
 use polar_transport::{Body, BoxError, HttpService, ResponseBody};
 
+pub mod redis_server;
+
 /// How the client reaches the fake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -171,6 +173,8 @@ mod guides {
     struct Middleware;
     #[doc = include_str!("../../docs/errors.md")]
     struct Errors;
+    #[doc = include_str!("../../docs/scaling.md")]
+    struct Scaling;
     #[doc = include_str!("../../docs/webhooks.md")]
     struct Webhooks;
 }

@@ -55,6 +55,7 @@
 )]
 
 mod builder;
+mod bulk;
 mod client;
 mod customers;
 mod error;
@@ -72,6 +73,7 @@ mod transport_compat;
 pub use polar_transport as transport;
 pub use polar_types as types;
 
+pub use bulk::{Bulk, BulkOperation, DEFAULT_BULK_CONCURRENCY};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
@@ -79,6 +81,9 @@ pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD
 pub use members::{CreateMember, DeleteMember, GetMember, Members, MembersExternal, UpdateMember};
 pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
 pub use pagination::{Items, Pages};
+/// The rate-limit store shared by several processes through Redis (feature `redis`).
+#[cfg(feature = "redis")]
+pub use polar_transport::redis_store::RedisStore;
 pub use polar_transport::{
     Body, BuildError, HttpService, RateLimitConfig, RateLimiter, RequestOptions, RetryConfig,
     Server, TransportBuilder,

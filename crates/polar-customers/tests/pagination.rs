@@ -266,3 +266,152 @@ async fn next_page_is_requested_while_the_current_one_is_consumed() {
         "look-ahead is one page, never more"
     );
 }
+
+/// A server of `pages` pages of `per_page` customers that holds each request `hold` and
+/// records the pages asked for and the peak number of requests in flight.
+async fn slow_pages(
+    pages: i64,
+    per_page: usize,
+    hold: Duration,
+) -> (Client, Log, Arc<AtomicUsize>) {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (flight, top) = (in_flight.clone(), peak.clone());
+    let seen: Log = Arc::default();
+    let log = seen.clone();
+    let addr = serve(move |req| {
+        log.lock().unwrap().push(query_map(&req));
+        let page = page_of(&req);
+        let now = flight.fetch_add(1, Ordering::SeqCst) + 1;
+        top.fetch_max(now, Ordering::SeqCst);
+        let flight = flight.clone();
+        async move {
+            tokio::time::sleep(hold).await;
+            flight.fetch_sub(1, Ordering::SeqCst);
+            let total = pages * per_page as i64;
+            json_response(
+                200,
+                &page_json(customers_page(page, per_page), total, pages),
+            )
+        }
+    })
+    .await;
+    (support::plain_client(addr), seen, peak)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_walk_keeps_order_and_bounds_requests_in_flight() {
+    let (client, seen, peak) = slow_pages(12, 4, Duration::from_millis(30)).await;
+    let all: Vec<_> = client
+        .customers()
+        .list()
+        .limit(4)
+        .stream()
+        .concurrency(3)
+        .try_collect()
+        .await
+        .unwrap();
+    let emails: Vec<_> = all.iter().map(|c| c.email().unwrap().to_owned()).collect();
+    let expected: Vec<_> = (1..=12)
+        .flat_map(|p| (0..4).map(move |i| format!("p{p}-{i}@example.com")))
+        .collect();
+    assert_eq!(emails, expected, "items in page order, each once");
+    let mut requested = pages_requested(&seen);
+    requested.sort();
+    assert_eq!(
+        requested,
+        (1..=12).collect::<Vec<_>>(),
+        "no page past max_page"
+    );
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        3,
+        "three requests in flight, never more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_walk_asks_for_no_page_past_max_page() {
+    let (client, seen, peak) = slow_pages(3, 2, Duration::from_millis(5)).await;
+    let pages: Vec<_> = client
+        .customers()
+        .list()
+        .pages()
+        .concurrency(8)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    let mut requested = pages_requested(&seen);
+    requested.sort();
+    assert_eq!(requested, vec![1, 2, 3]);
+    assert!(
+        peak.load(Ordering::SeqCst) <= 2,
+        "page 1 alone, then pages 2 and 3"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_walk_stops_at_the_first_error_in_page_order() {
+    let (client, seen) = paged_server(|page| {
+        if page == 3 {
+            json_response(500, &serde_json::json!({"detail": "boom"}))
+        } else {
+            json_response(200, &page_json(customers_page(page, 2), 20, 10))
+        }
+    })
+    .await;
+    let mut stream = client.customers().list().stream().concurrency(4);
+    for _ in 0..4 {
+        stream.next().await.unwrap().unwrap();
+    }
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
+    assert!(stream.next().await.is_none());
+    let requested = pages_requested(&seen);
+    assert!(
+        requested.iter().all(|p| *p <= 6),
+        "at most four pages ahead of the last one read: {requested:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_walk_stays_within_the_rate_limiter() {
+    // Two requests per second: eight pages at concurrency 8 still take three seconds of the
+    // limiter's time (the first two at once, then two more each second).
+    let pages = 8;
+    let fake_page = move |page: i64| page_json(customers_page(page, 1), pages, pages);
+    let service = tower::service_fn(move |req: http::Request<polar_customers::Body>| {
+        let page = req
+            .uri()
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("page=")))
+            .map(|v| v.parse::<i64>().unwrap())
+            .unwrap_or(1);
+        let body = serde_json::to_vec(&fake_page(page)).unwrap();
+        async move {
+            Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+                bytes::Bytes::from(body),
+            )))
+        }
+    });
+    let client = Client::builder()
+        .token("polar_oat_test")
+        .rate_limit(polar_customers::RateLimitConfig::new(
+            2,
+            Duration::from_secs(1),
+        ))
+        .build_with(service)
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let all: Vec<_> = client
+        .customers()
+        .list()
+        .stream()
+        .concurrency(8)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 8);
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+}

@@ -79,6 +79,8 @@ pub mod mock;
 #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 pub mod network;
 pub mod ratelimit;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod retry;
 pub mod timeout;
 pub mod trace;

@@ -30,7 +30,7 @@
 //!
 //! The budget lives in a [`RateLimitStore`]. [`LocalStore`] keeps it in this process; a store
 //! shared by several processes (in Redis, say) implements the same trait and is wrapped with
-//! [`RateLimiter::from_store`].
+//! [`RateLimiter::from_store`]; with the `redis` feature, `redis_store::RedisStore` is one.
 //!
 //! ```
 //! use std::time::Duration;
@@ -116,6 +116,11 @@ impl RateLimitConfig {
     /// The window length.
     pub fn period(&self) -> Duration {
         self.period
+    }
+
+    /// The longest cooldown a 429 can impose.
+    pub fn get_max_cooldown(&self) -> Duration {
+        self.max_cooldown
     }
 }
 

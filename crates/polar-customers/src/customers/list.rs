@@ -127,7 +127,8 @@ impl ListCustomers {
         })
     }
 
-    /// Every customer of every page, in order, with one page of look-ahead.
+    /// Every customer of every page, in order, with one page of look-ahead (more with
+    /// [`Items::concurrency`]).
     ///
     /// The stream owns a clone of the client; it is `Send + Unpin + 'static`.
     pub fn stream(self) -> Items<Customer> {

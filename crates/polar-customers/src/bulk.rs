@@ -1,0 +1,323 @@
+//! Many operations with bounded concurrency: [`Customers::bulk`] and [`Customers::bulk_stream`].
+//!
+//! Each input becomes one operation (a create, get, update or delete builder); at most
+//! [`Bulk::concurrency`] of them are in flight, and every request still goes through the
+//! client's stack, so the client's rate limiter (shared or not) paces the batch and its retry
+//! layer retries each request as it would alone.
+//!
+//! A 429 that reaches the batch (the retry layer gave up on it: its attempts or its call's time
+//! ran out) does not end the item: the batch stops starting operations until the `Retry-After`
+//! has passed, then sends that item again, first. That is done only when the retry layer's
+//! classifier ([`DefaultClassifier`]) says the outcome may be retried for the item's method —
+//! which it says of a 429 for every method, `POST` included, because Polar refuses a request
+//! over its limit before doing any of its work. No other failure is sent again by the batch: an
+//! error that may come from a request that reached the server (a reset, a timeout, a 5xx on a
+//! `POST`) is the item's result.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use futures_util::stream::{BoxStream, FuturesUnordered};
+use http::{HeaderMap, Method, StatusCode};
+use polar_transport::retry::{Classification, Classify, DefaultClassifier};
+
+use crate::Error;
+use crate::customers::{
+    CreateCustomer, Customers, DeleteCustomer, GetCustomer, GetCustomerState, UpdateCustomer,
+    UpdateCustomerExternal,
+};
+use crate::request::ResponseFuture;
+use crate::types::{Customer, CustomerState};
+
+/// Operations run by default at once in a batch.
+pub const DEFAULT_BULK_CONCURRENCY: usize = 8;
+
+/// How many times the batch sends one item again after a 429 before it gives the 429 back as
+/// the item's result (each time after the server's `Retry-After`).
+const MAX_RESENDS: u32 = 10;
+
+/// The pause after a 429 without a usable `Retry-After`, and the cap on one with it.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
+const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An operation builder a batch can run: [`CreateCustomer`], [`GetCustomer`],
+/// [`GetCustomerState`], [`UpdateCustomer`], [`UpdateCustomerExternal`], [`DeleteCustomer`].
+pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
+    /// What the operation returns.
+    type Output: Send + 'static;
+
+    /// The HTTP method it sends (the retry rules depend on it).
+    fn method(&self) -> Method;
+
+    /// Sends it.
+    fn start(self) -> ResponseFuture<Self::Output>;
+}
+
+macro_rules! bulk_operation {
+    ($($builder:ty => $output:ty, $method:expr;)*) => {$(
+        impl sealed::Sealed for $builder {}
+        impl BulkOperation for $builder {
+            type Output = $output;
+            fn method(&self) -> Method {
+                $method
+            }
+            fn start(self) -> ResponseFuture<$output> {
+                self.send()
+            }
+        }
+    )*};
+}
+
+bulk_operation! {
+    CreateCustomer => Customer, Method::POST;
+    GetCustomer => Customer, Method::GET;
+    GetCustomerState => CustomerState, Method::GET;
+    UpdateCustomer => Customer, Method::PATCH;
+    UpdateCustomerExternal => Customer, Method::PATCH;
+    DeleteCustomer => (), Method::DELETE;
+}
+
+impl Customers {
+    /// Runs `op` on every input, at most [`DEFAULT_BULK_CONCURRENCY`] at once, and yields
+    /// `(index, result)` for each input, in input order (see [`Bulk`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// use futures_util::StreamExt;
+    ///
+    /// let emails = ["ada@polar.sh", "grace@polar.sh", "alan@polar.sh"];
+    /// let mut created = client
+    ///     .customers()
+    ///     .bulk(emails, |customers, email| customers.create().email(email))
+    ///     .concurrency(16);
+    /// while let Some((index, result)) = created.next().await {
+    ///     match result {
+    ///         Ok(customer) => println!("{} -> {:?}", emails[index], customer.id()),
+    ///         Err(err) => eprintln!("{} failed: {err}", emails[index]),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn bulk<I, F, O>(&self, inputs: I, op: F) -> Bulk<O>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        F: FnMut(&Customers, I::Item) -> O + Send + 'static,
+        O: BulkOperation,
+    {
+        self.bulk_stream(futures_util::stream::iter(inputs), op)
+    }
+
+    /// Like [`bulk`](Self::bulk), over a stream of inputs; the stream is read only as fast as
+    /// the batch has room, so it may be endless.
+    pub fn bulk_stream<S, F, O>(&self, inputs: S, mut op: F) -> Bulk<O>
+    where
+        S: Stream + Send + 'static,
+        F: FnMut(&Customers, S::Item) -> O + Send + 'static,
+        O: BulkOperation,
+    {
+        let customers = self.clone();
+        Bulk::new(inputs.map(move |input| op(&customers, input)).boxed())
+    }
+}
+
+type Running<O> = Pin<Box<dyn Future<Output = Done<O>> + Send>>;
+
+/// An operation that has ended, kept with its operation in case it must be sent again.
+struct Done<O: BulkOperation> {
+    index: usize,
+    op: O,
+    resends: u32,
+    result: Result<O::Output, Error>,
+}
+
+/// A batch of operations: a stream of `(index, result)`, one per input (`index` counts the
+/// inputs from 0), from [`Customers::bulk`].
+///
+/// At most [`concurrency`](Self::concurrency) operations are in flight (results waiting to be
+/// yielded in order count too). Results come in input order, or as they complete with
+/// [`unordered`](Self::unordered). Every input gets exactly one result. Nothing is sent before
+/// the stream is polled, and dropping it cancels the operations in flight.
+#[must_use = "a batch does nothing until its stream is polled"]
+pub struct Bulk<O: BulkOperation> {
+    inputs: Option<BoxStream<'static, O>>,
+    next_index: usize,
+    running: FuturesUnordered<Running<O>>,
+    /// Items refused with 429, to send again first: (index, operation, resends so far).
+    again: VecDeque<(usize, O, u32)>,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    concurrency: usize,
+    ordered: bool,
+    /// Results waiting for an earlier input's (in input order).
+    waiting: BTreeMap<usize, Result<O::Output, Error>>,
+    next_out: usize,
+}
+
+impl<O: BulkOperation> fmt::Debug for Bulk<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bulk")
+            .field("started", &self.next_index)
+            .field("running", &self.running.len())
+            .field("to_resend", &self.again.len())
+            .field("paused", &self.pause.is_some())
+            .field("concurrency", &self.concurrency)
+            .field("ordered", &self.ordered)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: BulkOperation> Bulk<O> {
+    fn new(inputs: BoxStream<'static, O>) -> Self {
+        Bulk {
+            inputs: Some(inputs),
+            next_index: 0,
+            running: FuturesUnordered::new(),
+            again: VecDeque::new(),
+            pause: None,
+            concurrency: DEFAULT_BULK_CONCURRENCY,
+            ordered: true,
+            waiting: BTreeMap::new(),
+            next_out: 0,
+        }
+    }
+
+    /// At most `n` operations at once (default [`DEFAULT_BULK_CONCURRENCY`]; 0 is taken as 1).
+    ///
+    /// Under a rate limit, `n` needs to be about the budget's rate times the latency (500 a
+    /// minute at 200 ms: 2) for the batch to reach the limit; more only waits in the limiter.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Yields each result as soon as its operation completes, not in input order.
+    pub fn unordered(mut self) -> Self {
+        self.ordered = false;
+        self
+    }
+
+    fn start(&mut self, index: usize, op: O, resends: u32) {
+        let fut = op.clone().start();
+        self.running.push(Box::pin(async move {
+            Done {
+                index,
+                op,
+                resends,
+                result: fut.await,
+            }
+        }));
+    }
+
+    fn busy(&self) -> usize {
+        self.running.len() + self.waiting.len()
+    }
+
+    /// Starts operations while there is room and no pause: items to send again first.
+    fn fill(&mut self, cx: &mut Context<'_>) {
+        while self.busy() < self.concurrency {
+            if let Some((index, op, resends)) = self.again.pop_front() {
+                self.start(index, op, resends);
+                continue;
+            }
+            let Some(inputs) = self.inputs.as_mut() else {
+                return;
+            };
+            match inputs.poll_next_unpin(cx) {
+                Poll::Ready(Some(op)) => {
+                    let index = self.next_index;
+                    self.next_index += 1;
+                    self.start(index, op, 0);
+                }
+                Poll::Ready(None) => self.inputs = None,
+                Poll::Pending => return,
+            }
+        }
+    }
+}
+
+// Nothing in a batch is pinned in place: the running futures are boxed.
+impl<O: BulkOperation> Unpin for Bulk<O> {}
+
+impl<O: BulkOperation> Stream for Bulk<O> {
+    type Item = (usize, Result<O::Output, Error>);
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(result) = this.waiting.remove(&this.next_out) {
+                let index = this.next_out;
+                this.next_out += 1;
+                return Poll::Ready(Some((index, result)));
+            }
+            if let Some(pause) = this.pause.as_mut()
+                && pause.as_mut().poll(cx).is_ready()
+            {
+                this.pause = None;
+            }
+            if this.pause.is_none() {
+                this.fill(cx);
+            }
+            match this.running.poll_next_unpin(cx) {
+                Poll::Ready(Some(done)) => {
+                    if done.resends < MAX_RESENDS
+                        && let Some(wait) = pause_for(&done.op, &done.result)
+                    {
+                        // The server did none of the work: pause the batch, then send this
+                        // item again before any new one.
+                        tracing::debug!(
+                            index = done.index,
+                            wait_ms = wait.as_millis() as u64,
+                            "bulk: 429, pausing the batch and sending the item again"
+                        );
+                        let until = tokio::time::Instant::now() + wait;
+                        if this.pause.as_ref().is_none_or(|p| p.deadline() < until) {
+                            this.pause = Some(Box::pin(tokio::time::sleep_until(until)));
+                        }
+                        this.again
+                            .push_back((done.index, done.op, done.resends + 1));
+                        continue;
+                    }
+                    if !this.ordered {
+                        return Poll::Ready(Some((done.index, done.result)));
+                    }
+                    this.waiting.insert(done.index, done.result);
+                }
+                Poll::Ready(None) => {
+                    let finished = this.inputs.is_none() && this.again.is_empty();
+                    return if finished && this.waiting.is_empty() {
+                        Poll::Ready(None)
+                    } else {
+                        // Waiting for inputs, or for a pause to end (both will wake us).
+                        Poll::Pending
+                    };
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// The pause a result asks for: `Some` for a 429 that the retry layer's classifier allows to be
+/// sent again for this method.
+fn pause_for<O: BulkOperation, T>(op: &O, result: &Result<T, Error>) -> Option<Duration> {
+    let api = result.as_ref().err()?.as_api()?;
+    if api.status() != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let verdict =
+        DefaultClassifier.classify_response(&op.method(), api.status(), &HeaderMap::new());
+    (verdict == Classification::Retry)
+        .then(|| api.retry_after().unwrap_or(DEFAULT_PAUSE).min(MAX_PAUSE))
+}

@@ -1,0 +1,294 @@
+//! Bulk operations: every input gets exactly one result, concurrency is bounded, the limiter
+//! paces the batch, a 429 pauses it without losing the item, and nothing that may have reached
+//! the server is sent twice.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::Full;
+mod fixtures;
+use fixtures::customer_json;
+use polar_customers::{Body, Client, Error, RateLimitConfig, RetryConfig};
+use tokio::time::Instant;
+
+/// What the server saw: each create's email and when it arrived.
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<(String, Instant)>>>);
+
+impl Seen {
+    fn emails(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(e, _)| e.clone())
+            .collect()
+    }
+    fn times(&self) -> Vec<Instant> {
+        self.0.lock().unwrap().iter().map(|(_, t)| *t).collect()
+    }
+}
+
+type Svc = tower::util::BoxCloneSyncService<
+    http::Request<Body>,
+    http::Response<Full<Bytes>>,
+    std::convert::Infallible,
+>;
+
+/// An in-process Polar for creates: `answer(n, email)` picks the status of the n-th create
+/// (from 0) and how long the answer takes; 201 creates the customer, anything else is an error
+/// answer (a 429 says `Retry-After: 2`). `peak` records the most requests in flight at once.
+fn server(
+    answer: impl Fn(usize, &str) -> (u16, Duration) + Send + Sync + 'static,
+) -> (Svc, Seen, Arc<AtomicUsize>) {
+    let seen = Seen::default();
+    let count = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let answer = Arc::new(answer);
+    let (log, top) = (seen.clone(), peak.clone());
+    let svc = tower::service_fn(move |req: http::Request<Body>| {
+        let (log, count, in_flight, top, answer) = (
+            log.clone(),
+            count.clone(),
+            in_flight.clone(),
+            top.clone(),
+            answer.clone(),
+        );
+        async move {
+            let body = http_body_util::BodyExt::collect(req.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let email = json["email"].as_str().unwrap().to_owned();
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            top.fetch_max(now, Ordering::SeqCst);
+            log.0.lock().unwrap().push((email.clone(), Instant::now()));
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let (status, latency) = answer(n, &email);
+            tokio::time::sleep(latency).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            let mut res = http::Response::builder().status(status);
+            let body = if status == 201 {
+                let id = uuid::Uuid::new_v4().to_string();
+                serde_json::to_vec(&customer_json(&id, &email, None)).unwrap()
+            } else {
+                if status == 429 {
+                    res = res.header("retry-after", "2");
+                }
+                br#"{"detail":"no"}"#.to_vec()
+            };
+            Ok::<_, std::convert::Infallible>(res.body(Full::new(Bytes::from(body))).unwrap())
+        }
+    });
+    (Svc::new(svc), seen, peak)
+}
+
+fn emails(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("c{i}@example.com")).collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn client(svc: Svc, limit: Option<RateLimitConfig>, retry: RetryConfig) -> Client {
+    let builder = Client::builder().token("polar_oat_test").retry(retry);
+    match limit {
+        Some(limit) => builder.rate_limit(limit),
+        None => builder.disable_rate_limit(),
+    }
+    .build_with(svc)
+    .unwrap()
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+#[tokio::test(start_paused = true)]
+async fn every_input_gets_one_result_in_input_order_with_bounded_concurrency() {
+    // Later inputs answer faster, so completion order is not input order.
+    let (svc, seen, peak) = server(|n, _| (201, MS * (50 - n as u32)));
+    let client = client(svc, None, RetryConfig::default());
+    let inputs = emails(50);
+    let results: Vec<_> = client
+        .customers()
+        .bulk(inputs.clone(), |c, email| c.create().email(email))
+        .concurrency(5)
+        .collect()
+        .await;
+    let indices: Vec<_> = results.iter().map(|(i, _)| *i).collect();
+    assert_eq!(indices, (0..50).collect::<Vec<_>>());
+    for (i, result) in &results {
+        assert_eq!(result.as_ref().unwrap().email(), Some(inputs[*i].as_str()));
+    }
+    assert_eq!(
+        sorted(seen.emails()),
+        sorted(inputs),
+        "each input sent once"
+    );
+    assert_eq!(peak.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn unordered_results_come_as_they_complete() {
+    let (svc, _, _) = server(|_, email| {
+        let slow = email.starts_with("slow");
+        (201, if slow { MS * 500 } else { MS })
+    });
+    let client = client(svc, None, RetryConfig::default());
+    let inputs = ["slow@example.com", "b@example.com", "c@example.com"];
+    let order: Vec<_> = client
+        .customers()
+        .bulk(inputs, |c, email| c.create().email(email))
+        .unordered()
+        .map(|(i, r)| {
+            assert_eq!(r.unwrap().email(), Some(inputs[i]));
+            i
+        })
+        .collect()
+        .await;
+    assert_eq!(order.len(), 3);
+    assert_eq!(order[2], 0, "the slow first input comes last: {order:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_shared_limiter_paces_the_batch() {
+    // Five requests a second: twenty creates, even at concurrency 20, need three seconds
+    // beyond the first five.
+    let (svc, seen, _) = server(|_, _| (201, Duration::ZERO));
+    let client = client(
+        svc,
+        Some(RateLimitConfig::new(5, Duration::from_secs(1))),
+        RetryConfig::default(),
+    );
+    let start = Instant::now();
+    let results: Vec<_> = client
+        .customers()
+        .bulk(emails(20), |c, email| c.create().email(email))
+        .concurrency(20)
+        .collect()
+        .await;
+    assert!(results.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    let times = seen.times();
+    for w in times.windows(6) {
+        assert!(
+            w[5] - w[0] >= Duration::from_secs(1),
+            "six requests within a second"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_pauses_the_batch_and_the_item_is_sent_again() {
+    // The fourth input is refused once, at 5 ms, with `Retry-After: 2` (others answer in 10
+    // ms); retries are off, so the batch itself must send it again.
+    let refused = Arc::new(Mutex::new(false));
+    let (svc, seen, _) = server(move |_, email| {
+        let mut refused = refused.lock().unwrap();
+        if email == "c3@example.com" && !*refused {
+            *refused = true;
+            (429, MS * 5)
+        } else {
+            (201, MS * 10)
+        }
+    });
+    let client = client(svc, None, RetryConfig::disabled());
+    let inputs = emails(12);
+    let start = Instant::now();
+    let results: Vec<_> = client
+        .customers()
+        .bulk(inputs.clone(), |c, email| c.create().email(email))
+        .concurrency(4)
+        .collect()
+        .await;
+    assert_eq!(results.len(), 12);
+    for (i, result) in &results {
+        assert_eq!(result.as_ref().unwrap().email(), Some(inputs[*i].as_str()));
+    }
+    let sent = seen.emails();
+    assert_eq!(sent.len(), 13, "twelve creates and one resend");
+    assert_eq!(sent.iter().filter(|e| **e == inputs[3]).count(), 2);
+    // Nothing was sent in the two seconds after the 429, and the refused item went first.
+    let times = seen.times();
+    let after: Vec<_> = times[4..].iter().map(|t| *t - start).collect();
+    assert!(
+        after.iter().all(|d| *d >= MS * 5 + Duration::from_secs(2)),
+        "{after:?}"
+    );
+    assert_eq!(sent[4], inputs[3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_that_may_have_reached_the_server_is_not_sent_again() {
+    // A 500 and a 503 to creates: the work may have been done, so neither the retry layer nor
+    // the batch sends them again; they are the items' results.
+    let (svc, seen, _) = server(|n, _| {
+        let status = match n {
+            2 => 500,
+            5 => 503,
+            _ => 201,
+        };
+        (status, MS)
+    });
+    let client = client(svc, None, RetryConfig::default());
+    let inputs = emails(8);
+    let results: HashMap<_, _> = client
+        .customers()
+        .bulk(inputs.clone(), |c, email| c.create().email(email))
+        .concurrency(1)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(results.len(), 8);
+    let failed: Vec<_> = (0..8)
+        .filter(|i| matches!(results[i], Err(Error::Api(_))))
+        .collect();
+    assert_eq!(failed, vec![2, 5]);
+    assert_eq!(seen.emails(), inputs, "each create sent exactly once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_of_inputs_is_read_only_as_fast_as_the_batch_has_room() {
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let inputs = futures_util::stream::iter(0..).map(move |i| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        format!("s{i}@example.com")
+    });
+    let (svc, _, _) = server(|_, _| (201, MS));
+    let client = client(svc, None, RetryConfig::default());
+    let mut batch = client
+        .customers()
+        .bulk_stream(inputs, |c, email| c.create().email(email))
+        .concurrency(3);
+    for expected in 0..10 {
+        let (i, r) = batch.next().await.unwrap();
+        assert_eq!(i, expected);
+        r.unwrap();
+    }
+    // Ten results out, at most three more started.
+    assert!(pulled.load(Ordering::SeqCst) <= 13);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_always_refuses_ends_in_the_items_429_not_a_hang() {
+    let (svc, seen, _) = server(|_, _| (429, MS));
+    let client = client(svc, None, RetryConfig::disabled());
+    let results: Vec<_> = client
+        .customers()
+        .bulk(["a@example.com"], |c, email| c.create().email(email))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    let err = results[0].1.as_ref().unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(seen.emails().len(), 11, "the first send and ten more");
+}

@@ -1,0 +1,268 @@
+//! The rate-limit budget kept in Redis (`polar_transport::redis_store`), against a real
+//! `redis-server` started by each test: one budget for every store on the same key, an atomic
+//! check-and-take, a shared 429 cooldown, and calls that go on while Redis is down.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use polar_e2e::redis_server::{RedisServer, redis_url};
+use polar_e2e::{Harness, Transport};
+use polar_fake::FakePolar;
+use polar_transport::ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter};
+use polar_transport::redis_store::RedisStore;
+
+fn key() -> String {
+    format!("polar-test:{}", uuid::Uuid::new_v4())
+}
+
+/// One "process": its own store on the shared key, driven as the rate-limit layer drives it
+/// (through the public `RateLimitStore` trait).
+fn limiter(url: &str, key: &str, config: RateLimitConfig) -> (Arc<RedisStore>, Limiter) {
+    let store = Arc::new(RedisStore::new(url, key, config).unwrap());
+    (store.clone(), Limiter(store))
+}
+
+#[derive(Clone)]
+struct Limiter(Arc<RedisStore>);
+
+/// A granted permit; dropping it ends its request, as the layer's permit does.
+struct Permit(Arc<RedisStore>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.finished();
+    }
+}
+
+impl Limiter {
+    async fn acquire(&self) -> Permit {
+        self.0.acquire().await;
+        Permit(self.0.clone())
+    }
+
+    fn cool_down(&self, wait: Duration) {
+        self.0.cool_down(wait);
+    }
+}
+
+/// Permits granted within `wait` (each released at once).
+async fn grants_within(limiter: &Limiter, wait: Duration) -> bool {
+    tokio::time::timeout(wait, limiter.acquire()).await.is_ok()
+}
+
+#[tokio::test]
+async fn stores_on_one_key_share_one_budget() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let config = RateLimitConfig::new(10, Duration::from_secs(60));
+    let key = key();
+    let (_, a) = limiter(&url, &key, config);
+    let (_, b) = limiter(&url, &key, config);
+    for _ in 0..5 {
+        drop(a.acquire().await);
+        drop(b.acquire().await);
+    }
+    // Ten permits between them: neither gets an eleventh, as each would if it paced alone.
+    assert!(!grants_within(&a, Duration::from_millis(300)).await);
+    assert!(!grants_within(&b, Duration::from_millis(300)).await);
+    // Another organization's key has its own budget.
+    let (_, other) = limiter(&url, &self::key(), config);
+    assert!(grants_within(&other, Duration::from_secs(5)).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_and_take_is_atomic_under_contention() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    // Four "processes", 25 callers each, race for 30 slots of a long window.
+    let config = RateLimitConfig::new(30, Duration::from_secs(60));
+    let key = key();
+    let granted = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (_, limiter) = limiter(&url, &key, config);
+        for _ in 0..25 {
+            let (limiter, granted) = (limiter.clone(), granted.clone());
+            tasks.push(tokio::spawn(async move {
+                if grants_within(&limiter, Duration::from_secs(2)).await {
+                    granted.fetch_add(1, Ordering::SeqCst);
+                }
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(granted.load(Ordering::SeqCst), 30);
+}
+
+#[tokio::test]
+async fn a_permit_counts_from_when_its_request_ended() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let key = key();
+    let (_, a) = limiter(
+        &url,
+        &key,
+        RateLimitConfig::new(1, Duration::from_millis(300)),
+    );
+    let permit = a.acquire().await;
+    // Held (the request is in flight) far longer than the window: no second permit.
+    assert!(!grants_within(&a, Duration::from_millis(800)).await);
+    drop(permit);
+    assert!(grants_within(&a, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn a_429_seen_by_one_process_pauses_all() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let config = RateLimitConfig::new(100, Duration::from_secs(60));
+    let key = key();
+    let (_, a) = limiter(&url, &key, config);
+    let (_, b) = limiter(&url, &key, config);
+    a.cool_down(Duration::from_secs(3));
+    // The cooldown reaches Redis in the background: wait until it is there.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let cooldown_key = format!("{key}:cooldown");
+    for _ in 0..100 {
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(&cooldown_key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if ttl > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        !grants_within(&b, Duration::from_millis(1500)).await,
+        "b paused by a's 429"
+    );
+    assert!(
+        grants_within(&b, Duration::from_secs(5)).await,
+        "and free after it"
+    );
+}
+
+/// Collects what the tests log (the fallback's warning).
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn count(&self, needle: &str) -> usize {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .matches(needle)
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn calls_go_on_while_redis_is_down_and_the_limiter_rejoins() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let key = key();
+    let store = Arc::new(
+        RedisStore::new(
+            &server.url(),
+            &key,
+            RateLimitConfig::new(10_000, Duration::from_secs(60)),
+        )
+        .unwrap()
+        .reconnect_interval(Duration::from_millis(200)),
+    );
+    let h = Harness::start(Transport::InProcess, FakePolar::new()).await;
+    let client = h.build(
+        h.builder()
+            .rate_limiter(RateLimiter::from_store(store.clone())),
+    );
+    let url = server.url();
+    let entries = || {
+        let url = url.clone();
+        let key = key.clone();
+        async move {
+            let client = redis::Client::open(url.as_str()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            redis::cmd("ZCARD")
+                .arg(&key)
+                .query_async::<i64>(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+
+    let mut created = 0usize;
+    let mut create = |n: usize| {
+        let from = created;
+        created += n;
+        client
+            .customers()
+            .bulk(from..from + n, |c, i| {
+                c.create().email(format!("f{i}@polar.sh"))
+            })
+            .concurrency(4)
+            .map(|(_, r)| r.expect("no call fails because of Redis"))
+            .count()
+    };
+
+    assert_eq!(create(50).await, 50);
+    assert!(store.is_shared());
+    assert_eq!(entries().await, 50, "the budget is kept in Redis");
+
+    server.kill();
+    assert_eq!(create(50).await, 50, "calls go on without Redis");
+    assert!(!store.is_shared());
+    assert_eq!(create(50).await, 50);
+
+    server.restart();
+    // The store tries Redis again every 200 ms: calls made meanwhile rejoin it.
+    let mut rounds = 0;
+    while !store.is_shared() {
+        assert_eq!(create(5).await, 5);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        rounds += 1;
+        assert!(rounds < 500, "the limiter never rejoined Redis");
+    }
+    assert!(create(20).await == 20);
+    assert!(entries().await >= 20, "the budget is kept in Redis again");
+
+    assert_eq!(
+        h.fake.customer_count(),
+        created,
+        "nothing lost, nothing twice"
+    );
+    assert_eq!(
+        logs.count("Redis is unreachable"),
+        1,
+        "one warning per outage"
+    );
+    assert_eq!(logs.count("Redis is back"), 1);
+}
