@@ -76,7 +76,41 @@ pub(crate) fn send_json<T: DeserializeOwned + Send + 'static>(
     Box::pin(async move { client.send_json(call?).await })
 }
 
-pub(crate) use {awaitable, request_options};
+/// `pages()` and `stream()` of a list builder whose fields are `client`, `query` (its generated
+/// params type, `page` being the first page to get) and `options`, and whose module has
+/// `list_call(&params, &options)`.
+macro_rules! paging {
+    ($builder:ident, $params:ident => $item:ty, $items:literal) => {
+        /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
+        /// current one is handled. Ends after `max_page`, at an empty page or after an error.
+        pub fn pages(self) -> crate::Pages<$item> {
+            let first = self.query.page.unwrap_or(1);
+            let invalid = crate::types::Validate::validate(&self.query).err();
+            let $builder {
+                client,
+                query,
+                options,
+            } = self;
+            crate::builder::pages(client, first, invalid, move |page| {
+                let query = $params {
+                    page: Some(page),
+                    ..query.clone()
+                };
+                list_call(&query, &options)
+            })
+        }
+
+        #[doc = concat!("Every ", $items, " of every page, in order, with one page of look-ahead")]
+        /// (more with [`Items::concurrency`](crate::Items::concurrency)).
+        ///
+        /// The stream owns a clone of the client; it is `Send + Unpin + 'static`.
+        pub fn stream(self) -> crate::Items<$item> {
+            crate::Items::new(self.pages())
+        }
+    };
+}
+
+pub(crate) use {awaitable, paging, request_options};
 
 /// Every page of a list from page `first` on; `call_for(n)` builds the call for page `n`.
 ///

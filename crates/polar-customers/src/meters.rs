@@ -2,8 +2,7 @@
 
 use http::Method;
 
-use crate::builder::{awaitable, pages, request_options, send_json};
-use crate::pagination::{Items, Pages};
+use crate::builder::{awaitable, paging, request_options, send_json};
 use crate::path::join;
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
@@ -146,29 +145,7 @@ impl ListCustomerMeters {
         send_json(self.client, call)
     }
 
-    /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
-    /// current one is handled. Ends after `max_page`, at an empty page or after an error.
-    pub fn pages(self) -> Pages<CustomerMeter> {
-        let first = self.query.page.unwrap_or(1);
-        let invalid = self.query.validate().err();
-        let ListCustomerMeters {
-            client,
-            query,
-            options,
-        } = self;
-        pages(client, first, invalid, move |page| {
-            let query = CustomerMetersListParams {
-                page: Some(page),
-                ..query.clone()
-            };
-            list_call(&query, &options)
-        })
-    }
-
-    /// Every customer meter of every page, in order, with one page of look-ahead.
-    pub fn stream(self) -> Items<CustomerMeter> {
-        Items::new(self.pages())
-    }
+    paging!(ListCustomerMeters, CustomerMetersListParams => CustomerMeter, "customer meter");
 }
 
 awaitable!(ListCustomerMeters => ListResource<CustomerMeter>);

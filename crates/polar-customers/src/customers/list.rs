@@ -3,8 +3,7 @@
 use http::Method;
 
 use super::ROUTE_LIST;
-use crate::builder::{awaitable, pages, request_options, send_json};
-use crate::pagination::{Items, Pages};
+use crate::builder::{awaitable, paging, request_options, send_json};
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
     Customer, CustomerSortProperty, CustomersListParams, ListResource, MetadataValue,
@@ -108,32 +107,7 @@ impl ListCustomers {
         send_json(self.client, call)
     }
 
-    /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
-    /// current one is handled. Ends after `max_page`, at an empty page or after an error.
-    pub fn pages(self) -> Pages<Customer> {
-        let first = self.query.page.unwrap_or(1);
-        let invalid = self.query.validate().err();
-        let ListCustomers {
-            client,
-            query,
-            options,
-        } = self;
-        pages(client, first, invalid, move |page| {
-            let query = CustomersListParams {
-                page: Some(page),
-                ..query.clone()
-            };
-            list_call(&query, &options)
-        })
-    }
-
-    /// Every customer of every page, in order, with one page of look-ahead (more with
-    /// [`Items::concurrency`]).
-    ///
-    /// The stream owns a clone of the client; it is `Send + Unpin + 'static`.
-    pub fn stream(self) -> Items<Customer> {
-        Items::new(self.pages())
-    }
+    paging!(ListCustomers, CustomersListParams => Customer, "customer");
 }
 
 awaitable!(ListCustomers => ListResource<Customer>);
