@@ -76,11 +76,37 @@ pub(crate) fn send_json<T: DeserializeOwned + Send + 'static>(
     Box::pin(async move { client.send_json(call?).await })
 }
 
-/// `pages()` and `stream()` of a list builder whose fields are `client`, `query` (its generated
+/// The paging setters (`page`, `limit`, `sorting`, `sort_by`), `pages()` and `stream()` of a
+/// list builder whose fields are `client`, `query` (its generated
 /// params type, `page` being the first page to get) and `options`, and whose module has
 /// `list_call(&params, &options)`.
 macro_rules! paging {
-    ($builder:ident, $params:ident => $item:ty, $items:literal) => {
+    ($builder:ident, $params:ident => $item:ty, $items:literal, $sort:ty) => {
+        /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages),
+        /// the page to start from.
+        pub fn page(mut self, page: u32) -> Self {
+            self.query.page = Some(page);
+            self
+        }
+
+        #[doc = concat!("How many ", $items, "s per page (1..=100; the server cuts larger values to 100).")]
+        pub fn limit(mut self, limit: u32) -> Self {
+            self.query.limit = Some(limit);
+            self
+        }
+
+        /// Sort order, applied in the order given (replaces any order set before).
+        pub fn sorting(mut self, sorting: impl IntoIterator<Item = $sort>) -> Self {
+            self.query.sorting = sorting.into_iter().collect();
+            self
+        }
+
+        /// Adds one sort criterion after those already set.
+        pub fn sort_by(mut self, sort: $sort) -> Self {
+            self.query.sorting.push(sort);
+            self
+        }
+
         /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
         /// current one is handled. Ends after `max_page`, at an empty page or after an error.
         pub fn pages(self) -> crate::Pages<$item> {

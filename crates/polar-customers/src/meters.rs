@@ -112,31 +112,6 @@ impl ListCustomerMeters {
         self
     }
 
-    /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
-    /// page to start from.
-    pub fn page(mut self, page: u32) -> Self {
-        self.query.page = Some(page);
-        self
-    }
-
-    /// Customer meters per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.query.limit = Some(limit);
-        self
-    }
-
-    /// Sort order, applied in the order given (replaces any order set before).
-    pub fn sorting(mut self, sorting: impl IntoIterator<Item = CustomerMeterSortProperty>) -> Self {
-        self.query.sorting = sorting.into_iter().collect();
-        self
-    }
-
-    /// Adds one sort criterion after those already set.
-    pub fn sort_by(mut self, sort: CustomerMeterSortProperty) -> Self {
-        self.query.sorting.push(sort);
-        self
-    }
-
     request_options!();
 
     /// Sends the request and returns one page.
@@ -145,7 +120,12 @@ impl ListCustomerMeters {
         send_json(self.client, call)
     }
 
-    paging!(ListCustomerMeters, CustomerMetersListParams => CustomerMeter, "customer meter");
+    paging!(
+        ListCustomerMeters,
+        CustomerMetersListParams => CustomerMeter,
+        "customer meter",
+        CustomerMeterSortProperty
+    );
 }
 
 awaitable!(ListCustomerMeters => ListResource<CustomerMeter>);

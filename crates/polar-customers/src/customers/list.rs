@@ -62,31 +62,6 @@ impl ListCustomers {
         self
     }
 
-    /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages),
-    /// the page to start from.
-    pub fn page(mut self, page: u32) -> Self {
-        self.query.page = Some(page);
-        self
-    }
-
-    /// Customers per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.query.limit = Some(limit);
-        self
-    }
-
-    /// Sort order, applied in the order given (replaces any order set before).
-    pub fn sorting(mut self, sorting: impl IntoIterator<Item = CustomerSortProperty>) -> Self {
-        self.query.sorting = sorting.into_iter().collect();
-        self
-    }
-
-    /// Adds one sort criterion after those already set.
-    pub fn sort_by(mut self, sort: CustomerSortProperty) -> Self {
-        self.query.sorting.push(sort);
-        self
-    }
-
     /// Only customers whose metadata `key` equals `value`. Repeat a key to accept any of its
     /// values; different keys must all match. Sent as `metadata[key]=value`.
     ///
@@ -107,7 +82,7 @@ impl ListCustomers {
         send_json(self.client, call)
     }
 
-    paging!(ListCustomers, CustomersListParams => Customer, "customer");
+    paging!(ListCustomers, CustomersListParams => Customer, "customer", CustomerSortProperty);
 }
 
 awaitable!(ListCustomers => ListResource<Customer>);
