@@ -2,7 +2,6 @@
 
 use http::Method;
 
-use super::ROUTE_LIST;
 use crate::builder::{awaitable, request_options, send_json};
 use crate::request::{Call, CallOptions, ResponseFuture};
 use crate::types::{
@@ -10,6 +9,9 @@ use crate::types::{
     MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId, Validate,
 };
 use crate::{Client, Error};
+
+/// This operation's route, from its generated params type (the spec's path).
+const ROUTE: &str = crate::types::CustomersCreateParams::PATH;
 
 /// Applies `$apply` to the fields both create variants share.
 macro_rules! both {
@@ -145,7 +147,7 @@ impl CreateCustomer {
             ));
         }
         self.body.validate()?;
-        Ok(Call::new(Method::POST, ROUTE_LIST, ROUTE_LIST.to_owned())
+        Ok(Call::new(Method::POST, ROUTE, ROUTE.to_owned())
             .json_body(&self.body)?
             .options(self.options.clone()))
     }

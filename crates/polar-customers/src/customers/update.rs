@@ -2,7 +2,6 @@
 
 use http::Method;
 
-use super::{ROUTE_EXTERNAL, ROUTE_ID};
 use crate::builder::{awaitable, request_options, send_json};
 use crate::path::{encode_segment, join};
 use crate::request::{Call, CallOptions, ResponseFuture};
@@ -136,7 +135,7 @@ impl UpdateCustomer {
             self.body.validate()?;
             Ok(Call::new(
                 Method::PATCH,
-                ROUTE_ID,
+                crate::types::CustomersUpdateParams::PATH,
                 join("/v1/customers/", &self.id.to_string(), ""),
             )
             .json_body(&self.body)?
@@ -170,7 +169,7 @@ impl UpdateCustomerExternal {
             self.body.validate()?;
             Ok(Call::new(
                 Method::PATCH,
-                ROUTE_EXTERNAL,
+                crate::types::CustomersUpdateExternalParams::PATH,
                 join("/v1/customers/external/", &segment, ""),
             )
             .json_body(&self.body)?
