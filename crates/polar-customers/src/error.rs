@@ -440,7 +440,7 @@ impl DecodeError {
     }
 
     /// The same error with every token of `tokens` replaced in its path, excerpt and message.
-    pub(crate) fn redacted(mut self, tokens: &crate::request::Tokens) -> Self {
+    pub(crate) fn redacted(mut self, tokens: &impl Redact) -> Self {
         if let Some(path) = tokens.redact_str(&self.path) {
             self.path = path;
         }
@@ -516,6 +516,15 @@ fn excerpt(body: &[u8], limit: usize) -> (String, bool) {
         end -= 1;
     }
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+}
+
+/// What cleans secrets out of an error: the tokens a call was sent with. Declared here, where it
+/// is used, so that errors do not depend on how requests are made.
+pub(crate) trait Redact {
+    /// `text` with every secret replaced, or `None` when it holds none.
+    fn redact_str(&self, text: &str) -> Option<String>;
+    /// `body` with every secret replaced; with `cut`, a tail that may start a secret goes too.
+    fn redact_bytes(&self, body: bytes::Bytes, cut: bool) -> bytes::Bytes;
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
-use crate::error::{ApiError, DecodeError};
+use crate::error::{ApiError, DecodeError, Redact};
 use crate::{Client, Error};
 
 /// The future returned by every operation builder: owned, `Send`, `'static`.
@@ -188,16 +188,24 @@ impl Tokens {
             .filter(|t| !t.is_empty())
     }
 
-    /// `body` with every token replaced; with `cut`, a tail that may start a token goes too.
-    pub(crate) fn redact_bytes(&self, mut body: Bytes, cut: bool) -> Bytes {
+    /// A decode error without any token in its path, excerpt or message.
+    pub(crate) fn redact_error(&self, err: Error) -> Error {
+        match err {
+            Error::Decode(decode) => Error::Decode(Box::new(decode.redacted(self))),
+            other => other,
+        }
+    }
+}
+
+impl Redact for Tokens {
+    fn redact_bytes(&self, mut body: Bytes, cut: bool) -> Bytes {
         for token in self.each() {
             body = redact(body, token, cut);
         }
         body
     }
 
-    /// `text` with every token replaced.
-    pub(crate) fn redact_str(&self, text: &str) -> Option<String> {
+    fn redact_str(&self, text: &str) -> Option<String> {
         let mut out: Option<String> = None;
         for token in self.each() {
             let current = out.as_deref().unwrap_or(text);
@@ -208,14 +216,6 @@ impl Tokens {
             }
         }
         out
-    }
-
-    /// A decode error without any token in its path, excerpt or message.
-    pub(crate) fn redact_error(&self, err: Error) -> Error {
-        match err {
-            Error::Decode(decode) => Error::Decode(Box::new(decode.redacted(self))),
-            other => other,
-        }
     }
 }
 
