@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
 use crate::csv;
-use crate::service::Shared;
+use crate::state::Shared;
 
 /// The body of every response the fake gives.
 ///

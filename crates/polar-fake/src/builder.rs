@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::control::{Counters, Faults, RateLimiter};
 use crate::rules::email::Deliverability;
-use crate::service::{Config, Shared, TokenInfo};
+use crate::state::{Config, Shared, TokenInfo};
 use crate::store::{Store, TokenKind};
 use crate::{FakePolar, KNOWN_API_VERSIONS, OrganizationId};
 

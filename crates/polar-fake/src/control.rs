@@ -9,7 +9,7 @@ use http::StatusCode;
 use tokio::time::Instant;
 
 use crate::Operation;
-use crate::service::lock;
+use crate::sync::lock;
 
 /// Polar's limiter: per key, a counter that starts with the first request and expires one
 /// window later (a fixed window, not a sliding one). Refused requests are not counted.

@@ -7,8 +7,10 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::builder::new_token;
-use crate::service::{Shared, TokenInfo, lock};
+use crate::state::{Shared, TokenInfo};
 use crate::store::{self, Seed, TokenKind};
+use crate::sync::lock;
+use crate::webhooks::{Tamper, WebhookDelivery, WebhookEndpoint};
 use crate::{CustomerId, FakePolarBuilder, OrganizationId, Scopes, ServeHandle, Stats, server};
 
 /// The fake Polar: an in-memory Customers API.
@@ -316,7 +318,7 @@ impl FakePolar {
             .shared
             .store()
             .set_email_verified(*customer.as_uuid(), verified);
-        crate::webhooks::after_update(&self.shared, customer, changed)
+        crate::events::after_update(&self.shared, customer, changed)
     }
 
     /// Attaches a subscription (a `CustomerStateSubscription` as JSON) to a live customer. Its
@@ -331,7 +333,7 @@ impl FakePolar {
             self.shared
                 .store()
                 .seed(*customer.as_uuid(), Seed::Subscription, subscription);
-        crate::webhooks::after_state_change(&self.shared, customer, seeded)
+        crate::events::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a benefit grant (a `CustomerStateBenefitGrant` as JSON) to a live customer.
@@ -340,7 +342,7 @@ impl FakePolar {
             .shared
             .store()
             .seed(*customer.as_uuid(), Seed::BenefitGrant, grant);
-        crate::webhooks::after_state_change(&self.shared, customer, seeded)
+        crate::events::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a meter (a `CustomerStateMeter` as JSON) to a live customer.
@@ -349,7 +351,7 @@ impl FakePolar {
             .shared
             .store()
             .seed(*customer.as_uuid(), Seed::Meter, meter);
-        crate::webhooks::after_state_change(&self.shared, customer, seeded)
+        crate::events::after_state_change(&self.shared, customer, seeded)
     }
 
     /// Attaches a subscription to a live customer (see [`samples::subscription`](crate::samples::subscription)). False when
@@ -393,5 +395,40 @@ impl FakePolar {
     /// Attaches a meter to a live customer (see [`samples::meter`](crate::samples::meter)).
     pub fn add_meter(&self, customer: CustomerId, meter: &polar_types::CustomerStateMeter) -> bool {
         serde_json::to_value(meter).is_ok_and(|v| self.seed_meter_json(customer, v))
+    }
+}
+
+impl FakePolar {
+    /// Registers a webhook endpoint: from now on, every change to a customer sends the matching
+    /// signed events to it, over HTTP, in order.
+    ///
+    /// ```
+    /// use polar_fake::{CUSTOMER_EVENTS, FakePolar, WebhookEndpoint};
+    ///
+    /// let fake = FakePolar::new();
+    /// let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", "whsec_test", CUSTOMER_EVENTS)?;
+    /// fake.add_webhook_endpoint(endpoint);
+    /// assert!(fake.webhook_deliveries().is_empty());
+    /// # Ok::<(), polar_fake::WebhookEndpointError>(())
+    /// ```
+    pub fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) {
+        self.shared.webhooks.add_endpoint(endpoint);
+    }
+
+    /// Sends one event of your choosing (`data` as its payload) to every endpoint that wants
+    /// `event_type`, possibly spoilt (see [`Tamper`]).
+    pub fn send_webhook(&self, event_type: &str, data: &serde_json::Value, tamper: Tamper) {
+        self.shared.webhooks.emit(event_type, data, tamper);
+    }
+
+    /// Every delivery attempt so far, in the order they were made.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.webhooks.deliveries()
+    }
+
+    /// Waits until every queued event has been delivered or given up. Wrap it in a timeout in
+    /// tests: a receiver that never answers 2xx makes it wait through all the retries.
+    pub async fn webhooks_settled(&self) {
+        self.shared.webhooks.settled().await;
     }
 }

@@ -87,6 +87,7 @@ mod body;
 mod builder;
 mod control;
 mod csv;
+mod events;
 mod fake;
 mod input;
 mod issue;
@@ -95,8 +96,10 @@ mod rules;
 pub mod samples;
 mod server;
 mod service;
+mod state;
 mod store;
 mod surface;
+mod sync;
 mod webhooks;
 
 use std::collections::BTreeMap;

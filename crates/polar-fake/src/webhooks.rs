@@ -25,14 +25,12 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Uri, header};
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
-use polar_types::CustomerId;
 use polar_webhooks::Webhook;
 use serde_json::Value;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::FakePolar;
-use crate::service::{Shared, lock};
+use crate::sync::lock;
 
 /// The four customer event types.
 pub const CUSTOMER_EVENTS: [&str; 4] = [
@@ -45,7 +43,7 @@ pub const CUSTOMER_EVENTS: [&str; 4] = [
 /// How long Polar waits for the receiver's answer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A webhook endpoint to register with [`FakePolar::add_webhook_endpoint`].
+/// A webhook endpoint to register with [`FakePolar::add_webhook_endpoint`](crate::FakePolar::add_webhook_endpoint).
 #[derive(Clone)]
 pub struct WebhookEndpoint {
     url: Uri,
@@ -121,7 +119,7 @@ impl WebhookEndpoint {
     }
 }
 
-/// How [`FakePolar::send_webhook`] spoils an event, for testing that a receiver refuses it.
+/// How [`FakePolar::send_webhook`](crate::FakePolar::send_webhook) spoils an event, for testing that a receiver refuses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Tamper {
@@ -203,7 +201,7 @@ impl fmt::Debug for Webhooks {
 
 impl Webhooks {
     /// Queues an event for every endpoint that wants its type, and starts their workers.
-    fn emit(&self, event_type: &str, data: &Value, tamper: Tamper) {
+    pub(crate) fn emit(&self, event_type: &str, data: &Value, tamper: Tamper) {
         let mut inner = lock(&self.inner);
         if !inner.endpoints.iter().any(|e| e.config.wants(event_type)) {
             return;
@@ -370,119 +368,33 @@ async fn post(url: &Uri, headers: HeaderMap, body: Bytes) -> Result<u16, String>
         .unwrap_or_else(|_| Err(format!("no answer from {authority} within 10 s")))
 }
 
-// ---- hooks called where the fake changes a customer
-
-/// After a create or update answered with `customer` (the API's JSON): the event, then the
-/// customer's state.
-pub(crate) fn customer_changed(shared: &Shared, event_type: &str, customer: &Value) {
-    shared.webhooks.emit(event_type, customer, Tamper::None);
-    if let Some(id) = customer_id(customer) {
-        state_changed(shared, id);
-    }
-}
-
-/// After a delete of the customer `before` (its JSON before the delete): `customer.deleted`
-/// with the deleted customer, then its state.
-pub(crate) fn customer_deleted(shared: &Shared, before: Option<Value>) {
-    let Some(id) = before.as_ref().and_then(customer_id) else {
-        return;
-    };
-    let after = shared
-        .store()
-        .inspect(id)
-        .map(crate::store::Record::to_json);
-    if let Some(after) = after {
-        shared
-            .webhooks
-            .emit("customer.deleted", &after, Tamper::None);
-    }
-    state_changed(shared, id);
-}
-
-/// After a change to a customer made outside the API (such as confirming an email):
-/// `customer.updated`, then its state. Passes `changed` through.
-pub(crate) fn after_update(shared: &Shared, customer: CustomerId, changed: bool) -> bool {
-    let json = shared
-        .store()
-        .inspect(*customer.as_uuid())
-        .map(crate::store::Record::to_json);
-    if let Some(json) = json.filter(|_| changed) {
-        customer_changed(shared, "customer.updated", &json);
-    }
-    changed
-}
-
-/// After a change to a customer's subscriptions, benefit grants or meters; passes `changed`
-/// through so that the setters stay one expression.
-pub(crate) fn after_state_change(shared: &Shared, customer: CustomerId, changed: bool) -> bool {
-    if changed {
-        state_changed(shared, *customer.as_uuid());
-    }
-    changed
-}
-
-fn state_changed(shared: &Shared, id: Uuid) {
-    let state = shared
-        .store()
-        .inspect(id)
-        .map(crate::store::Record::state_json);
-    if let Some(state) = state {
-        shared
-            .webhooks
-            .emit("customer.state_changed", &state, Tamper::None);
-    }
-}
-
-fn customer_id(customer: &Value) -> Option<Uuid> {
-    customer.get("id")?.as_str()?.parse().ok()
-}
-
-impl FakePolar {
-    /// Registers a webhook endpoint: from now on, every change to a customer sends the matching
-    /// signed events to it, over HTTP, in order.
-    ///
-    /// ```
-    /// use polar_fake::{CUSTOMER_EVENTS, FakePolar, WebhookEndpoint};
-    ///
-    /// let fake = FakePolar::new();
-    /// let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", "whsec_test", CUSTOMER_EVENTS)?;
-    /// fake.add_webhook_endpoint(endpoint);
-    /// assert!(fake.webhook_deliveries().is_empty());
-    /// # Ok::<(), polar_fake::WebhookEndpointError>(())
-    /// ```
-    pub fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) {
-        lock(&self.shared.webhooks.inner).endpoints.push(Endpoint {
+impl Webhooks {
+    /// Registers `endpoint`; see [`FakePolar::add_webhook_endpoint`](crate::FakePolar::add_webhook_endpoint).
+    pub(crate) fn add_endpoint(&self, endpoint: WebhookEndpoint) {
+        lock(&self.inner).endpoints.push(Endpoint {
             config: endpoint,
             queue: VecDeque::new(),
             running: false,
         });
     }
 
-    /// Sends one event of your choosing (`data` as its payload) to every endpoint that wants
-    /// `event_type`, possibly spoilt (see [`Tamper`]).
-    pub fn send_webhook(&self, event_type: &str, data: &Value, tamper: Tamper) {
-        self.shared.webhooks.emit(event_type, data, tamper);
-    }
-
     /// Every delivery attempt so far, in the order they were made.
-    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        lock(&self.shared.webhooks.inner).deliveries.clone()
+    pub(crate) fn deliveries(&self) -> Vec<WebhookDelivery> {
+        lock(&self.inner).deliveries.clone()
     }
 
-    /// Waits until every queued event has been delivered or given up. Wrap it in a timeout in
-    /// tests: a receiver that never answers 2xx makes it wait through all the retries.
-    pub async fn webhooks_settled(&self) {
-        let webhooks = &self.shared.webhooks;
+    /// Waits until every queued event has been delivered or given up.
+    pub(crate) async fn settled(&self) {
         loop {
-            let idle = webhooks.idle.notified();
+            let idle = self.idle.notified();
             tokio::pin!(idle);
             idle.as_mut().enable();
             {
-                let mut inner = lock(&webhooks.inner);
+                let mut inner = lock(&self.inner);
                 if inner.pending == 0 {
                     return;
                 }
-                webhooks.start_workers(&mut inner);
+                self.start_workers(&mut inner);
             }
             idle.await;
         }

@@ -4,18 +4,10 @@
 use std::collections::HashMap;
 
 use http::{HeaderMap, header};
-use uuid::Uuid;
 
 use crate::response::{self as resp, Res};
+use crate::state::TokenInfo;
 use crate::store::{Access, TokenKind};
-
-/// What a token may reach and do.
-#[derive(Clone, Debug)]
-pub(crate) struct TokenInfo {
-    pub orgs: Vec<Uuid>,
-    pub write: bool,
-    pub kind: TokenKind,
-}
 
 /// The bearer token of a request, if it sends one.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -13,10 +13,9 @@ mod payment_methods;
 mod routing;
 mod sessions;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -25,54 +24,16 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::body::FakeBody;
-use crate::control::{Counters, Fault, Faults, RateLimiter};
+use crate::control::{Counters, Fault};
 use crate::input;
 use crate::issue::{Issue, at, root, uuid_issue};
 use crate::response::{self as resp, Res};
-use crate::rules::email::Deliverability;
+use crate::state::Shared;
 use crate::store::{Access, Key, Refusal, Store};
+use crate::sync::lock;
 use crate::{FakeError, FakePolar, Operation};
 
-pub(crate) use auth::TokenInfo;
 use routing::{Routed, decoded_path, location, route};
-
-/// Locks a mutex; a poisoned lock (a panic elsewhere) is taken over rather than propagated.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Settings fixed at build time.
-#[derive(Debug)]
-pub(crate) struct Config {
-    pub versions: Vec<String>,
-    pub default_version: String,
-    pub sandbox: bool,
-    pub max_body_bytes: usize,
-    pub deliverability: Deliverability,
-}
-
-/// Everything one fake holds; shared by its clones and by its server.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub store: Mutex<Store>,
-    pub tokens: RwLock<HashMap<String, TokenInfo>>,
-    pub organizations: RwLock<Vec<Uuid>>,
-    pub config: Config,
-    pub limiter: Option<RateLimiter>,
-    pub faults: Mutex<Faults>,
-    pub counters: Counters,
-    pub webhooks: crate::webhooks::Webhooks,
-}
-
-impl Shared {
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
-    }
-
-    fn tokens(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, TokenInfo>> {
-        self.tokens.read().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -303,7 +264,7 @@ fn operation(
         Operation::Create => {
             let input = input::parse_create(&body, rules).map_err(|e| resp::invalid(&e, false))?;
             let created = shared.store().create(access, input).map_err(refusal)?;
-            crate::webhooks::customer_changed(shared, "customer.created", &created);
+            crate::events::customer_changed(shared, "customer.created", &created);
             Ok(resp::json(StatusCode::CREATED, &created))
         }
         Operation::Export => {
@@ -334,7 +295,7 @@ fn operation(
             let by_ext = op == Operation::UpdateExternal;
             let (k, input) = both(key(), input::parse_update(&body, by_ext, rules))?;
             let c = shared.store().update(access, k, input).map_err(refusal)?;
-            crate::webhooks::customer_changed(shared, "customer.updated", &c);
+            crate::events::customer_changed(shared, "customer.updated", &c);
             Ok(resp::json(StatusCode::OK, &c))
         }
         Operation::Delete | Operation::DeleteExternal => {
@@ -344,7 +305,7 @@ fn operation(
                 .store()
                 .delete(access, k, anonymize)
                 .map_err(refusal)?;
-            crate::webhooks::customer_deleted(shared, before);
+            crate::events::customer_deleted(shared, before);
             Ok(resp::empty(StatusCode::NO_CONTENT))
         }
         Operation::ListPaymentMethods | Operation::ListPaymentMethodsExternal => {
