@@ -10,65 +10,8 @@ use polar_fake::{FakePolar, Scopes};
 use serde_json::{Value, json};
 use tower_service::Service;
 
-struct Answer {
-    status: StatusCode,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(fake: &FakePolar, req: Request<Full<Bytes>>) -> Answer {
-    let res = fake.clone().call(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn request(
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> http::request::Builder {
-    let b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"));
-    match body {
-        Some(_) => b.header("content-type", "application/json"),
-        None => b,
-    }
-}
-
-async fn call(
-    fake: &FakePolar,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Answer {
-    let bytes = body
-        .as_ref()
-        .map(|v| Bytes::from(v.to_string()))
-        .unwrap_or_default();
-    let req = request(token, method, path, body.as_ref())
-        .body(Full::new(bytes))
-        .unwrap();
-    send(fake, req).await
-}
+mod common;
+use common::{Answer, call, request, send};
 
 async fn create(fake: &FakePolar, body: Value) -> Value {
     let a = call(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode};
+use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use polar_fake::{FakePolar, Operation, Scopes, samples};
 use polar_types::{BenefitType, CustomerId, SubscriptionStatus};
@@ -12,20 +12,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower_service::Service;
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+mod common;
+use common::Answer;
 
 struct Api {
     fake: FakePolar,
@@ -45,33 +33,14 @@ impl Api {
     }
 
     async fn raw(&self, req: Request<Full<Bytes>>) -> Answer {
-        let res = self
-            .fake
-            .clone()
-            .call(req)
-            .await
-            .expect("no fault injected");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        common::send(&self.fake, req).await
     }
 
     fn request(&self, method: Method, path: &str, body: Option<Value>) -> Request<Full<Bytes>> {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {}", self.token))
-            .header("polar-version", "2026-10");
-        if body.is_some() {
-            b = b.header("content-type", "application/json");
-        }
-        let bytes = body.map(|v| Bytes::from(v.to_string())).unwrap_or_default();
-        b.body(Full::new(bytes)).unwrap()
+        common::request(&self.token, method, path, body.as_ref())
+            .header("polar-version", "2026-10")
+            .body(common::body_bytes(body.as_ref()))
+            .unwrap()
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {

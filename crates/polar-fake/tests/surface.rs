@@ -3,12 +3,11 @@
 //! server/polar/customer_meter/, server/polar/customer/endpoints.py), through the fake's
 //! `tower::Service` face.
 
-use bytes::Bytes;
-use http::{Method, Request};
-use http_body_util::{BodyExt, Full};
+use http::Method;
 use polar_fake::{FakePolar, Scopes, samples};
 use serde_json::{Value, json};
-use tower_service::Service;
+
+mod common;
 
 async fn call(
     fake: &FakePolar,
@@ -17,22 +16,8 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        b = b.header("content-type", "application/json");
-    }
-    let bytes = body.map(|v| Bytes::from(v.to_string())).unwrap_or_default();
-    let res = fake
-        .clone()
-        .call(b.body(Full::new(bytes)).unwrap())
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let a = common::call(fake, token, method, path, body).await;
+    (a.status.as_u16(), a.json())
 }
 
 async fn ok(fake: &FakePolar, method: Method, path: &str, body: Option<Value>) -> Value {
