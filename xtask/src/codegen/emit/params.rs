@@ -1,0 +1,235 @@
+//! One params type per operation: its path, query and body values, its route (method and
+//! template), its query pairs and its input checks.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use super::{Emitter, docs::describe_rust};
+use crate::codegen::{Op, names, overrides};
+
+/// Where a params field goes in the request.
+#[derive(PartialEq)]
+enum Place {
+    Path,
+    Query,
+    Body,
+}
+
+struct ParamField {
+    rust: String,
+    ty: String,
+    place: Place,
+    doc: String,
+}
+
+/// What one operation's params type holds and does.
+#[derive(Default)]
+struct Params {
+    fields: Vec<ParamField>,
+    /// Statements of `validate()`.
+    checks: Vec<String>,
+    /// Statements of `query_pairs()`.
+    pairs: Vec<String>,
+}
+
+impl Emitter<'_> {
+    pub(super) fn params(&mut self) -> Result<String, String> {
+        let mut out = String::from("#[allow(unused_imports)]\nuse crate::*;\n\n");
+        let api = self.api;
+        for op in &api.operations {
+            let params = self.params_of(op)?;
+            let id = &op.op.operation_id;
+            let rust = params_type(id);
+            let defaultable = params.fields.iter().all(|f| f.place == Place::Query);
+            out.push_str(&self.params_doc(op));
+            writeln!(
+                out,
+                "#[derive(Clone, Debug, PartialEq{})]\npub struct {rust} {{",
+                if defaultable { ", Default" } else { "" }
+            )
+            .unwrap();
+            for f in &params.fields {
+                writeln!(out, "    /// {}\n    pub {}: {},", f.doc, f.rust, f.ty).unwrap();
+            }
+            out.push_str("}\n\n");
+            writeln!(out, "impl {rust} {{").unwrap();
+            writeln!(
+                out,
+                "    /// HTTP method.\n    pub const METHOD: &'static str = {:?};",
+                op.method
+            )
+            .unwrap();
+            writeln!(out, "    /// Path template; `{{name}}` marks a path parameter.\n    pub const PATH: &'static str = {:?};", op.path).unwrap();
+            writeln!(out, "    /// The operation's ID in Polar's API document.\n    pub const OPERATION_ID: &'static str = {id:?};").unwrap();
+            if !params.pairs.is_empty() {
+                out.push_str("\n    /// The query string as (name, value) pairs, unencoded, in a stable order.\n    pub fn query_pairs(&self) -> Vec<(String, String)> {\n        let mut out = Vec::new();\n");
+                for p in &params.pairs {
+                    writeln!(out, "        {p}").unwrap();
+                }
+                out.push_str("        out\n    }\n");
+            }
+            out.push_str("}\n\n");
+            writeln!(out, "impl crate::Validate for {rust} {{\n    fn validate(&self) -> Result<(), crate::InputError> {{").unwrap();
+            for c in &params.checks {
+                writeln!(out, "        {c}").unwrap();
+            }
+            out.push_str("        Ok(())\n    }\n}\n\n");
+        }
+        Ok(out)
+    }
+
+    /// The fields, checks and query pairs of one operation's params.
+    fn params_of(&mut self, op: &Op) -> Result<Params, String> {
+        let id = op.op.operation_id.as_str();
+        let mut out = Params::default();
+        for p in &op.op.parameters {
+            let rust = names::field(&p.name);
+            let json = p.name.clone();
+            match p.location.as_str() {
+                "path" => {
+                    let ty = self.resolve_single(id, &p.name, &p.schema)?;
+                    if ty == "String" {
+                        out.checks.push(format!(
+                            "crate::validate::check_not_empty({json:?}, &self.{rust})?;"
+                        ));
+                    }
+                    let doc = format!("Path parameter `{{{json}}}` ({}).", describe_rust(&ty));
+                    out.fields.push(ParamField {
+                        rust,
+                        ty,
+                        place: Place::Path,
+                        doc,
+                    });
+                }
+                "query"
+                    if overrides::metadata_filter_param(&p.name)
+                        && p.style.as_deref() == Some("deepObject") =>
+                {
+                    out.pairs.push(format!("for (k, v) in &self.{rust} {{ out.push((format!(\"metadata[{{k}}]\"), v.clone())); }}"));
+                    out.checks.push(format!("for (k, _) in &self.{rust} {{ crate::validate::check_not_empty(\"metadata\", k)?; }}"));
+                    let doc = "Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.".to_owned();
+                    out.fields.push(ParamField {
+                        rust,
+                        ty: "Vec<(String, String)>".into(),
+                        place: Place::Query,
+                        doc,
+                    });
+                }
+                "query" => {
+                    let (branches, _) = p.schema.nullable_parts();
+                    if let Some(arr) = branches.iter().find(|b| b.ty.as_deref() == Some("array")) {
+                        let items = arr.items.as_deref().ok_or("array without items")?;
+                        let ty = self.resolve_single(id, &p.name, items)?;
+                        out.pairs.push(format!("for v in &self.{rust} {{ out.push(({json:?}.to_owned(), v.to_string())); }}"));
+                        let doc = format!(
+                            "Query parameter `{json}`, repeated once per value ({}); empty sends nothing.",
+                            describe_rust(&ty)
+                        );
+                        out.fields.push(ParamField {
+                            rust,
+                            ty: format!("Vec<{ty}>"),
+                            place: Place::Query,
+                            doc,
+                        });
+                        continue;
+                    }
+                    let b = branches.first().ok_or("empty parameter schema")?;
+                    let mut ty = self.resolve_single(id, &p.name, b)?;
+                    let min = b
+                        .exclusive_minimum
+                        .map(|m| m as i64 + 1)
+                        .or(b.minimum.map(|m| m as i64));
+                    // A count that cannot be negative (`page`, `limit`) is typed so.
+                    if ty == "i64" && min.is_some_and(|m| m >= 0) {
+                        ty = "u32".to_owned();
+                    }
+                    let mut doc = format!("Query parameter `{json}` ({})", describe_rust(&ty));
+                    if let Some(min) = min {
+                        write!(doc, ", at least {min}").unwrap();
+                        out.checks.push(format!("if let Some(v) = self.{rust} {{ crate::validate::check_min({json:?}, i64::from(v), {min})?; }}"));
+                    }
+                    if let Some(d) = &b.default {
+                        write!(doc, "; Polar's default is `{d}`").unwrap();
+                    }
+                    if ty == "String" {
+                        out.checks.push(format!("if let Some(v) = &self.{rust} {{ crate::validate::check_str({json:?}, v, None, None)?; }}"));
+                    }
+                    doc.push_str("; `None` sends nothing.");
+                    out.pairs.push(format!("if let Some(v) = &self.{rust} {{ out.push(({json:?}.to_owned(), v.to_string())); }}"));
+                    out.fields.push(ParamField {
+                        rust,
+                        ty: format!("Option<{ty}>"),
+                        place: Place::Query,
+                        doc,
+                    });
+                }
+                other => return Err(format!("{id}: parameter location {other} not supported")),
+            }
+        }
+        if let Some(body) = &op.op.request_body {
+            let s = body
+                .content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref())
+                .ok_or("body without JSON schema")?;
+            let ty = self.resolve_single(id, "body", s)?;
+            out.checks
+                .push("crate::Validate::validate(&self.body)?;".into());
+            out.fields.push(ParamField {
+                rust: "body".into(),
+                doc: format!("The JSON request body ([`{ty}`])."),
+                ty,
+                place: Place::Body,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Doc: what the operation does, its route, scopes and answers.
+    fn params_doc(&self, op: &Op) -> String {
+        let id = &op.op.operation_id;
+        let scopes: BTreeSet<&String> = op
+            .op
+            .security
+            .iter()
+            .flat_map(|s| s.values().flatten())
+            .collect();
+        let answers: Vec<String> = op
+            .op
+            .responses
+            .iter()
+            .map(|(code, r)| {
+                let what = r.content.iter().next().map(|(media, m)| {
+                    match m.schema.as_ref().and_then(|s| s.ref_name()) {
+                        Some(n) => match overrides::list_item(n) {
+                            Some(item) => format!(
+                                " [`ListResource`](crate::ListResource) of [`{}`]",
+                                Self::type_name(item)
+                            ),
+                            None => format!(" [`{}`]", Self::type_name(n)),
+                        },
+                        None => format!(" `{media}`"),
+                    }
+                });
+                format!("{code}{}", what.unwrap_or_default())
+            })
+            .collect();
+        format!(
+            "/// Parameters of `{id}`: {}\n///\n/// `{} {}`; scopes: {}; answers: {}.\n",
+            overrides::operation_doc(id),
+            op.method,
+            op.path,
+            scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            answers.join(", ")
+        )
+    }
+}
+
+/// The Rust name of an operation's params type.
+fn params_type(operation_id: &str) -> String {
+    format!("{}Params", names::upper_camel(operation_id))
+}
