@@ -1,14 +1,22 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
-//! - `cargo xtask codegen --spec PATH [--check]`: generate `crates/polar-types/src/generated/`
-//!   (and the spec-synthesised test instances) from Polar's OpenAPI document.
+//! - `cargo xtask codegen [--spec PATH] [--check]`: derive the spec subset (`spec/`) from Polar's
+//!   OpenAPI document at PATH, or re-derive it from itself without `--spec`, then generate
+//!   `crates/polar-types/src/generated/` (and the transport's API version, and the round-trip
+//!   instances) from it. `--check` writes nothing and fails when a file would change.
 
 mod codegen;
 
 use std::{path::PathBuf, process::ExitCode};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask codegen --spec PATH [--check]");
+    eprintln!(
+        "usage: cargo xtask codegen [--spec PATH] [--check]\n\
+         \n\
+         --spec PATH  Polar's full OpenAPI document: derive spec/polar-openapi-subset.json from it\n\
+         \x20            (without it, the committed subset is the input)\n\
+         --check      write nothing; fail if a generated file (or the subset) would change"
+    );
     ExitCode::from(2)
 }
 
@@ -18,15 +26,23 @@ fn main() -> ExitCode {
         Some("codegen") => {}
         _ => return usage(),
     }
-    let mut spec = None;
-    let mut check = false;
+    let mut options = codegen::Options {
+        spec: None,
+        check: false,
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--spec" => spec = args.next().map(PathBuf::from),
-            "--check" => check = true,
+            "--spec" => match args.next() {
+                Some(p) => options.spec = Some(PathBuf::from(p)),
+                None => {
+                    eprintln!("`--spec` needs the path of Polar's OpenAPI document");
+                    return usage();
+                }
+            },
+            "--check" => options.check = true,
             other => {
                 if let Some(p) = other.strip_prefix("--spec=") {
-                    spec = Some(PathBuf::from(p));
+                    options.spec = Some(PathBuf::from(p));
                 } else {
                     eprintln!("unknown argument `{other}`");
                     return usage();
@@ -34,9 +50,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    let Some(spec) = spec else { return usage() };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    match codegen::run(&spec, &root, check) {
+    match codegen::run(&options, &root) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codegen: {e}");

@@ -3,8 +3,9 @@
 //! gives validates against the response schema the OpenAPI spec declares for that operation and
 //! status, and every request body the spec's request schema refuses is refused by the fake (422).
 //!
-//! The spec is read from `../shared/polar-api/openapi-2026-10.json` relative to the workspace
-//! root (never copied into the repository). Set `POLAR_CONTRACT_SEED` to replay a run.
+//! The spec is the subset of Polar's OpenAPI document the SDK covers, committed at
+//! `spec/polar-openapi-subset.json` (derived by `cargo xtask codegen`; `codegen --check` keeps it
+//! in step with the generator). Set `POLAR_CONTRACT_SEED` to replay a run.
 
 use std::collections::HashMap;
 
@@ -16,14 +17,10 @@ use polar_types::{BenefitType, SubscriptionStatus};
 use serde_json::{Value, json};
 use tower_service::Service;
 
+const SPEC: &str = include_str!("../../../spec/polar-openapi-subset.json");
+
 fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/polar-api/openapi-2026-10.json"
-    );
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading the spec at {path}: {e}"));
-    serde_json::from_str(&text).expect("the spec is JSON")
+    serde_json::from_str(SPEC).expect("the spec subset is JSON")
 }
 
 /// Compiles a schema taken from the spec: its `$ref`s to `#/components/...` resolve because the

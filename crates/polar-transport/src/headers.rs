@@ -41,8 +41,14 @@ use tower_service::Service;
 
 use crate::error::BuildError;
 
-/// The API version sent when none is configured.
-pub const DEFAULT_API_VERSION: &str = "2026-10";
+// Written by `cargo xtask codegen` from the spec subset (prettyplease-formatted, like polar-types'
+// generated code), so this crate needs nothing of polar-types to know the version.
+#[rustfmt::skip]
+mod api_version;
+
+/// The API version sent when none is configured: the version of Polar's API document the SDK
+/// was generated from (the same as `polar_types::API_VERSION`).
+pub const DEFAULT_API_VERSION: &str = api_version::API_VERSION;
 
 /// The default `User-Agent`: `polar-rs/<version of this crate>`.
 pub const DEFAULT_USER_AGENT: &str = concat!("polar-rs/", env!("CARGO_PKG_VERSION"));

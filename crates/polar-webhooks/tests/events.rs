@@ -3,76 +3,38 @@
 use polar_webhooks::{Customer, CustomerState, Event};
 use serde_json::{Value, json};
 
-/// The `webhooks` section of Polar's OpenAPI document (2026-10), which is also the list of
-/// `WebhookEventType` in server/polar/models/webhook_endpoint.py.
-const SPEC_EVENT_TYPES: [&str; 41] = [
-    "checkout.created",
-    "checkout.updated",
-    "checkout.expired",
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "customer.state_changed",
-    "customer_seat.assigned",
-    "customer_seat.claimed",
-    "customer_seat.revoked",
-    "member.created",
-    "member.updated",
-    "member.deleted",
-    "order.created",
-    "order.updated",
-    "order.paid",
-    "order.refunded",
-    "subscription.created",
-    "subscription.updated",
-    "subscription.active",
-    "subscription.canceled",
-    "subscription.uncanceled",
-    "subscription.cycled",
-    "subscription.revoked",
-    "subscription.past_due",
-    "subscription.paused",
-    "subscription.resumed",
-    "refund.created",
-    "refund.updated",
-    "product.created",
-    "product.updated",
-    "discount.created",
-    "discount.updated",
-    "discount.deleted",
-    "organization.updated",
-    "benefit.created",
-    "benefit.updated",
-    "benefit_grant.created",
-    "benefit_grant.updated",
-    "benefit_grant.cycled",
-    "benefit_grant.revoked",
-];
+/// The spec subset the SDK is generated from (`cargo xtask codegen` derives it from Polar's
+/// OpenAPI document; `codegen --check` keeps it in step).
+const SPEC: &str = include_str!("../../../spec/polar-openapi-subset.json");
 
-/// The list above is the spec's, when the spec is at hand (`../shared/polar-api/` beside the
-/// workspace, as `cargo xtask codegen` reads it).
-#[test]
-fn the_list_is_the_specs() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/polar-api/openapi-2026-10.json"
-    );
-    let Ok(text) = std::fs::read_to_string(path) else {
-        eprintln!("{path} not found: list not compared");
-        return;
-    };
-    let spec: Value = serde_json::from_str(&text).unwrap();
-    let listed: Vec<&str> = spec["webhooks"]
+/// Every event type Polar documents: the keys of the spec's `webhooks` section, which is also
+/// the list of `WebhookEventType` in server/polar/models/webhook_endpoint.py.
+fn spec_event_types() -> Vec<String> {
+    let spec: Value = serde_json::from_str(SPEC).unwrap();
+    spec["webhooks"]
         .as_object()
-        .unwrap()
+        .expect("the spec lists the webhook events")
         .keys()
-        .map(String::as_str)
-        .collect();
-    let mut ours = SPEC_EVENT_TYPES.to_vec();
-    let mut theirs = listed.clone();
-    ours.sort_unstable();
-    theirs.sort_unstable();
-    assert_eq!(ours, theirs);
+        .cloned()
+        .collect()
+}
+
+/// The four customer events this crate types are events Polar documents, among the others.
+#[test]
+fn the_typed_events_are_in_the_specs_list() {
+    let listed = spec_event_types();
+    for typed in [
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+        "customer.state_changed",
+    ] {
+        assert!(
+            listed.iter().any(|t| t == typed),
+            "{typed} not in {listed:?}"
+        );
+    }
+    assert!(listed.len() > 4, "{listed:?}");
 }
 
 fn customer() -> Value {
@@ -134,7 +96,8 @@ fn every_documented_event_type_decodes() {
     let typed_customer: Customer = serde_json::from_value(customer_v.clone()).unwrap();
     let typed_state: CustomerState = serde_json::from_value(state_v.clone()).unwrap();
     let other = json!({"id": "0b6a3c52-1d2e-4f5a-8b9c-0d1e2f3a4b5c", "anything": [1, 2]});
-    for event_type in SPEC_EVENT_TYPES {
+    for event_type in spec_event_types() {
+        let event_type = event_type.as_str();
         for data_first in [false, true] {
             let data = match event_type {
                 "customer.state_changed" => &state_v,

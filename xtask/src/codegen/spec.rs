@@ -1,5 +1,5 @@
-//! The part of the OpenAPI 3.1 model the generator reads. Maps keep the document's order, so
-//! generated fields follow the spec.
+//! The part of the OpenAPI 3.1 model the code generator reads from the spec subset (see
+//! `subset.rs`). Maps keep the document's order, so generated fields follow the spec.
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -7,8 +7,18 @@ use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
 pub struct Document {
-    pub paths: IndexMap<String, IndexMap<String, Value>>,
+    pub info: Info,
+    /// Path template -> method (lower case) -> operation.
+    pub paths: IndexMap<String, IndexMap<String, Operation>>,
+    /// Event type -> (nothing the generator reads).
+    pub webhooks: IndexMap<String, serde::de::IgnoredAny>,
     pub components: Components,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Info {
+    /// The API version the document describes (`2026-10`), sent as `Polar-Version`.
+    pub version: String,
 }
 
 #[derive(Debug, Deserialize)]

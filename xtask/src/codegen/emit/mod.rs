@@ -5,6 +5,7 @@ mod docs;
 mod enums;
 mod models;
 mod params;
+mod routes;
 mod types;
 mod unions;
 
@@ -96,25 +97,33 @@ impl<'a> Emitter<'a> {
         overrides::rust_name(schema).unwrap_or_else(|| names::upper_camel(schema))
     }
 
-    /// The generated modules: (file name, unformatted code).
-    pub fn files(&mut self) -> Result<Vec<(&'static str, String)>, String> {
+    /// The generated files: (path from the workspace root, unformatted code).
+    pub fn files(&mut self) -> Result<Vec<(String, String)>, String> {
         self.classify_unions()?;
         let models = self.models()?;
         let params = self.params()?;
         let enums = self.enums_code();
-        let module = "//! Types generated from Polar's OpenAPI document.\n\
+        let routes = self.routes();
+        let module = "//! Types generated from Polar's OpenAPI document (the spec subset in `spec/`).\n\
             //!\n\
             //! Field rules: a required field is a plain value, a required field that may be `null` is an\n\
             //! `Option` (a missing key also reads as `None`), an optional field is an `Option` that is left\n\
             //! out when `None`, and an optional field that may be `null` is a [`Nullable`](crate::Nullable).\n\
             //! Collections and metadata that a later API version might leave out read as empty.\n\n\
-            mod enums;\nmod models;\nmod params;\n\npub use enums::*;\npub use models::*;\npub use params::*;\n"
+            mod enums;\nmod models;\nmod params;\nmod routes;\n\n\
+            pub use enums::*;\npub use models::*;\npub use params::*;\npub use routes::*;\n"
             .to_owned();
+        let types = "crates/polar-types/src/generated";
         Ok(vec![
-            ("mod.rs", module),
-            ("enums.rs", enums),
-            ("models.rs", models),
-            ("params.rs", params),
+            (format!("{types}/mod.rs"), module),
+            (format!("{types}/enums.rs"), enums),
+            (format!("{types}/models.rs"), models),
+            (format!("{types}/params.rs"), params),
+            (format!("{types}/routes.rs"), routes),
+            (
+                "crates/polar-transport/src/headers/api_version.rs".to_owned(),
+                routes::transport_version(&self.api.version),
+            ),
         ])
     }
 }

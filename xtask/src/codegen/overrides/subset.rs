@@ -1,4 +1,7 @@
-//! What the SDK takes from Polar's document, and what it adds that the document lacks.
+//! What the spec subset takes from Polar's document, and what it adds that the document lacks.
+//! Everything added is marked `x-polar-rs-added` in the subset, with where it comes from.
+
+use serde_json::{Value, json};
 
 /// The operations the SDK covers, by operationId, in the order the generated code lists them.
 pub const OPERATIONS: &[&str] = &[
@@ -30,22 +33,19 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 /// Request bodies the spec writes inline as a union: (operation, name given to the union).
-/// The generator moves them into the schemas under that name.
+/// The subset moves them into the schemas under that name, so they are generated like any other.
 pub const NAMED_BODIES: &[(&str, &str)] = &[("customer-sessions:create", "CustomerSessionCreate")];
 
-/// Properties the spec snapshot lacks: (schema, property, JSON schema). Seen in Polar's SDKs
-/// published in November 2026.
-pub fn extra_properties() -> Vec<(&'static str, &'static str, &'static str)> {
+/// Where the properties below were seen: the `x-polar-rs-added` value that marks them in the
+/// subset.
+pub const ADDED_FROM: &str = "Polar's official SDKs of November 2026 (polar-sdk 1.0.2, \
+     @polar-sh/sdk 1.0.1, module 2026-10); not in Polar's OpenAPI document";
+
+/// Properties the document lacks: (schema, property, JSON schema).
+pub fn extra_properties() -> Vec<(&'static str, &'static str, Value)> {
+    let count = json!({"anyOf": [{"type": "integer"}, {"type": "null"}]});
     vec![
-        (
-            "CustomerStateSubscription",
-            "seats",
-            r#"{"anyOf":[{"type":"integer"},{"type":"null"}]}"#,
-        ),
-        (
-            "CustomerStateSubscription",
-            "units",
-            r#"{"anyOf":[{"type":"integer"},{"type":"null"}]}"#,
-        ),
+        ("CustomerStateSubscription", "seats", count.clone()),
+        ("CustomerStateSubscription", "units", count),
     ]
 }
