@@ -20,18 +20,25 @@ pub struct CustomersListParams {
     pub page: Option<u32>,
     /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
     pub limit: Option<u32>,
-    /// Query parameter `sorting`, repeated once per value ([`CustomerSortProperty`]); empty sends nothing.
+    /// Query parameter `sorting`, repeated once per value ([`CustomerSortProperty`]); Polar's default is `["-created_at"]`; empty sends nothing.
     pub sorting: Vec<CustomerSortProperty>,
     /// Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.
     pub metadata: Vec<(String, String)>,
 }
 impl CustomersListParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersList;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:list";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        Self::PATH.to_owned()
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -91,12 +98,19 @@ pub struct CustomersCreateParams {
     pub body: CustomerCreate,
 }
 impl CustomersCreateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersCreate;
     /// HTTP method.
-    pub const METHOD: &'static str = "POST";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::POST;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:create";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        Self::PATH.to_owned()
+    }
 }
 impl crate::Validate for CustomersCreateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -113,12 +127,19 @@ pub struct CustomersExportParams {
     pub organization_id: Vec<OrganizationId>,
 }
 impl CustomersExportParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersExport;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/export";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:export";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        Self::PATH.to_owned()
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -142,12 +163,22 @@ pub struct CustomersGetParams {
     pub id: CustomerId,
 }
 impl CustomersGetParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersGet;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path
+    }
 }
 impl crate::Validate for CustomersGetParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -165,12 +196,22 @@ pub struct CustomersUpdateParams {
     pub body: CustomerUpdate,
 }
 impl CustomersUpdateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersUpdate;
     /// HTTP method.
-    pub const METHOD: &'static str = "PATCH";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::PATCH;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:update";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path
+    }
 }
 impl crate::Validate for CustomersUpdateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -189,12 +230,22 @@ pub struct CustomersDeleteParams {
     pub anonymize: Option<bool>,
 }
 impl CustomersDeleteParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersDelete;
     /// HTTP method.
-    pub const METHOD: &'static str = "DELETE";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::DELETE;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:delete";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -218,12 +269,25 @@ pub struct CustomersGetExternalParams {
     pub external_id: String,
 }
 impl CustomersGetExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersGetExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path
+    }
 }
 impl crate::Validate for CustomersGetExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -242,12 +306,25 @@ pub struct CustomersUpdateExternalParams {
     pub body: CustomerUpdateExternalId,
 }
 impl CustomersUpdateExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersUpdateExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "PATCH";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::PATCH;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:update_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path
+    }
 }
 impl crate::Validate for CustomersUpdateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -267,12 +344,25 @@ pub struct CustomersDeleteExternalParams {
     pub anonymize: Option<bool>,
 }
 impl CustomersDeleteExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersDeleteExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "DELETE";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::DELETE;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:delete_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -297,12 +387,23 @@ pub struct CustomersGetStateParams {
     pub id: CustomerId,
 }
 impl CustomersGetStateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersGetState;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/state";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_state";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/state");
+        path
+    }
 }
 impl crate::Validate for CustomersGetStateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -318,12 +419,26 @@ pub struct CustomersGetStateExternalParams {
     pub external_id: String,
 }
 impl CustomersGetStateExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersGetStateExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/state";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:get_state_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/state");
+        path
+    }
 }
 impl crate::Validate for CustomersGetStateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -342,12 +457,23 @@ pub struct CustomersMembersCreateParams {
     pub body: MemberCreateFromCustomer,
 }
 impl CustomersMembersCreateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersCreate;
     /// HTTP method.
-    pub const METHOD: &'static str = "POST";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::POST;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/members";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:create";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/members");
+        path
+    }
 }
 impl crate::Validate for CustomersMembersCreateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -366,12 +492,24 @@ pub struct CustomersMembersGetParams {
     pub member_id: MemberId,
 }
 impl CustomersMembersGetParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersGet;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:get";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersGetParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -391,12 +529,24 @@ pub struct CustomersMembersUpdateParams {
     pub body: MemberUpdate,
 }
 impl CustomersMembersUpdateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersUpdate;
     /// HTTP method.
-    pub const METHOD: &'static str = "PATCH";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::PATCH;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:update";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersUpdateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -415,12 +565,24 @@ pub struct CustomersMembersDeleteParams {
     pub member_id: MemberId,
 }
 impl CustomersMembersDeleteParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersDelete;
     /// HTTP method.
-    pub const METHOD: &'static str = "DELETE";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::DELETE;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/members/{member_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:delete";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersDeleteParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -438,12 +600,26 @@ pub struct CustomersMembersCreateExternalParams {
     pub body: MemberCreateFromCustomer,
 }
 impl CustomersMembersCreateExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersCreateExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "POST";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::POST;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/members";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:create_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/members");
+        path
+    }
 }
 impl crate::Validate for CustomersMembersCreateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -463,12 +639,27 @@ pub struct CustomersMembersGetExternalParams {
     pub member_external_id: String,
 }
 impl CustomersMembersGetExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersGetExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:get_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_external_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersGetExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -493,12 +684,27 @@ pub struct CustomersMembersUpdateExternalParams {
     pub body: MemberUpdate,
 }
 impl CustomersMembersUpdateExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersUpdateExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "PATCH";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::PATCH;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:update_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_external_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersUpdateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -522,12 +728,27 @@ pub struct CustomersMembersDeleteExternalParams {
     pub member_external_id: String,
 }
 impl CustomersMembersDeleteExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersDeleteExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "DELETE";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::DELETE;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/members/{member_external_id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:members:delete_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/members/");
+        crate::path::push_segment(&mut path, &self.member_external_id);
+        path
+    }
 }
 impl crate::Validate for CustomersMembersDeleteExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -552,12 +773,23 @@ pub struct CustomersListPaymentMethodsParams {
     pub limit: Option<u32>,
 }
 impl CustomersListPaymentMethodsParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersListPaymentMethods;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/{id}/payment-methods";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:list_payment_methods";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/payment-methods");
+        path
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -594,12 +826,26 @@ pub struct CustomersListPaymentMethodsExternalParams {
     pub limit: Option<u32>,
 }
 impl CustomersListPaymentMethodsExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersListPaymentMethodsExternal;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customers/external/{external_id}/payment-methods";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customers:list_payment_methods_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/payment-methods");
+        path
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -633,12 +879,19 @@ pub struct CustomerSessionsCreateParams {
     pub body: CustomerSessionCreate,
 }
 impl CustomerSessionsCreateParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomerSessionsCreate;
     /// HTTP method.
-    pub const METHOD: &'static str = "POST";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::POST;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customer-sessions/";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customer-sessions:create";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        Self::PATH.to_owned()
+    }
 }
 impl crate::Validate for CustomerSessionsCreateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -663,16 +916,23 @@ pub struct CustomerMetersListParams {
     pub page: Option<u32>,
     /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
     pub limit: Option<u32>,
-    /// Query parameter `sorting`, repeated once per value ([`CustomerMeterSortProperty`]); empty sends nothing.
+    /// Query parameter `sorting`, repeated once per value ([`CustomerMeterSortProperty`]); Polar's default is `["-modified_at"]`; empty sends nothing.
     pub sorting: Vec<CustomerMeterSortProperty>,
 }
 impl CustomerMetersListParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomerMetersList;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customer-meters/";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customer_meters:list";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        Self::PATH.to_owned()
+    }
     /// The query string as (name, value) pairs, unencoded, in a stable order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -720,12 +980,22 @@ pub struct CustomerMetersGetParams {
     pub id: CustomerMeterId,
 }
 impl CustomerMetersGetParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomerMetersGet;
     /// HTTP method.
-    pub const METHOD: &'static str = "GET";
-    /// Path template; `{name}` marks a path parameter.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
     pub const PATH: &'static str = "/v1/customer-meters/{id}";
     /// The operation's ID in Polar's API document.
     pub const OPERATION_ID: &'static str = "customer_meters:get";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customer-meters/");
+        crate::path::push_segment(&mut path, &self.id);
+        path
+    }
 }
 impl crate::Validate for CustomerMetersGetParams {
     fn validate(&self) -> Result<(), crate::InputError> {

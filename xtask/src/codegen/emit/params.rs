@@ -1,5 +1,5 @@
-//! One params type per operation: its path, query and body values, its route (method and
-//! template), its query pairs and its input checks.
+//! One params type per operation: its path, query and body values, its route (method, template,
+//! `path()`), its query pairs and its input checks.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -16,6 +16,8 @@ enum Place {
 }
 
 struct ParamField {
+    /// JSON / URL name.
+    json: String,
     rust: String,
     ty: String,
     place: Place,
@@ -53,14 +55,16 @@ impl Emitter<'_> {
             }
             out.push_str("}\n\n");
             writeln!(out, "impl {rust} {{").unwrap();
+            writeln!(out, "    /// This operation in the table of routes.\n    pub const ROUTE: Route = Route::{};", route_variant(id)).unwrap();
             writeln!(
                 out,
-                "    /// HTTP method.\n    pub const METHOD: &'static str = {:?};",
+                "    /// HTTP method.\n    pub const METHOD: ::http::Method = ::http::Method::{};",
                 op.method
             )
             .unwrap();
-            writeln!(out, "    /// Path template; `{{name}}` marks a path parameter.\n    pub const PATH: &'static str = {:?};", op.path).unwrap();
+            writeln!(out, "    /// Path template; `{{name}}` marks a path parameter, filled in by [`path`](Self::path).\n    pub const PATH: &'static str = {:?};", op.path).unwrap();
             writeln!(out, "    /// The operation's ID in Polar's API document.\n    pub const OPERATION_ID: &'static str = {id:?};").unwrap();
+            out.push_str(&path_fn(op, &params.fields)?);
             if !params.pairs.is_empty() {
                 out.push_str("\n    /// The query string as (name, value) pairs, unencoded, in a stable order.\n    pub fn query_pairs(&self) -> Vec<(String, String)> {\n        let mut out = Vec::new();\n");
                 for p in &params.pairs {
@@ -95,6 +99,7 @@ impl Emitter<'_> {
                     }
                     let doc = format!("Path parameter `{{{json}}}` ({}).", describe_rust(&ty));
                     out.fields.push(ParamField {
+                        json,
                         rust,
                         ty,
                         place: Place::Path,
@@ -109,6 +114,7 @@ impl Emitter<'_> {
                     out.checks.push(format!("for (k, _) in &self.{rust} {{ crate::validate::check_not_empty(\"metadata\", k)?; }}"));
                     let doc = "Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.".to_owned();
                     out.fields.push(ParamField {
+                        json,
                         rust,
                         ty: "Vec<(String, String)>".into(),
                         place: Place::Query,
@@ -117,15 +123,23 @@ impl Emitter<'_> {
                 }
                 "query" => {
                     let (branches, _) = p.schema.nullable_parts();
+                    let default = p
+                        .schema
+                        .default
+                        .as_ref()
+                        .or(branches.first().and_then(|b| b.default.as_ref()))
+                        .map(|d| format!("; Polar's default is `{d}`"))
+                        .unwrap_or_default();
                     if let Some(arr) = branches.iter().find(|b| b.ty.as_deref() == Some("array")) {
                         let items = arr.items.as_deref().ok_or("array without items")?;
                         let ty = self.resolve_single(id, &p.name, items)?;
                         out.pairs.push(format!("for v in &self.{rust} {{ out.push(({json:?}.to_owned(), v.to_string())); }}"));
                         let doc = format!(
-                            "Query parameter `{json}`, repeated once per value ({}); empty sends nothing.",
+                            "Query parameter `{json}`, repeated once per value ({}){default}; empty sends nothing.",
                             describe_rust(&ty)
                         );
                         out.fields.push(ParamField {
+                            json,
                             rust,
                             ty: format!("Vec<{ty}>"),
                             place: Place::Query,
@@ -148,15 +162,14 @@ impl Emitter<'_> {
                         write!(doc, ", at least {min}").unwrap();
                         out.checks.push(format!("if let Some(v) = self.{rust} {{ crate::validate::check_min({json:?}, i64::from(v), {min})?; }}"));
                     }
-                    if let Some(d) = &b.default {
-                        write!(doc, "; Polar's default is `{d}`").unwrap();
-                    }
+                    doc.push_str(&default);
                     if ty == "String" {
                         out.checks.push(format!("if let Some(v) = &self.{rust} {{ crate::validate::check_str({json:?}, v, None, None)?; }}"));
                     }
                     doc.push_str("; `None` sends nothing.");
                     out.pairs.push(format!("if let Some(v) = &self.{rust} {{ out.push(({json:?}.to_owned(), v.to_string())); }}"));
                     out.fields.push(ParamField {
+                        json,
                         rust,
                         ty: format!("Option<{ty}>"),
                         place: Place::Query,
@@ -176,6 +189,7 @@ impl Emitter<'_> {
             out.checks
                 .push("crate::Validate::validate(&self.body)?;".into());
             out.fields.push(ParamField {
+                json: "body".into(),
                 rust: "body".into(),
                 doc: format!("The JSON request body ([`{ty}`])."),
                 ty,
@@ -230,6 +244,66 @@ impl Emitter<'_> {
 }
 
 /// The Rust name of an operation's params type.
-fn params_type(operation_id: &str) -> String {
-    format!("{}Params", names::upper_camel(operation_id))
+pub(super) fn params_type(operation_id: &str) -> String {
+    format!("{}Params", route_variant(operation_id))
+}
+
+/// The `Route` variant of an operation.
+pub(super) fn route_variant(operation_id: &str) -> String {
+    names::upper_camel(operation_id)
+}
+
+/// `path()`: the template with each path parameter filled in as one percent-encoded segment.
+fn path_fn(op: &Op, fields: &[ParamField]) -> Result<String, String> {
+    let id = &op.op.operation_id;
+    let doc = "\n    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as\n    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.\n";
+    let path_params: Vec<&ParamField> = fields.iter().filter(|f| f.place == Place::Path).collect();
+    if path_params.is_empty() {
+        return Ok(format!(
+            "{doc}    pub fn path(&self) -> String {{\n        Self::PATH.to_owned()\n    }}\n"
+        ));
+    }
+    let mut body = String::new();
+    let mut filled = 0;
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .ok_or_else(|| format!("{id}: unclosed `{{` in {}", op.path))?;
+        if open > 0 {
+            writeln!(body, "        path.push_str({:?});", &rest[..open]).unwrap();
+        }
+        let name = &rest[open + 1..close];
+        let f = path_params
+            .iter()
+            .find(|f| f.json == name)
+            .ok_or_else(|| format!("{id}: {{{name}}} in {} is not a path parameter", op.path))?;
+        writeln!(
+            body,
+            "        crate::path::push_segment(&mut path, &self.{});",
+            f.rust
+        )
+        .unwrap();
+        filled += 1;
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        writeln!(body, "        path.push_str({rest:?});").unwrap();
+    }
+    if filled != path_params.len() {
+        return Err(format!(
+            "{id}: {} names {filled} path parameters, the operation has {}",
+            op.path,
+            path_params.len()
+        ));
+    }
+    let empty_note = if path_params.iter().any(|f| f.ty == "String") {
+        "    ///\n    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,\n    /// so validate before sending.\n"
+    } else {
+        ""
+    };
+    Ok(format!(
+        "{doc}{empty_note}    pub fn path(&self) -> String {{\n        let mut path = String::with_capacity(Self::PATH.len() + 40);\n{body}        path\n    }}\n"
+    ))
 }
