@@ -49,10 +49,12 @@ fn path_fills_each_parameter_as_one_encoded_segment() {
 
 #[test]
 fn an_empty_path_parameter_is_refused_by_validate() {
-    let params = CustomersListPaymentMethodsExternalParams {
+    let params = CustomersMembersListExternalParams {
         external_id: String::new(),
+        role: None,
         page: None,
         limit: None,
+        sorting: Vec::new(),
     };
     let err = params.validate().unwrap_err();
     assert_eq!(err.field, "external_id");
@@ -91,9 +93,47 @@ fn the_route_table_has_every_operation_once() {
         assert!(r.template().starts_with("/v1/"), "{r:?}");
         assert_eq!(Route::from_operation_id(r.operation_id()), Some(r));
     }
-    // The eleven customer operations, eight member routes, payment methods (two), sessions,
-    // customer meters (two).
-    assert_eq!(Route::ALL.len(), 24);
+    // The eleven customer operations, eight member routes and the two member listings, payment
+    // methods (two), sessions, customer meters (two).
+    assert_eq!(Route::ALL.len(), 26);
+}
+
+#[test]
+fn the_member_listings_newer_than_the_document_are_routes_with_pages() {
+    let list = CustomersMembersListParams {
+        id: customer(),
+        role: Some(MemberRole::BillingManager),
+        page: Some(2),
+        limit: Some(50),
+        sorting: vec![MemberSortProperty::CreatedAtDesc],
+    };
+    assert_eq!(
+        list.path(),
+        "/v1/customers/6b0e4c5e-3f8e-4a57-9d2e-1f4a2b3c4d5e/members"
+    );
+    assert_eq!(CustomersMembersListParams::METHOD, Method::GET);
+    assert_eq!(
+        list.query_pairs(),
+        [
+            ("role", "billing_manager"),
+            ("page", "2"),
+            ("limit", "50"),
+            ("sorting", "-created_at"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    let external = CustomersMembersListExternalParams::ROUTE;
+    assert_eq!(
+        (external.method(), external.template()),
+        (Method::GET, "/v1/customers/external/{external_id}/members")
+    );
+    let err = CustomersMembersListParams {
+        limit: Some(0),
+        ..list
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(err.field, "limit");
 }
 
 #[test]

@@ -75,6 +75,9 @@ pub struct Operation {
     pub responses: IndexMap<String, Response>,
     #[serde(default)]
     pub security: Vec<IndexMap<String, Vec<String>>>,
+    /// Where an operation newer than Polar's document comes from (set by the overrides).
+    #[serde(rename = "x-polar-rs-added")]
+    pub added: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

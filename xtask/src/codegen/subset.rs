@@ -3,10 +3,10 @@
 //!
 //! The subset is itself an OpenAPI 3.1 document:
 //! - `info.version`: the API version (sent as `Polar-Version`);
-//! - `paths`: the operations of [`overrides::OPERATIONS`];
+//! - `paths`: the operations of [`overrides::OPERATIONS`], plus [`overrides::added_operations`];
 //! - `components.schemas`: every schema those operations reach, in the document's order;
 //! - `webhooks`: every event type Polar documents (names only: the payloads are not covered);
-//! - what the overrides add (properties, named bodies) marked `x-polar-rs-added`.
+//! - what the overrides add (operations, properties, named bodies) marked `x-polar-rs-added`.
 //!
 //! Facts carry over (names, types, limits, required keys, defaults, status codes, scopes);
 //! Polar's prose (descriptions, titles, examples, code samples, vendor extensions) does not.
@@ -167,9 +167,10 @@ pub fn derive(full: &Json, source: Source) -> Result<Json, String> {
     ]))
 }
 
-/// The covered operations, stripped, under their paths (document order).
+/// The covered operations, stripped, under their paths (document order), with the added ones.
 fn covered_paths(full: &Json) -> Result<Object, String> {
     let wanted: BTreeSet<&str> = overrides::OPERATIONS.iter().copied().collect();
+    let added = overrides::added_operations();
     let mut found = BTreeSet::new();
     let mut paths = Object::new();
     let all = full
@@ -184,6 +185,19 @@ fn covered_paths(full: &Json) -> Result<Object, String> {
             let Some(id) = op.get("operationId").and_then(Json::as_str) else {
                 continue;
             };
+            let ours = added.iter().find(|a| a.path == path && a.method == method);
+            match (ours, op.get(ADDED)) {
+                // Added by an earlier run: replaced below by the current override.
+                (Some(_), Some(_)) => continue,
+                (Some(_), None) => {
+                    return Err(format!(
+                        "Polar's document now has {} {path} ({id}): remove it from the added \
+                         operations in xtask/src/codegen/overrides/subset.rs",
+                        method.to_uppercase()
+                    ));
+                }
+                (None, _) => {}
+            }
             if !wanted.contains(id) {
                 continue;
             }
@@ -192,6 +206,23 @@ fn covered_paths(full: &Json) -> Result<Object, String> {
             }
             slot(&mut paths, path).insert(method.clone(), strip_operation(op));
         }
+    }
+    for a in added {
+        let mut op = Json::from(a.operation);
+        let id = op
+            .get("operationId")
+            .and_then(Json::as_str)
+            .ok_or("an added operation has no operationId")?
+            .to_owned();
+        if !wanted.contains(id.as_str()) || !found.insert(id.clone()) {
+            return Err(format!(
+                "added operation {id}: list it once in OPERATIONS, and not as one of Polar's"
+            ));
+        }
+        if let Some(o) = op.as_object_mut() {
+            o.insert(ADDED.to_owned(), Json::string(overrides::ADDED_FROM));
+        }
+        slot(&mut paths, a.path).insert(a.method.to_owned(), op);
     }
     let missing: Vec<&str> = overrides::OPERATIONS
         .iter()
@@ -482,6 +513,27 @@ mod tests {
             text == COMMITTED,
             "the committed subset is not a fixed point"
         );
+    }
+
+    #[test]
+    fn an_added_operation_polar_now_documents_is_refused_with_the_override_to_remove() {
+        let mut doc = committed();
+        let members = doc
+            .as_object_mut()
+            .and_then(|d| d.get_mut("paths"))
+            .and_then(Json::as_object_mut)
+            .and_then(|p| p.get_mut("/v1/customers/{id}/members"))
+            .and_then(Json::as_object_mut)
+            .unwrap();
+        // Polar's own version of the route: no `x-polar-rs-added`.
+        let ours = members
+            .get_mut("get")
+            .and_then(Json::as_object_mut)
+            .unwrap();
+        ours.shift_remove(ADDED).unwrap();
+        let err = derive(&doc, source()).unwrap_err();
+        assert!(err.contains("GET /v1/customers/{id}/members"), "{err}");
+        assert!(err.contains("overrides/subset.rs"), "{err}");
     }
 
     #[test]

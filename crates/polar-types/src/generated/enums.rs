@@ -1649,6 +1649,44 @@ impl From<&str> for MemberRole {
     }
 }
 crate::support::string_enum_impls!(MemberRole);
+/// A sort key for listing members; the `Desc` variants sort descending.
+///
+/// Known values: `created_at`, `-created_at`. Values added by Polar later are kept in `Unknown` and written back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MemberSortProperty {
+    /// `created_at`
+    CreatedAt,
+    /// `-created_at`
+    CreatedAtDesc,
+    /// A value this version of the SDK does not know.
+    Unknown(String),
+}
+impl MemberSortProperty {
+    /// Every value this version of the SDK knows.
+    pub const KNOWN: &'static [MemberSortProperty] = &[
+        Self::CreatedAt,
+        Self::CreatedAtDesc,
+    ];
+    /// The value as Polar writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::CreatedAtDesc => "-created_at",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+impl From<&str> for MemberSortProperty {
+    fn from(s: &str) -> Self {
+        match s {
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::CreatedAtDesc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::support::string_enum_impls!(MemberSortProperty);
 /// The unit a meter counts in.
 ///
 /// Known values: `scalar`, `token`, `custom`. Values added by Polar later are kept in `Unknown` and written back unchanged.

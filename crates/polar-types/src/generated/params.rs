@@ -760,6 +760,140 @@ impl crate::Validate for CustomersMembersDeleteExternalParams {
         Ok(())
     }
 }
+/// Parameters of `customers:members:list`: Lists the members of a customer found by Polar ID, one page at a time.
+///
+/// `GET /v1/customers/{id}/members`; scopes: `members:read` or `members:write`; answers: 200 [`ListResource`](crate::ListResource) of [`Member`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].
+///
+/// Newer than Polar's API document: the generator's overrides add this route, as seen in Polar's official SDKs of November 2026 (polar-sdk 1.0.2, @polar-sh/sdk 1.0.1, module 2026-10); not in Polar's OpenAPI document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersListParams {
+    /// Path parameter `{id}` (a UUID, as [`CustomerId`]).
+    pub id: CustomerId,
+    /// Query parameter `role` ([`MemberRole`]); `None` sends nothing.
+    pub role: Option<MemberRole>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
+    /// Query parameter `sorting`, repeated once per value ([`MemberSortProperty`]); Polar's default is `["-created_at"]`; empty sends nothing.
+    pub sorting: Vec<MemberSortProperty>,
+}
+impl CustomersMembersListParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersList;
+    /// HTTP method.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
+    pub const PATH: &'static str = "/v1/customers/{id}/members";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:list";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/");
+        crate::path::push_segment(&mut path, &self.id);
+        path.push_str("/members");
+        path
+    }
+    /// The query string as (name, value) pairs, unencoded, in a stable order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.role {
+            out.push(("role".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.page {
+            out.push(("page".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            out.push(("limit".to_owned(), v.to_string()));
+        }
+        for v in &self.sorting {
+            out.push(("sorting".to_owned(), v.to_string()));
+        }
+        out
+    }
+}
+impl crate::Validate for CustomersMembersListParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        if let Some(v) = self.page {
+            crate::validate::check_min("page", i64::from(v), 1)?;
+        }
+        if let Some(v) = self.limit {
+            crate::validate::check_min("limit", i64::from(v), 1)?;
+        }
+        Ok(())
+    }
+}
+/// Parameters of `customers:members:list_external`: Lists the members of a customer found by the merchant's external ID, one page at a time.
+///
+/// `GET /v1/customers/external/{external_id}/members`; scopes: `members:read` or `members:write`; answers: 200 [`ListResource`](crate::ListResource) of [`Member`], 404 [`ResourceNotFound`], 409 [`AmbiguousExternalCustomerId`], 422 [`HttpValidationError`].
+///
+/// Newer than Polar's API document: the generator's overrides add this route, as seen in Polar's official SDKs of November 2026 (polar-sdk 1.0.2, @polar-sh/sdk 1.0.1, module 2026-10); not in Polar's OpenAPI document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomersMembersListExternalParams {
+    /// Path parameter `{external_id}` (a string).
+    pub external_id: String,
+    /// Query parameter `role` ([`MemberRole`]); `None` sends nothing.
+    pub role: Option<MemberRole>,
+    /// Query parameter `page` (a whole number), at least 1; Polar's default is `1`; `None` sends nothing.
+    pub page: Option<u32>,
+    /// Query parameter `limit` (a whole number), at least 1; Polar's default is `10`; `None` sends nothing.
+    pub limit: Option<u32>,
+    /// Query parameter `sorting`, repeated once per value ([`MemberSortProperty`]); Polar's default is `["-created_at"]`; empty sends nothing.
+    pub sorting: Vec<MemberSortProperty>,
+}
+impl CustomersMembersListExternalParams {
+    /// This operation in the table of routes.
+    pub const ROUTE: Route = Route::CustomersMembersListExternal;
+    /// HTTP method.
+    pub const METHOD: ::http::Method = ::http::Method::GET;
+    /// Path template; `{name}` marks a path parameter, filled in by [`path`](Self::path).
+    pub const PATH: &'static str = "/v1/customers/external/{external_id}/members";
+    /// The operation's ID in Polar's API document.
+    pub const OPERATION_ID: &'static str = "customers:members:list_external";
+    /// The path of this request: [`PATH`](Self::PATH) with each path parameter filled in as
+    /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
+    ///
+    /// An empty text parameter cannot be a segment: [`validate`](crate::Validate::validate) refuses it,
+    /// so validate before sending.
+    pub fn path(&self) -> String {
+        let mut path = String::with_capacity(Self::PATH.len() + 40);
+        path.push_str("/v1/customers/external/");
+        crate::path::push_segment(&mut path, &self.external_id);
+        path.push_str("/members");
+        path
+    }
+    /// The query string as (name, value) pairs, unencoded, in a stable order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.role {
+            out.push(("role".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.page {
+            out.push(("page".to_owned(), v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            out.push(("limit".to_owned(), v.to_string()));
+        }
+        for v in &self.sorting {
+            out.push(("sorting".to_owned(), v.to_string()));
+        }
+        out
+    }
+}
+impl crate::Validate for CustomersMembersListExternalParams {
+    fn validate(&self) -> Result<(), crate::InputError> {
+        crate::validate::check_not_empty("external_id", &self.external_id)?;
+        if let Some(v) = self.page {
+            crate::validate::check_min("page", i64::from(v), 1)?;
+        }
+        if let Some(v) = self.limit {
+            crate::validate::check_min("limit", i64::from(v), 1)?;
+        }
+        Ok(())
+    }
+}
 /// Parameters of `customers:list_payment_methods`: Lists the saved payment methods of a customer found by Polar ID, one page at a time.
 ///
 /// `GET /v1/customers/{id}/payment-methods`; scopes: `customers:read` or `customers:write`; answers: 200 [`ListResource`](crate::ListResource) of [`PaymentMethod`], 404 [`ResourceNotFound`], 422 [`HttpValidationError`].

@@ -50,6 +50,10 @@ pub enum Route {
     CustomersMembersUpdateExternal,
     /// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}` (`customers:members:delete_external`, [`CustomersMembersDeleteExternalParams`]).
     CustomersMembersDeleteExternal,
+    /// `GET /v1/customers/{id}/members` (`customers:members:list`, [`CustomersMembersListParams`]).
+    CustomersMembersList,
+    /// `GET /v1/customers/external/{external_id}/members` (`customers:members:list_external`, [`CustomersMembersListExternalParams`]).
+    CustomersMembersListExternal,
     /// `GET /v1/customers/{id}/payment-methods` (`customers:list_payment_methods`, [`CustomersListPaymentMethodsParams`]).
     CustomersListPaymentMethods,
     /// `GET /v1/customers/external/{external_id}/payment-methods` (`customers:list_payment_methods_external`, [`CustomersListPaymentMethodsExternalParams`]).
@@ -63,7 +67,7 @@ pub enum Route {
 }
 impl Route {
     /// Every route, in the order of the generated params types.
-    pub const ALL: [Route; 24] = [
+    pub const ALL: [Route; 26] = [
         Route::CustomersList,
         Route::CustomersCreate,
         Route::CustomersExport,
@@ -83,6 +87,8 @@ impl Route {
         Route::CustomersMembersGetExternal,
         Route::CustomersMembersUpdateExternal,
         Route::CustomersMembersDeleteExternal,
+        Route::CustomersMembersList,
+        Route::CustomersMembersListExternal,
         Route::CustomersListPaymentMethods,
         Route::CustomersListPaymentMethodsExternal,
         Route::CustomerSessionsCreate,
@@ -120,6 +126,10 @@ impl Route {
             }
             Route::CustomersMembersDeleteExternal => {
                 CustomersMembersDeleteExternalParams::OPERATION_ID
+            }
+            Route::CustomersMembersList => CustomersMembersListParams::OPERATION_ID,
+            Route::CustomersMembersListExternal => {
+                CustomersMembersListExternalParams::OPERATION_ID
             }
             Route::CustomersListPaymentMethods => {
                 CustomersListPaymentMethodsParams::OPERATION_ID
@@ -162,6 +172,10 @@ impl Route {
             Route::CustomersMembersDeleteExternal => {
                 CustomersMembersDeleteExternalParams::METHOD
             }
+            Route::CustomersMembersList => CustomersMembersListParams::METHOD,
+            Route::CustomersMembersListExternal => {
+                CustomersMembersListExternalParams::METHOD
+            }
             Route::CustomersListPaymentMethods => {
                 CustomersListPaymentMethodsParams::METHOD
             }
@@ -200,6 +214,10 @@ impl Route {
             }
             Route::CustomersMembersDeleteExternal => {
                 CustomersMembersDeleteExternalParams::PATH
+            }
+            Route::CustomersMembersList => CustomersMembersListParams::PATH,
+            Route::CustomersMembersListExternal => {
+                CustomersMembersListExternalParams::PATH
             }
             Route::CustomersListPaymentMethods => CustomersListPaymentMethodsParams::PATH,
             Route::CustomersListPaymentMethodsExternal => {

@@ -199,7 +199,8 @@ impl Emitter<'_> {
         Ok(out)
     }
 
-    /// Doc: what the operation does, its route, scopes and answers.
+    /// Doc: what the operation does, its route, scopes and answers, and where it comes from
+    /// when Polar's document lacks it.
     fn params_doc(&self, op: &Op) -> String {
         let id = &op.op.operation_id;
         let scopes: BTreeSet<&String> = op
@@ -228,7 +229,7 @@ impl Emitter<'_> {
                 format!("{code}{}", what.unwrap_or_default())
             })
             .collect();
-        format!(
+        let mut out = format!(
             "/// Parameters of `{id}`: {}\n///\n/// `{} {}`; scopes: {}; answers: {}.\n",
             overrides::operation_doc(id),
             op.method,
@@ -239,7 +240,15 @@ impl Emitter<'_> {
                 .collect::<Vec<_>>()
                 .join(" or "),
             answers.join(", ")
-        )
+        );
+        if let Some(source) = &op.op.added {
+            writeln!(
+                out,
+                "///\n/// Newer than Polar's API document: the generator's overrides add this route, as seen in {source}."
+            )
+            .unwrap();
+        }
+        out
     }
 }
 

@@ -46,6 +46,12 @@ pub fn operation_doc(op: &str) -> &'static str {
         "customers:members:delete_external" => {
             "Removes a member found by the external IDs of its customer and of the member."
         }
+        "customers:members:list" => {
+            "Lists the members of a customer found by Polar ID, one page at a time."
+        }
+        "customers:members:list_external" => {
+            "Lists the members of a customer found by the merchant's external ID, one page at a time."
+        }
         "customers:list_payment_methods" => {
             "Lists the saved payment methods of a customer found by Polar ID, one page at a time."
         }
@@ -137,6 +143,9 @@ pub fn schema_doc(schema: &str) -> &'static str {
             "Body for adding a member to a customer named in the path; only the email is required."
         }
         "MemberRole" => "The role of a member within its customer.",
+        "MemberSortProperty" => {
+            "A sort key for listing members; the `Desc` variants sort descending."
+        }
         "MemberUpdate" => "Body of a member update: only the fields present change.",
         "PaymentMethod" => {
             "A saved payment method: a card with its details, or any other kind with its `type` as Polar names it."
