@@ -34,6 +34,18 @@ struct Params {
     pairs: Vec<String>,
 }
 
+impl Params {
+    fn field(&mut self, json: String, rust: String, ty: String, place: Place, doc: String) {
+        self.fields.push(ParamField {
+            json,
+            rust,
+            ty,
+            place,
+            doc,
+        });
+    }
+}
+
 impl Emitter<'_> {
     pub(super) fn params(&mut self) -> Result<String, String> {
         let mut out = String::from("#[allow(unused_imports)]\nuse crate::*;\n\n");
@@ -98,13 +110,7 @@ impl Emitter<'_> {
                         ));
                     }
                     let doc = format!("Path parameter `{{{json}}}` ({}).", describe_rust(&ty));
-                    out.fields.push(ParamField {
-                        json,
-                        rust,
-                        ty,
-                        place: Place::Path,
-                        doc,
-                    });
+                    out.field(json, rust, ty, Place::Path, doc);
                 }
                 "query"
                     if overrides::metadata_filter_param(&p.name)
@@ -113,13 +119,13 @@ impl Emitter<'_> {
                     out.pairs.push(format!("for (k, v) in &self.{rust} {{ out.push((format!(\"metadata[{{k}}]\"), v.clone())); }}"));
                     out.checks.push(format!("for (k, _) in &self.{rust} {{ crate::validate::check_not_empty(\"metadata\", k)?; }}"));
                     let doc = "Metadata filters as (key, value) pairs, sent as `metadata[key]=value`; repeating a key matches any of its values, different keys must all match.".to_owned();
-                    out.fields.push(ParamField {
+                    out.field(
                         json,
                         rust,
-                        ty: "Vec<(String, String)>".into(),
-                        place: Place::Query,
+                        "Vec<(String, String)>".into(),
+                        Place::Query,
                         doc,
-                    });
+                    );
                 }
                 "query" => {
                     let (branches, _) = p.schema.nullable_parts();
@@ -138,13 +144,7 @@ impl Emitter<'_> {
                             "Query parameter `{json}`, repeated once per value ({}){default}; empty sends nothing.",
                             describe_rust(&ty)
                         );
-                        out.fields.push(ParamField {
-                            json,
-                            rust,
-                            ty: format!("Vec<{ty}>"),
-                            place: Place::Query,
-                            doc,
-                        });
+                        out.field(json, rust, format!("Vec<{ty}>"), Place::Query, doc);
                         continue;
                     }
                     let b = branches.first().ok_or("empty parameter schema")?;
@@ -168,13 +168,7 @@ impl Emitter<'_> {
                     }
                     doc.push_str("; `None` sends nothing.");
                     out.pairs.push(format!("if let Some(v) = &self.{rust} {{ out.push(({json:?}.to_owned(), v.to_string())); }}"));
-                    out.fields.push(ParamField {
-                        json,
-                        rust,
-                        ty: format!("Option<{ty}>"),
-                        place: Place::Query,
-                        doc,
-                    });
+                    out.field(json, rust, format!("Option<{ty}>"), Place::Query, doc);
                 }
                 other => return Err(format!("{id}: parameter location {other} not supported")),
             }
@@ -188,13 +182,8 @@ impl Emitter<'_> {
             let ty = self.resolve_single(id, "body", s)?;
             out.checks
                 .push("crate::Validate::validate(&self.body)?;".into());
-            out.fields.push(ParamField {
-                json: "body".into(),
-                rust: "body".into(),
-                doc: format!("The JSON request body ([`{ty}`])."),
-                ty,
-                place: Place::Body,
-            });
+            let doc = format!("The JSON request body ([`{ty}`]).");
+            out.field("body".into(), "body".into(), ty, Place::Body, doc);
         }
         Ok(out)
     }
