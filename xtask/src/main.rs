@@ -50,7 +50,13 @@ fn main() -> ExitCode {
             }
         }
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    // `cargo run` names the package's directory at run time too. Prefer that to the one compiled
+    // in: two checkouts sharing one target directory (the clean-clone check) can leave the other
+    // checkout's binary in place, which would otherwise read and write that checkout's files.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root = manifest_dir.join("..");
     match codegen::run(&options, &root) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
