@@ -49,7 +49,9 @@ impl Entitlements {
         let now = Instant::now();
         let stamp = Stamp::webhook(event.timestamp());
         let outcome = match event {
-            Event::CustomerStateChanged { data, .. } if data.organization_id() == inner.organization => {
+            Event::CustomerStateChanged { data, .. }
+                if data.organization_id() == inner.organization =>
+            {
                 match inner.offer_state(data.clone(), stamp, now) {
                     (_, true) => Applied::Updated,
                     (_, false) => Applied::Refused,
@@ -67,7 +69,11 @@ impl Entitlements {
                         checked: now,
                     },
                 );
-                if accepted { Applied::Updated } else { Applied::Refused }
+                if accepted {
+                    Applied::Updated
+                } else {
+                    Applied::Refused
+                }
             }
             Event::CustomerCreated { data, .. } | Event::CustomerUpdated { data, .. }
                 if data.organization_id() == inner.organization =>
@@ -93,6 +99,10 @@ impl Entitlements {
             let (alias, accepted) = inner.offer_alias(x, Some(id), stamp, now);
             updated |= accepted && alias.target == Some(id);
         }
-        if updated { Applied::Updated } else { Applied::Refused }
+        if updated {
+            Applied::Updated
+        } else {
+            Applied::Refused
+        }
     }
 }

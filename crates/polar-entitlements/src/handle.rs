@@ -7,18 +7,20 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
-use polar_customers::types::{BenefitId, BenefitType, CustomerStateBenefitGrant, MeterId, ProductId};
+use polar_customers::types::{
+    BenefitId, BenefitType, CustomerStateBenefitGrant, MeterId, ProductId,
+};
 use polar_customers::{Client, CustomerId, CustomerState, OrganizationId};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::Error;
 use crate::builder::{Config, EntitlementsBuilder};
 use crate::key::CustomerKey;
 use crate::stamp::Stamp;
 use crate::state::CachedState;
 use crate::stats::{Counters, Stats, bump};
 use crate::store::{Alias, Entry, Store};
-use crate::Error;
 
 type Answer = Result<Option<CachedState>, Error>;
 type Flight = Shared<BoxFuture<'static, Answer>>;
@@ -90,7 +92,10 @@ impl Entitlements {
     /// # Errors
     /// [`Error::Polar`] when Polar could not be asked and no state younger than the maximum
     /// staleness is known.
-    pub async fn state(&self, customer: impl Into<CustomerKey>) -> Result<Option<CachedState>, Error> {
+    pub async fn state(
+        &self,
+        customer: impl Into<CustomerKey>,
+    ) -> Result<Option<CachedState>, Error> {
         self.inner.lookup(customer.into()).await
     }
 
@@ -161,7 +166,10 @@ impl Entitlements {
     ///
     /// # Errors
     /// [`Error::Polar`] when Polar could not be asked; the cache is left as it was.
-    pub async fn refresh(&self, customer: impl Into<CustomerKey>) -> Result<Option<CachedState>, Error> {
+    pub async fn refresh(
+        &self,
+        customer: impl Into<CustomerKey>,
+    ) -> Result<Option<CachedState>, Error> {
         let key = customer.into();
         let key = self.inner.canonical(&key).unwrap_or(key);
         self.inner.flight(key).await
@@ -290,7 +298,10 @@ impl Inner {
         let age = found.checked.elapsed();
         if age < self.config.max_staleness {
             bump(&self.counters.stale_served);
-            tracing::debug!(age_ms = age.as_millis() as u64, "serving the last known customer state");
+            tracing::debug!(
+                age_ms = age.as_millis() as u64,
+                "serving the last known customer state"
+            );
             return Ok(found.state);
         }
         Err(match error {
@@ -411,7 +422,12 @@ impl Inner {
     }
 
     /// Records that Polar does not know `key`.
-    pub(crate) fn offer_unknown(&self, key: &CustomerKey, stamp: Stamp, checked: Instant) -> Option<CachedState> {
+    pub(crate) fn offer_unknown(
+        &self,
+        key: &CustomerKey,
+        stamp: Stamp,
+        checked: Instant,
+    ) -> Option<CachedState> {
         match key {
             CustomerKey::Id(id) => {
                 let entry = Entry {

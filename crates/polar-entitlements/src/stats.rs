@@ -30,7 +30,8 @@ pub struct Stats {
     /// Last known states served because Polar could not be asked (younger than the maximum
     /// staleness).
     pub stale_served: u64,
-    /// Entries evicted to keep within the maximum number of customers.
+    /// Entries (states, or external-ID mappings) evicted to keep within the maximum number of
+    /// customers.
     pub evictions: u64,
 }
 

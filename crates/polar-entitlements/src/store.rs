@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use polar_customers::CustomerId;
-use quick_cache::sync::{Cache, DefaultLifecycle, EntryAction, EntryResult};
+use quick_cache::sync::{Cache, EntryAction, EntryResult};
 use quick_cache::{DefaultHashBuilder, Lifecycle, UnitWeighter};
 use tokio::time::Instant;
 
@@ -58,8 +58,7 @@ impl<K, V> Lifecycle<K, V> for CountEvictions {
 }
 
 type Entries = Cache<CustomerId, Entry, UnitWeighter, DefaultHashBuilder, CountEvictions>;
-type Aliases =
-    Cache<String, Alias, UnitWeighter, DefaultHashBuilder, DefaultLifecycle<String, Alias>>;
+type Aliases = Cache<String, Alias, UnitWeighter, DefaultHashBuilder, CountEvictions>;
 
 pub(crate) struct Store {
     entries: Entries,
@@ -117,7 +116,7 @@ impl Store {
                 max as u64,
                 UnitWeighter,
                 DefaultHashBuilder::default(),
-                DefaultLifecycle::default(),
+                CountEvictions(counters.clone()),
             ),
             counters,
         }
