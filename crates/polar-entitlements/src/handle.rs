@@ -366,6 +366,8 @@ impl Inner {
         match result {
             Ok(state) => {
                 span.record("outcome", "state");
+                #[cfg(feature = "redis")]
+                self.share_fetch(key, Some(&state), stamp).await;
                 if let CustomerKey::External(x) = key {
                     self.offer_alias(x, Some(state.id()), stamp, checked);
                 }
@@ -373,6 +375,8 @@ impl Inner {
             }
             Err(e) if is_unknown_customer(&e) => {
                 span.record("outcome", "unknown customer");
+                #[cfg(feature = "redis")]
+                self.share_fetch(key, None, stamp).await;
                 Ok(self.offer_unknown(key, stamp, checked))
             }
             Err(e) => {
