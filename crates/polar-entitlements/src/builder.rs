@@ -112,7 +112,7 @@ impl EntitlementsBuilder {
         self
     }
 
-    /// The handle. With a [shared](Self::shared) cache, the listener for other processes'
+    /// The handle. With a shared cache (feature `redis`), the listener for other processes'
     /// updates starts on the current tokio runtime (or with the first question, when built
     /// outside one).
     pub fn build(self) -> Entitlements {

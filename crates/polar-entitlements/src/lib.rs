@@ -96,11 +96,11 @@
 //!
 //! # Across processes
 //!
-//! With the `redis` feature, [`EntitlementsBuilder::shared`] adds a second level in Redis
+//! With the `redis` feature, `EntitlementsBuilder::shared` adds a second level in Redis
 //! shared by every process: entries with their stamps and expiry, written under the same
 //! ordering rule (a Lua script compares the stamps), and a broadcast of every update, so that
 //! a webhook received by one process is seen by all within the broadcast's delay. See the
-//! [`redis`](crate::redis) module (when the feature is on) for what happens when Redis is away.
+//! `redis` module (present with the feature) for what happens when Redis is away.
 //!
 //! # Observability
 //!
