@@ -79,34 +79,47 @@ impl CachedState {
         self.inner.stamp
     }
 
+    /// The three lists, whatever the customer kind.
+    fn lists(
+        &self,
+    ) -> (
+        &[CustomerStateSubscription],
+        &[CustomerStateBenefitGrant],
+        &[CustomerStateMeter],
+    ) {
+        match (&self.inner.state, &self.inner.unknown_kind) {
+            (CustomerState::Individual(s), _) => (
+                &s.active_subscriptions,
+                &s.granted_benefits,
+                &s.active_meters,
+            ),
+            (CustomerState::Team(s), _) => (
+                &s.active_subscriptions,
+                &s.granted_benefits,
+                &s.active_meters,
+            ),
+            (_, Some(l)) => (
+                &l.active_subscriptions,
+                &l.granted_benefits,
+                &l.active_meters,
+            ),
+            (_, None) => (&[], &[], &[]),
+        }
+    }
+
     /// The customer's active (or trialing) subscriptions.
     pub fn active_subscriptions(&self) -> &[CustomerStateSubscription] {
-        match (&self.inner.state, &self.inner.unknown_kind) {
-            (CustomerState::Individual(s), _) => &s.active_subscriptions,
-            (CustomerState::Team(s), _) => &s.active_subscriptions,
-            (_, Some(lists)) => &lists.active_subscriptions,
-            (_, None) => &[],
-        }
+        self.lists().0
     }
 
     /// The benefits currently granted to the customer.
     pub fn granted_benefits(&self) -> &[CustomerStateBenefitGrant] {
-        match (&self.inner.state, &self.inner.unknown_kind) {
-            (CustomerState::Individual(s), _) => &s.granted_benefits,
-            (CustomerState::Team(s), _) => &s.granted_benefits,
-            (_, Some(lists)) => &lists.granted_benefits,
-            (_, None) => &[],
-        }
+        self.lists().1
     }
 
     /// The customer's active meters with their balances.
     pub fn active_meters(&self) -> &[CustomerStateMeter] {
-        match (&self.inner.state, &self.inner.unknown_kind) {
-            (CustomerState::Individual(s), _) => &s.active_meters,
-            (CustomerState::Team(s), _) => &s.active_meters,
-            (_, Some(lists)) => &lists.active_meters,
-            (_, None) => &[],
-        }
+        self.lists().2
     }
 
     /// Whether the benefit is granted to the customer.

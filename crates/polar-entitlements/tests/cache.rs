@@ -109,10 +109,6 @@ async fn a_thousand_first_checks_make_one_call(client: Client, fake: FakePolar) 
     let stats = ent.stats();
     assert_eq!(stats.api_fetches, 1);
     assert_eq!(stats.coalesced + stats.hits, 999, "{stats:?}");
-    assert!(
-        stats.coalesced > 900,
-        "nearly all joined the flight: {stats:?}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -259,3 +259,24 @@ async fn a_webhook_older_than_a_fetch_does_not_replace_it() {
     assert!(!ent.has_benefit(id, a).await.unwrap());
     assert_eq!(ent.state(id).await.unwrap().unwrap().state(), &s3);
 }
+
+#[tokio::test]
+async fn a_customer_kind_this_sdk_does_not_know_is_still_answered() {
+    let fake = FakePolar::new();
+    let (id, [_, s2, _], [a, b]) = three_states(&fake).await;
+    let mut json = serde_json::to_value(&s2).unwrap();
+    json["type"] = "household".into();
+    let household: polar_customers::CustomerState = serde_json::from_value(json).unwrap();
+    assert!(matches!(
+        household,
+        polar_customers::CustomerState::Unknown(_)
+    ));
+    let ent = Entitlements::new(in_process(&fake), fake.organization_id());
+    assert_eq!(
+        ent.apply(&state_changed(&household, seconds_ago(1))).await,
+        Applied::Updated
+    );
+    assert!(ent.has_benefit(id, a).await.unwrap());
+    assert!(ent.has_benefit("user_order", b).await.unwrap());
+    assert_eq!(ent.stats().api_fetches, 0);
+}
