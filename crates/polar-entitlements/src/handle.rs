@@ -283,6 +283,11 @@ impl Inner {
                 }
                 self.flight(key).await
             }
+            // Unknown by external ID, but a `customer.created` mapped it meanwhile.
+            Ok(None) => match self.canonical(&key) {
+                Some(by_id) if !through_alias => self.flight(by_id).await,
+                _ => Ok(None),
+            },
             Ok(answer) => Ok(answer),
             Err(error) => self.last_known(&key, error),
         }
