@@ -177,6 +177,8 @@ mod guides {
     struct Scaling;
     #[doc = include_str!("../../docs/webhooks.md")]
     struct Webhooks;
+    #[doc = include_str!("../../docs/entitlements.md")]
+    struct Entitlements;
 }
 
 /// Runs each listed `async fn(Transport)` of the calling module twice, as tests: over real

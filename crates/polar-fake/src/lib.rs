@@ -53,7 +53,7 @@
 //! | Delete | Soft delete (204, then 404 everywhere; email and external ID free again; the external ID moves to `__external_id` and still shows as `external_id`); `anonymize=true`: email `sha256(created_at + email)@anonymized.polar.sh`, name hashed unless a tax ID is set, billing name hashed, address cleared, tax ID kept, `email_verified` unset, `__anonymized_at` in `+00:00` form | modelled |
 //! | Delete | Subscriptions cancelled and benefits revoked | modelled at once (Polar does it in the background) |
 //! | List | Filters (`organization_id`, `email`, `query`, `active`, `metadata[key]`), sorting, page-number pagination, `limit` cut to 100 | modelled; strings sort byte-wise (Polar: the database collation), ties keep creation order |
-//! | State | Customer plus active/trialing subscriptions, benefit grants, meters, as seeded | modelled; never stale (Polar may cache it for up to an hour) |
+//! | State | Customer plus active/trialing subscriptions, benefit grants, meters, as seeded; [`FakePolar::revoke_benefit_grant`] and [`FakePolar::end_subscription`] (an immediate cancellation) change it as Polar's jobs do, each followed by `customer.state_changed` | modelled; never stale (Polar may cache it for up to an hour); ending a subscription does not revoke its product's grants by itself (Polar does it in a separate job); `benefit_grant.revoked` and `subscription.*` events are not sent |
 //! | Export | CSV, CRLF, Excel quoting, Polar's columns, `Tax ID` as Python's tuple repr, `Content-Disposition: attachment; filename="polar-customers.csv"`, streamed | modelled; rows oldest first |
 //! | Webhooks | Endpoints registered with [`FakePolar::add_webhook_endpoint`] get `customer.created`, `customer.updated`, `customer.deleted`, each followed by `customer.state_changed` (also after seeding state), signed by the Standard Webhooks scheme with the secret's bytes as key, with Polar's headers, in order per endpoint, up to 10 attempts with a 10 s timeout each | approximated: the first backoff is 20 ms (Polar: 2 s, capped at 20 min; configurable per endpoint); `http://` endpoints only; an endpoint is never disabled after repeated failures; two requests racing may send their events in the other order |
 //!
@@ -97,6 +97,7 @@ pub mod samples;
 mod server;
 mod service;
 mod state;
+mod state_changes;
 mod store;
 mod surface;
 mod sync;

@@ -23,6 +23,7 @@ const ROUTE_STATE_EXTERNAL: &str = crate::types::CustomersGetStateExternalParams
 
 mod create;
 mod delete;
+mod ensure;
 mod export;
 mod get;
 mod list;
@@ -31,6 +32,7 @@ mod update;
 
 pub use create::CreateCustomer;
 pub use delete::DeleteCustomer;
+pub use ensure::EnsureExternal;
 pub use export::ExportCustomers;
 pub use get::{GetCustomer, GetCustomerState};
 pub use list::ListCustomers;
@@ -141,6 +143,29 @@ impl Customers {
         GetCustomer {
             client: self.client.clone(),
             target: Target::External(external_id.into()),
+            options: CallOptions::default(),
+        }
+    }
+
+    /// The customer with this external ID, created when Polar does not know it yet: the
+    /// sign-up path. Gets by external ID; on 404 creates it (set its fields on the builder);
+    /// when the create loses a race to a concurrent call, gets again. See [`EnsureExternal`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// let first = client.customers().ensure_external("user_42").email("ada@polar.sh").await?;
+    /// let again = client.customers().ensure_external("user_42").email("ada@polar.sh").await?;
+    /// assert_eq!(first.id(), again.id());
+    /// # Ok(()) }
+    /// ```
+    pub fn ensure_external(&self, external_id: impl Into<String>) -> EnsureExternal {
+        let external_id = external_id.into();
+        EnsureExternal {
+            get: self.get_external(external_id.clone()),
+            create: self.create().external_id(external_id.clone()),
+            external_id,
             options: CallOptions::default(),
         }
     }

@@ -9,6 +9,7 @@ mod members;
 mod meters;
 mod payment_methods;
 mod record;
+mod state_changes;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,0 +1,128 @@
+//! What the entitlement tests share: clients of the fake, events built from its customers, and
+//! a webhook receiver on loopback that verifies deliveries and applies them.
+#![allow(dead_code)]
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use jiff::Timestamp;
+use polar_customers::{Client, CustomerId, CustomerState};
+use polar_entitlements::Entitlements;
+use polar_fake::{CUSTOMER_EVENTS, FakePolar, Operation, WebhookEndpoint};
+use polar_webhooks::{Event, Webhook};
+use tokio::net::TcpListener;
+
+pub const SECRET: &str = "whsec_entitlements_test";
+
+/// A client of the fake as the innermost service of the full stack (no socket, no limiter).
+pub fn in_process(fake: &FakePolar) -> Client {
+    Client::builder()
+        .token(fake.token())
+        .disable_rate_limit()
+        .build_with(fake.clone())
+        .unwrap()
+}
+
+/// A client over loopback HTTP (the network transport), without a rate limit.
+pub fn over_loopback(server: &polar_fake::ServeHandle, token: &str) -> Client {
+    Client::builder()
+        .token(token)
+        .base_url(&server.url())
+        .allow_http(true)
+        .disable_rate_limit()
+        .build()
+        .unwrap()
+}
+
+/// `GET state` calls the fake answered, by ID and by external ID.
+pub fn state_calls(fake: &FakePolar) -> u64 {
+    let stats = fake.stats();
+    stats.operation(Operation::GetState) + stats.operation(Operation::GetStateExternal)
+}
+
+/// A new customer (with `external_id`) created through a client of its own, so that the
+/// handle under test has made no call yet.
+pub async fn customer(fake: &FakePolar, email: &str, external_id: &str) -> CustomerId {
+    in_process(fake)
+        .customers()
+        .create()
+        .email(email)
+        .external_id(external_id)
+        .await
+        .unwrap()
+        .id()
+}
+
+/// The customer's state as Polar would send it now (read through a client of its own; the
+/// call is counted at the fake).
+pub async fn current_state(fake: &FakePolar, id: CustomerId) -> CustomerState {
+    in_process(fake).customers().get_state(id).await.unwrap()
+}
+
+pub fn state_changed(state: &CustomerState, at: Timestamp) -> Event {
+    Event::CustomerStateChanged {
+        timestamp: at,
+        data: state.clone(),
+    }
+}
+
+pub fn seconds_ago(s: i64) -> Timestamp {
+    Timestamp::now() - jiff::SignedDuration::from_secs(s)
+}
+
+/// Starts a receiver on loopback that verifies each delivery and applies it, and registers it
+/// with the fake for the customer events. Answers 400 to a delivery that does not verify.
+pub async fn wire_webhooks(fake: &FakePolar, entitlements: Entitlements) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
+    let webhook = Webhook::new(SECRET).unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (webhook, entitlements) = (webhook.clone(), entitlements.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let (webhook, entitlements) = (webhook.clone(), entitlements.clone());
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let status = match webhook.verify(&parts.headers, &body) {
+                            Ok(event) => {
+                                entitlements.apply(&event).await;
+                                200
+                            }
+                            Err(_) => 400,
+                        };
+                        let response = http::Response::builder()
+                            .status(status)
+                            .body(Full::new(Bytes::new()))
+                            .unwrap();
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    fake.add_webhook_endpoint(WebhookEndpoint::new(&url, SECRET, CUSTOMER_EVENTS).unwrap());
+}
+
+/// Waits until the fake has delivered everything queued.
+pub async fn settled(fake: &FakePolar) {
+    tokio::time::timeout(Duration::from_secs(20), fake.webhooks_settled())
+        .await
+        .expect("the fake delivered every webhook within 20 s");
+}

@@ -1,0 +1,276 @@
+//! The entitlements cache shared through a real `redis-server`: two handles in one process,
+//! then a fleet of three OS processes (`src/bin/entitlements_worker.rs`) with Redis killed and
+//! restarted mid-run.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use polar_customers::types::{BenefitId, BenefitType};
+use polar_customers::{Client, CustomerId};
+use polar_e2e::redis_server::RedisServer;
+use polar_entitlements::redis::SharedCache;
+use polar_entitlements::{Applied, Entitlements};
+use polar_fake::{FakePolar, Operation, samples};
+use polar_webhooks::Event;
+
+fn client(fake: &FakePolar) -> Client {
+    Client::builder()
+        .token(fake.token())
+        .disable_rate_limit()
+        .build_with(fake.clone())
+        .unwrap()
+}
+
+fn state_calls(fake: &FakePolar) -> u64 {
+    let s = fake.stats();
+    s.operation(Operation::GetState) + s.operation(Operation::GetStateExternal)
+}
+
+/// `customer.state_changed` with the customer's state as the fake holds it now.
+async fn state_event(fake: &FakePolar, id: CustomerId) -> Event {
+    Event::CustomerStateChanged {
+        timestamp: jiff::Timestamp::now(),
+        data: client(fake).customers().get_state(id).await.unwrap(),
+    }
+}
+
+fn prefix(fake: &FakePolar) -> String {
+    format!(
+        "polar:entitlements:{}:{}",
+        fake.organization_id(),
+        uuid::Uuid::new_v4()
+    )
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(Instant::now() < deadline, "not within 10 s: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_handles_share_fetches_and_webhooks_through_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = client(&fake)
+        .customers()
+        .create()
+        .email("pair@polar.sh")
+        .external_id("pair")
+        .await
+        .unwrap()
+        .id();
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    fake.add_benefit_grant(id, &grant);
+    let prefix = prefix(&fake);
+    let handle = || {
+        let shared = SharedCache::new(&redis.url(), prefix.clone()).unwrap();
+        let handle = Entitlements::builder(client(&fake), fake.organization_id())
+            .shared(shared.clone())
+            .build();
+        (handle, shared)
+    };
+    let ((a, shared_a), (b, shared_b)) = (handle(), handle());
+    eventually("both subscribed", async || {
+        shared_a.is_shared() && shared_b.is_shared()
+    })
+    .await;
+    fake.reset_stats();
+
+    assert!(a.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(b.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(b.has_benefit("pair", grant.benefit_id).await.unwrap());
+    assert_eq!(
+        state_calls(&fake),
+        1,
+        "the second handle learnt it through Redis"
+    );
+    assert_eq!(b.stats().api_fetches, 0);
+
+    let unknown = CustomerId::new_v4();
+    assert!(a.state(unknown).await.unwrap().is_none());
+    assert!(b.state(unknown).await.unwrap().is_none());
+    assert_eq!(
+        state_calls(&fake),
+        2,
+        "the unknown customer was asked about once"
+    );
+
+    fake.revoke_benefit_grant(id, grant.id);
+    let revoked = state_event(&fake, id).await;
+    fake.reset_stats();
+    assert_eq!(a.apply(&revoked).await, Applied::Updated);
+    eventually("b sees a's webhook", async || {
+        !b.has_benefit(id, grant.benefit_id).await.unwrap()
+    })
+    .await;
+    assert_eq!(state_calls(&fake), 0);
+}
+
+/// One worker process, asked one line at a time.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    fn start(base: &str, fake: &FakePolar, redis_url: &str, prefix: &str) -> Worker {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_entitlements_worker"))
+            .args([
+                base,
+                fake.token(),
+                &fake.organization_id().to_string(),
+                redis_url,
+                prefix,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start a worker");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Worker {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn ask(&mut self, line: &str) -> String {
+        writeln!(self.stdin, "{line}").unwrap();
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer).unwrap();
+        answer.trim().to_owned()
+    }
+
+    fn has(&mut self, id: CustomerId, benefit: BenefitId) -> String {
+        self.ask(&format!("has {id} {benefit}"))
+    }
+
+    fn apply(&mut self, event: &Event) -> String {
+        self.ask(&format!("apply {}", serde_json::to_string(event).unwrap()))
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "not within 15 s: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_fleet_of_three_processes_shares_one_cache_and_survives_a_redis_restart() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    // The fake runs on a runtime of its own; this thread talks to the workers.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = FakePolar::new();
+    let server = runtime.block_on(fake.serve("127.0.0.1:0")).unwrap();
+    let (id, g1, g2, g3) = runtime.block_on(async {
+        let id = client(&fake)
+            .customers()
+            .create()
+            .email("fleet@polar.sh")
+            .await
+            .unwrap()
+            .id();
+        let [g1, g2, g3] = [(); 3].map(|_| samples::benefit_grant(BenefitType::Custom));
+        fake.add_benefit_grant(id, &g1);
+        (id, g1, g2, g3)
+    });
+    let prefix = prefix(&fake);
+    let mut workers: Vec<Worker> = (0..3)
+        .map(|_| Worker::start(&server.url(), &fake, &redis.url(), &prefix))
+        .collect();
+    for w in &mut workers {
+        until("the worker subscribed", || w.ask("shared") == "true");
+    }
+    fake.reset_stats();
+
+    // One fetch for the fleet.
+    for w in &mut workers {
+        assert_eq!(w.has(id, g1.benefit_id), "true");
+    }
+    assert_eq!(
+        state_calls(&fake),
+        1,
+        "one process asked Polar, the others read Redis"
+    );
+
+    // A webhook applied by one process is seen by the other two.
+    fake.add_benefit_grant(id, &g2);
+    let granted = runtime.block_on(state_event(&fake, id));
+    assert_eq!(workers[0].apply(&granted), "Updated");
+    for w in &mut workers[1..] {
+        let started = Instant::now();
+        until("the broadcast reached the worker", || {
+            w.has(id, g2.benefit_id) == "true"
+        });
+        eprintln!("broadcast seen after {} ms", started.elapsed().as_millis());
+    }
+
+    // Redis goes away; a revocation reaches one process meanwhile.
+    redis.kill();
+    fake.revoke_benefit_grant(id, g1.id);
+    let revoked = runtime.block_on(state_event(&fake, id));
+    assert_eq!(workers[0].apply(&revoked), "Updated");
+    assert_eq!(
+        workers[0].has(id, g1.benefit_id),
+        "false",
+        "its own memory has it"
+    );
+    for w in &mut workers {
+        until("the worker noticed the outage", || {
+            // A question makes the worker try Redis; the answer may still be the old state.
+            let _ = w.has(id, g2.benefit_id);
+            w.ask("shared") == "false"
+        });
+        assert_ne!(
+            w.has(id, g2.benefit_id).split(' ').next(),
+            Some("error"),
+            "questions go on without Redis"
+        );
+    }
+
+    // Redis comes back (empty). Nothing wrong is served after every process rejoined.
+    redis.restart();
+    for w in &mut workers {
+        until("the worker rejoined", || w.ask("shared") == "true");
+    }
+    for w in &mut workers {
+        assert_eq!(
+            w.has(id, g1.benefit_id),
+            "false",
+            "the revocation is not lost"
+        );
+        assert_eq!(w.has(id, g2.benefit_id), "true");
+    }
+
+    // And the broadcast works again.
+    fake.add_benefit_grant(id, &g3);
+    let granted = runtime.block_on(state_event(&fake, id));
+    assert_eq!(workers[2].apply(&granted), "Updated");
+    for w in &mut workers[..2] {
+        until("the broadcast after the restart", || {
+            w.has(id, g3.benefit_id) == "true"
+        });
+    }
+    drop(workers);
+    drop(server);
+}
