@@ -27,13 +27,9 @@ use futures_util::stream::{BoxStream, FuturesUnordered};
 use http::{HeaderMap, Method, StatusCode};
 use polar_transport::retry::{Classification, Classify, DefaultClassifier};
 
-use crate::Error;
-use crate::customers::{
-    CreateCustomer, Customers, DeleteCustomer, GetCustomer, GetCustomerState, UpdateCustomer,
-    UpdateCustomerExternal,
-};
+use crate::customers::Customers;
 use crate::request::ResponseFuture;
-use crate::types::{Customer, CustomerState};
+use crate::{Error, Operation, Request};
 
 /// Operations run by default at once in a batch.
 pub const DEFAULT_BULK_CONCURRENCY: usize = 8;
@@ -50,8 +46,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// An operation builder a batch can run: [`CreateCustomer`], [`GetCustomer`],
-/// [`GetCustomerState`], [`UpdateCustomer`], [`UpdateCustomerExternal`], [`DeleteCustomer`].
+/// An operation request a batch can run: any [`Request`] (a create, get, update, delete …).
 pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     /// What the operation returns.
     type Output: Send + 'static;
@@ -63,28 +58,18 @@ pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     fn start(self) -> ResponseFuture<Self::Output>;
 }
 
-macro_rules! bulk_operation {
-    ($($builder:ty => $output:ty, $method:expr;)*) => {$(
-        impl sealed::Sealed for $builder {}
-        impl BulkOperation for $builder {
-            type Output = $output;
-            fn method(&self) -> Method {
-                $method
-            }
-            fn start(self) -> ResponseFuture<$output> {
-                self.send()
-            }
-        }
-    )*};
-}
+impl<P: Operation> sealed::Sealed for Request<P> {}
 
-bulk_operation! {
-    CreateCustomer => Customer, Method::POST;
-    GetCustomer => Customer, Method::GET;
-    GetCustomerState => CustomerState, Method::GET;
-    UpdateCustomer => Customer, Method::PATCH;
-    UpdateCustomerExternal => Customer, Method::PATCH;
-    DeleteCustomer => (), Method::DELETE;
+impl<P: Operation> BulkOperation for Request<P> {
+    type Output = P::Output;
+
+    fn method(&self) -> Method {
+        P::ROUTE.method()
+    }
+
+    fn start(self) -> ResponseFuture<P::Output> {
+        self.send()
+    }
 }
 
 impl Customers {

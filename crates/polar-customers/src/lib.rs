@@ -54,7 +54,28 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
-mod builder;
+/// Runs `$apply` on the value inside whichever of the listed variants `$value` is. The match is
+/// exhaustive: a variant added to the enum is a compile error where this is used.
+macro_rules! each_variant {
+    ($value:expr, $($variant:path)|+ => |$b:ident| $apply:expr) => {
+        match $value {
+            $($variant($b) => $apply,)+
+        }
+    };
+}
+
+/// The same items on each of several request types: the setters twin requests share (by
+/// Polar ID and by external ID), written once.
+macro_rules! impl_each {
+    ($request:ty => $items:tt) => {
+        impl $request $items
+    };
+    ($request:ty, $($rest:ty),+ => $items:tt) => {
+        impl_each!($request => $items);
+        impl_each!($($rest),+ => $items);
+    };
+}
+
 mod bulk;
 mod client;
 mod customers;
@@ -62,8 +83,8 @@ mod error;
 mod export;
 mod members;
 mod meters;
+mod operation;
 mod pagination;
-mod path;
 mod request;
 mod sessions;
 mod transport_compat;
@@ -78,8 +99,9 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
-pub use members::{CreateMember, DeleteMember, GetMember, Members, MembersExternal, UpdateMember};
+pub use members::*;
 pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
+pub use operation::{ListOperation, Operation, Request, SortedList, WithBody};
 pub use pagination::{Items, Pages};
 /// The rate-limit store shared by several processes through Redis (feature `redis`).
 #[cfg(feature = "redis")]
