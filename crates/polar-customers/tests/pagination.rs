@@ -415,3 +415,72 @@ async fn concurrent_walk_stays_within_the_rate_limiter() {
     assert_eq!(all.len(), 8);
     assert_eq!(start.elapsed(), Duration::from_secs(3));
 }
+
+/// A fake holding `n` customers and a client of it (in process: with the clock paused, every
+/// request the stream starts has reached the fake before the clock moves).
+async fn fake_of(n: usize) -> (polar_fake::FakePolar, Client) {
+    let fake = polar_fake::FakePolar::new();
+    let client = Client::builder()
+        .token(fake.token())
+        .build_with(fake.clone())
+        .unwrap();
+    for i in 0..n {
+        client
+            .customers()
+            .create()
+            .email(format!("c{i}@polar.sh"))
+            .await
+            .unwrap();
+    }
+    fake.reset_stats();
+    (fake, client)
+}
+
+fn lists_sent(fake: &polar_fake::FakePolar) -> u64 {
+    fake.stats().operation(polar_fake::Operation::List)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_item_of_a_stream_costs_one_request() {
+    let (fake, client) = fake_of(3).await;
+    let mut stream = client.customers().list().limit(1).stream();
+    stream.next().await.unwrap().unwrap();
+    // Anything the stream started on its own has run by the time the paused clock moves.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        lists_sent(&fake),
+        1,
+        "a page nobody asked for was requested"
+    );
+
+    // The next page is requested when its first item is asked for, and only then.
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_page_of_a_page_walk_costs_one_request() {
+    let (fake, client) = fake_of(3).await;
+    let mut pages = client.customers().list().limit(1).pages();
+    pages.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn look_ahead_is_what_the_caller_asks_for() {
+    let (fake, client) = fake_of(5).await;
+    // One page ahead: while page 1 is read, page 2 is on its way.
+    let mut stream = client.customers().list().limit(1).stream().concurrency(1);
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 2);
+
+    // Three ahead: pages 2, 3 and 4 while page 1 is read.
+    fake.reset_stats();
+    let mut stream = client.customers().list().limit(1).stream().concurrency(3);
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 4);
+}
