@@ -1,4 +1,5 @@
-//! The list stream: where it stops, what it does on errors, and that it looks one page ahead.
+//! The list stream: where it stops, what it does on errors, that it requests no page before it
+//! is asked for, and how far ahead it runs when the caller opts in.
 
 mod support;
 
@@ -214,7 +215,7 @@ async fn invalid_page_is_refused_without_a_request() {
 fn assert_send_unpin_static<T: Send + Unpin + 'static>(_: &T) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn next_page_is_requested_while_the_current_one_is_consumed() {
+async fn with_concurrency_1_the_next_page_is_requested_while_the_current_one_is_consumed() {
     // The server reports each page request on a channel and counts requests in flight.
     let (arrived_tx, mut arrived) = mpsc::unbounded_channel::<i64>();
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -237,7 +238,7 @@ async fn next_page_is_requested_while_the_current_one_is_consumed() {
     .await;
     let client = support::plain_client(addr);
 
-    let mut stream = client.customers().list().limit(5).stream();
+    let mut stream = client.customers().list().limit(5).stream().concurrency(1);
     assert_send_unpin_static(&stream);
 
     for page in 1..=4 {
