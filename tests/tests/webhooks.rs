@@ -15,8 +15,6 @@ use receiver::Received;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-const SECRET: &str = "whsec_e2e_receiver_secret";
-
 struct Setup {
     harness: Harness,
     received: mpsc::UnboundedReceiver<Received>,
@@ -29,8 +27,9 @@ async fn setup() -> Setup {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
     let (tx, received) = mpsc::unbounded_channel();
-    let receiver = tokio::spawn(receiver::serve(listener, Webhook::new(SECRET).unwrap(), tx));
-    let endpoint = WebhookEndpoint::new(&url, SECRET, CUSTOMER_EVENTS).unwrap();
+    let endpoint = WebhookEndpoint::new(&url, CUSTOMER_EVENTS).unwrap();
+    let webhook = Webhook::new(endpoint.secret()).unwrap();
+    let receiver = tokio::spawn(receiver::serve(listener, webhook, tx));
     harness.fake.add_webhook_endpoint(endpoint);
     Setup {
         harness,
