@@ -32,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod dedup;
 mod error;
 mod event;
 mod keys;
