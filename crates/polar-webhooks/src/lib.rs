@@ -30,18 +30,31 @@
 //! }
 //! # Ok::<(), polar_webhooks::Error>(())
 //! ```
+//!
+//! # Receiving
+//!
+//! With the `receiver` feature, `Receiver` is a ready `tower::Service` for axum, hyper or any
+//! tower server: it reads the body (with a size cap), verifies, decodes, skips deliveries already
+//! processed ([`dedup`]), calls your `Handler` and answers each outcome with the status Polar
+//! should see. With the `redis` feature, `dedup::RedisDedup` shares the deduplication across a
+//! fleet of receivers. See `docs/webhooks.md` for the whole story.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod dedup;
 mod error;
 mod event;
 mod keys;
+#[cfg(feature = "receiver")]
+mod receiver;
 mod signer;
 mod webhook;
 
 pub use error::Error;
 pub use event::Event;
 pub use keys::{SECRET_KEY_BYTES, Scheme, generate_secret};
+#[cfg(feature = "receiver")]
+pub use receiver::{BoxError, DEFAULT_MAX_BODY, Handler, HandlerFuture, Receiver, ResponseFuture};
 pub use signer::Signer;
 pub use webhook::{
     DEFAULT_TOLERANCE, Delivery, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, Webhook,

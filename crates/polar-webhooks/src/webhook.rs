@@ -61,7 +61,7 @@ impl fmt::Debug for Webhook {
 
 /// One verified delivery: its `webhook-id`, the time Polar signed this attempt, and the event.
 ///
-/// What [`Webhook::verify_delivery`] returns and what a [`Receiver`](crate::Receiver) hands to
+/// What [`Webhook::verify_delivery`] returns and what a `Receiver` (feature `receiver`) hands to
 /// your handler.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -17,7 +17,7 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 /// (24 hours by default). It never fails.
 ///
 /// Several processes behind one endpoint each have their own memory, so a copy reaching another
-/// process is processed again there: use [`RedisDedup`](super::RedisDedup) for them.
+/// process is processed again there: use `RedisDedup` (feature `redis`) for them.
 pub struct MemoryDedup {
     state: Mutex<State>,
     capacity: usize,

@@ -8,7 +8,7 @@
 //!    copy, [`Claim::InProgress`] while another copy holds a live lease, [`Claim::Done`] once a
 //!    copy was processed;
 //! 2. [`complete`](Dedup::complete) once processing **succeeded**: the id counts as done (for
-//!    [`MemoryDedup::remember`]/[`RedisDedup::remember`], 24 hours by default);
+//!    [`MemoryDedup::remember`] or `RedisDedup::remember`, 24 hours by default);
 //! 3. [`release`](Dedup::release) when processing failed: the lease is dropped, so Polar's next
 //!    retry is processed again.
 //!
@@ -17,8 +17,8 @@
 //! cannot promise is that a handler which crashed (or whose `complete` was lost) ran only once, so
 //! handlers should still be safe to run twice for the same event where that matters.
 //!
-//! [`Receiver`](crate::Receiver) does all of this for you, with a [`MemoryDedup`] unless told
-//! otherwise. For several processes behind one endpoint, give each the same [`RedisDedup`]
+//! `Receiver` (feature `receiver`) does all of this for you, with a [`MemoryDedup`] unless told
+//! otherwise. For several processes behind one endpoint, give each the same `RedisDedup`
 //! (feature `redis`).
 //!
 //! ```

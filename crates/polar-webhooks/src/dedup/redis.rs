@@ -36,7 +36,7 @@ return 0
 /// A process that dies midway leaves its lease to expire (60 s by default), after which Polar's
 /// next retry is processed again. When Redis cannot be reached (or does not answer within
 /// [`command_timeout`](Self::command_timeout), 1 s by default), the calls fail with a
-/// [`DedupError`]: a [`Receiver`](crate::Receiver) then answers 503 and Polar retries later;
+/// [`DedupError`]: a `Receiver` then answers 503 and Polar retries later;
 /// nothing is processed without the store.
 ///
 /// ```no_run
