@@ -39,7 +39,6 @@
 //! should see. With the `redis` feature, `dedup::RedisDedup` shares the deduplication across a
 //! fleet of receivers. See `docs/webhooks.md` for the whole story.
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod dedup;
 mod error;

@@ -35,8 +35,9 @@ pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 /// axum (`Router::route_service`), hyper (`hyper_util::service::TowerToHyperService`, or
 /// [`Receiver::receive`] inside a `service_fn`) and any other tower-based server, while the crate
 /// depends on no framework; an extractor would tie it to one axum version and still leave the
-/// status codes to each user. It needs only `tower-service`, `http-body`, `http-body-util` and
-/// `bytes`, which every hyper or axum server already builds.
+/// status codes to each user. The feature adds only `tower-service`, `http-body`,
+/// `http-body-util`, `bytes`, `futures-util` and `tracing`, which a hyper or axum server builds
+/// anyway.
 ///
 /// For each request it:
 /// 1. refuses anything but `POST` (405) and bodies over [`max_body`](Receiver::max_body) (413),
