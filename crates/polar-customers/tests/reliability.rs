@@ -92,6 +92,80 @@ async fn a_delete_answered_404_at_once_is_not_found() {
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 }
 
+/// An answer whose status says the server did none of the work (Polar refuses a request over
+/// its budget before running it; a 503 comes before the application).
+fn refusal(status: &str) -> &'static str {
+    let body = r#"{"detail":"try again"}"#;
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nretry-after: 0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(head.into_boxed_str())
+}
+
+#[tokio::test]
+async fn a_delete_refused_with_429_then_404_is_not_found() {
+    // A wrong ID met the rate limit first: no attempt did anything, so the 404 is the answer.
+    let (url, seen) = lossy_server(vec![
+        Some(refusal("429 Too Many Requests")),
+        Some(NOT_FOUND),
+    ])
+    .await;
+    let err = retrying_client(&url)
+        .customers()
+        .delete(CUSTOMER_ID.parse().unwrap())
+        .await
+        .expect_err("nothing was deleted");
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_delete_refused_with_503_then_404_is_not_found() {
+    let (url, seen) = lossy_server(vec![
+        Some(refusal("503 Service Unavailable")),
+        Some(NOT_FOUND),
+    ])
+    .await;
+    let err = retrying_client(&url)
+        .customers()
+        .delete(CUSTOMER_ID.parse().unwrap())
+        .await
+        .expect_err("nothing was deleted");
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_delete_that_met_a_gateway_timeout_then_404_has_succeeded() {
+    // A 504 from a proxy says nothing of what Polar did behind it: the DELETE may have run.
+    let (url, seen) =
+        lossy_server(vec![Some(refusal("504 Gateway Timeout")), Some(NOT_FOUND)]).await;
+    retrying_client(&url)
+        .customers()
+        .delete(CUSTOMER_ID.parse().unwrap())
+        .await
+        .expect("the first attempt may have deleted it");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_delete_lost_then_refused_then_404_has_succeeded() {
+    // What an earlier attempt may have done is not forgotten by a 429 in between.
+    let (url, seen) = lossy_server(vec![
+        None,
+        Some(refusal("429 Too Many Requests")),
+        Some(NOT_FOUND),
+    ])
+    .await;
+    retrying_client(&url)
+        .customers()
+        .delete(CUSTOMER_ID.parse().unwrap())
+        .await
+        .expect("the first attempt may have deleted it");
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decode errors of 2xx answers never show the token; the client keeps one copy of it
 
