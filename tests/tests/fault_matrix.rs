@@ -1034,6 +1034,32 @@ fn cases() -> Vec<Case> {
             export: false,
         },
         Case {
+            name: "429 `Retry-After: 0` once, then 404 (nothing was done; issue 22)",
+            script: |_| first_n(1, too_many(Some("0".into())), not_found()),
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 2),
+            post: expect(O::Api(404, NotFound), 2),
+            patch: expect(O::Api(404, NotFound), 2),
+            delete: expect(O::Api(404, NotFound), 2),
+            export: false,
+        },
+        Case {
+            name: "504 once, then 404 (the gateway may have passed it on; issue 22)",
+            script: |_| {
+                first_n(
+                    1,
+                    json_status(504, status_reason(504), r#"{"detail":"try later"}"#),
+                    not_found(),
+                )
+            },
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 2),
+            post: expect(O::Api(504, Server), 1),
+            patch: expect(O::Api(404, NotFound), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
+            export: false,
+        },
+        Case {
             name: "429 `Retry-After: 30`, longer than the call timeout (10 s; issue 12)",
             script: |ok| first_n(1, too_many(Some("30".into())), ok_customer(ok)),
             timing: NORMAL,

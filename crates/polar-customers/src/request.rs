@@ -8,7 +8,9 @@ use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use polar_transport::{Attempts, Body, RequestOptions, ResponseBody, RouteTemplate};
+use polar_transport::{
+    Body, EarlierAttemptMayHaveBeenProcessed, RequestOptions, ResponseBody, RouteTemplate,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
@@ -261,16 +263,18 @@ impl Client {
 
     /// Sends a DELETE, which answers 204 with no body; whatever comes is dropped unread.
     ///
-    /// A 404 to a *retry* means an earlier attempt, whose answer was lost, deleted the
-    /// customer: the call has succeeded. A 404 to the first attempt stays an error.
+    /// A 404 to a retry means the call has succeeded only when an earlier attempt may have
+    /// deleted the resource (the retry layer marks it: that attempt's answer was lost, or a
+    /// gateway answered 502/504). After a 429 or a refused connection nothing was done, and the
+    /// 404 stays an error.
     pub(crate) async fn send_delete(&self, call: Call) -> Result<(), Error> {
         let (response, tokens) = self.exchange(call).await?;
-        let retried = response
+        let done_before = response
             .extensions()
-            .get::<Attempts>()
-            .is_some_and(|a| a.0 > 1);
+            .get::<EarlierAttemptMayHaveBeenProcessed>()
+            .is_some();
         if response.status().is_success()
-            || (retried && response.status() == http::StatusCode::NOT_FOUND)
+            || (done_before && response.status() == http::StatusCode::NOT_FOUND)
         {
             return Ok(());
         }

@@ -38,3 +38,18 @@ pub struct RouteTemplate(pub &'static str);
 /// How many attempts a call took; put into the response's extensions by the retry layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempts(pub u32);
+
+/// Put into a response's extensions by the retry layer, next to [`Attempts`], when an earlier
+/// attempt of the same call may have been carried out by the server although no success came
+/// back for it.
+///
+/// That is the case when the request was sent and its answer was lost (the connection broke,
+/// the attempt timed out, an error of unknown kind) or when a gateway answered 502 or 504 (it
+/// may have passed the request on). It is not the case for an attempt that never left (a
+/// connect error) or that the server refused before doing any work: 408, 429, 503, and 500
+/// (Polar rolls a request's database work back when it fails).
+///
+/// The SDK reads it for a DELETE: a 404 to a retry means an earlier attempt deleted the
+/// resource only when this mark is present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EarlierAttemptMayHaveBeenProcessed;

@@ -25,7 +25,10 @@
 //! Per request, [`RequestOptions::max_attempts`](crate::RequestOptions) and
 //! [`RequestOptions::retry_forbidden`](crate::RequestOptions) override the client's settings.
 //! The number of attempts is put into the response's extensions as [`Attempts`]; errors come
-//! back as an [`Error`] whose [`attempts`](Error::attempts) says the same. The body of a
+//! back as an [`Error`] whose [`attempts`](Error::attempts) says the same. When an earlier
+//! attempt may have been carried out by the server (its answer was lost, or a gateway answered
+//! 502 or 504), the response also carries [`EarlierAttemptMayHaveBeenProcessed`]: a 404 to a
+//! retried DELETE means the resource is gone only then. The body of a
 //! response that is retried is read (up to 64 KiB) while the backoff runs, then dropped, so the
 //! connection can go back to the pool when the body was small.
 //!
@@ -78,7 +81,7 @@ use tower_service::Service;
 use crate::error::{Error, ErrorKind};
 use crate::timeout::CallContext;
 use crate::trace::{Route, route_of};
-use crate::{Attempts, Body, BoxError, RequestOptions};
+use crate::{Attempts, Body, BoxError, EarlierAttemptMayHaveBeenProcessed, RequestOptions};
 
 /// What a classifier thinks of an outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,6 +389,7 @@ where
             saved: Some((parts, body)),
             attempt: 0,
             max_attempts,
+            earlier_processed: false,
             started: None,
             state: State::Start,
         });
@@ -449,6 +453,8 @@ pin_project_lite::pin_project! {
         tracing_on: bool,
         attempt: u32,
         max_attempts: u32,
+        // An attempt before the current one may have been carried out by the server.
+        earlier_processed: bool,
         // When the current attempt started (only when attempt events are wanted).
         started: Option<Instant>,
         #[pin]
@@ -476,6 +482,10 @@ pin_project_lite::pin_project! {
     }
 }
 
+/// How an attempt ended, and whether its request was handed to the service (an error of the
+/// readiness check comes before that).
+type Ended<B> = (Result<Response<B>, BoxError>, bool);
+
 /// What to do once an attempt has ended.
 enum Next<B> {
     Finish(Result<Response<B>, BoxError>),
@@ -496,12 +506,12 @@ where
         let mut this = self.project();
         loop {
             // `None`: the service is ready for the attempt; `Some`: the attempt has ended.
-            let ended: Option<Result<Response<B>, BoxError>> = match this.state.as_mut().project() {
+            let ended: Option<Ended<B>> = match this.state.as_mut().project() {
                 StateProj::Start => {
                     *this.attempt += 1;
                     this.ctx.record_attempt(*this.attempt);
                     match this.svc.poll_ready(cx) {
-                        Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                        Poll::Ready(r) => r.err().map(|e| (Err(e.into()), false)),
                         Poll::Pending => {
                             // The network client is always ready: a timer only for others.
                             this.state.set(State::Readying {
@@ -512,7 +522,7 @@ where
                     }
                 }
                 StateProj::Readying { deadline } => match this.svc.poll_ready(cx) {
-                    Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                    Poll::Ready(r) => r.err().map(|e| (Err(e.into()), false)),
                     Poll::Pending => {
                         let expired = deadline
                             .as_pin_mut()
@@ -520,11 +530,11 @@ where
                         if !expired {
                             return Poll::Pending;
                         }
-                        Some(Err(this.ctx.timeout_error().into()))
+                        Some((Err(this.ctx.timeout_error().into()), false))
                     }
                 },
                 StateProj::Calling { fut } => match fut.poll(cx) {
-                    Poll::Ready(r) => Some(r.map_err(Into::into)),
+                    Poll::Ready(r) => Some((r.map_err(Into::into), true)),
                     Poll::Pending => return Poll::Pending,
                 },
                 StateProj::Waiting {
@@ -553,7 +563,7 @@ where
                 }
                 StateProj::Done => panic!("retry future polled after completion"),
             };
-            let Some(ended) = ended else {
+            let Some((ended, sent)) = ended else {
                 let last = *this.attempt >= *this.max_attempts;
                 let req = match this.saved {
                     Some((p, b)) if !last => Request::from_parts(p.clone(), b.clone()),
@@ -575,6 +585,7 @@ where
             let elapsed_ms = this
                 .started
                 .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
+            let processed = sent && may_have_been_processed(&ended);
             let next = match ended {
                 Ok(res) => {
                     tracing::debug!(
@@ -591,6 +602,7 @@ where
                         this.method,
                         attempt,
                         *this.max_attempts,
+                        *this.earlier_processed,
                         res,
                     )
                 }
@@ -619,13 +631,30 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(out);
                 }
-                Next::Wait { wait, body } => this.state.set(State::Waiting {
-                    sleep: this.config.timer.sleep(wait),
-                    body,
-                    drained: 0,
-                }),
+                Next::Wait { wait, body } => {
+                    *this.earlier_processed |= processed;
+                    this.state.set(State::Waiting {
+                        sleep: this.config.timer.sleep(wait),
+                        body,
+                        drained: 0,
+                    })
+                }
             }
         }
+    }
+}
+
+/// Whether the server may have carried out an attempt that was sent and ended this way (see
+/// [`EarlierAttemptMayHaveBeenProcessed`]): its answer was lost, or a gateway's 502 or 504 says
+/// nothing of what happened behind it. Any other status is the server's own word that it did
+/// nothing (429, 503, 408) or undid its work (500: Polar rolls back the request's database
+/// session on an error, `server/polar/postgres.py::get_db_session`).
+fn may_have_been_processed<B>(outcome: &Result<Response<B>, BoxError>) -> bool {
+    match outcome {
+        Ok(res) => matches!(res.status().as_u16(), 502 | 504),
+        Err(err) => !err
+            .downcast_ref::<Error>()
+            .is_some_and(|e| e.is_connect() || e.kind() == ErrorKind::InvalidRequest),
     }
 }
 
@@ -636,9 +665,14 @@ fn after_response<B>(
     method: &Method,
     attempt: u32,
     max_attempts: u32,
+    earlier_processed: bool,
     mut res: Response<B>,
 ) -> Next<B> {
     res.extensions_mut().insert(Attempts(attempt));
+    if earlier_processed {
+        res.extensions_mut()
+            .insert(EarlierAttemptMayHaveBeenProcessed);
+    }
     if attempt >= max_attempts
         || config
             .classifier
