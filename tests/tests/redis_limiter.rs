@@ -266,3 +266,108 @@ async fn calls_go_on_while_redis_is_down_and_the_limiter_rejoins() {
     );
     assert_eq!(logs.count("Redis is back"), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22: each permit ends its own slot, cancellation leaves nothing taken, no time overflow,
+// settings fixed before the store is shared
+
+#[tokio::test]
+async fn a_fallback_permit_that_ends_first_frees_its_own_slot() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    // One request per 300 ms.
+    let (store, limiter) = limiter(
+        &server.url(),
+        &key(),
+        RateLimitConfig::new(1, Duration::from_millis(300)),
+    );
+    let through_redis = limiter.acquire().await;
+    assert!(store.is_shared());
+    server.kill();
+    let through_fallback = limiter.acquire().await;
+    assert!(!store.is_shared(), "granted by the in-process fallback");
+    // The fallback's request ends first; the one granted through Redis is still in flight.
+    drop(through_fallback);
+    // The fallback's slot is free again 300 ms after its request ended. Ending the Redis
+    // permit instead would leave the fallback's slot taken until the other request ends.
+    assert!(
+        grants_within(&limiter, Duration::from_secs(3)).await,
+        "the fallback's slot was not given back"
+    );
+    drop(through_redis);
+}
+
+#[tokio::test]
+async fn an_acquire_dropped_during_the_redis_round_trip_leaves_no_slot_taken() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let key = key();
+    // Two slots a minute; Redis may be slow (paused below) without the store giving up on it.
+    let store = Arc::new(
+        RedisStore::new(&url, &key, RateLimitConfig::new(2, Duration::from_secs(60)))
+            .unwrap()
+            .command_timeout(Duration::from_secs(10)),
+    );
+    let limiter = Limiter(store.clone());
+    // One slot used (and the connection made).
+    drop(limiter.acquire().await);
+
+    // Redis holds every command for 400 ms; a caller gives up 100 ms into its round trip.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(400)
+        .arg("ALL")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        !grants_within(&limiter, Duration::from_millis(100)).await,
+        "Redis is paused"
+    );
+    // The caller that gave up holds nothing: the second slot is still there.
+    assert!(
+        grants_within(&limiter, Duration::from_secs(5)).await,
+        "the abandoned acquire kept its slot"
+    );
+    assert!(store.is_shared(), "granted through Redis, not the fallback");
+}
+
+#[tokio::test]
+async fn huge_waits_and_intervals_never_panic() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let config = RateLimitConfig::new(5, Duration::from_secs(1)).max_cooldown(Duration::MAX);
+    let store = Arc::new(
+        RedisStore::new(&server.url(), key(), config)
+            .unwrap()
+            .reconnect_interval(Duration::MAX),
+    );
+    let limiter = Limiter(store.clone());
+    drop(limiter.acquire().await);
+    // An outage whose next try is "never".
+    server.kill();
+    drop(limiter.acquire().await);
+    assert!(!store.is_shared());
+    // A 429 whose `Retry-After` is as long as a `Duration` gets: it holds every caller back.
+    limiter.cool_down(Duration::MAX);
+    assert!(!grants_within(&limiter, Duration::from_millis(200)).await);
+}
+
+#[tokio::test]
+async fn settings_are_fixed_before_the_store_is_shared() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let store =
+        RedisStore::new(&url, key(), RateLimitConfig::new(5, Duration::from_secs(1))).unwrap();
+    store.acquire().await;
+    // Stamping the slot runs in the background, on the store's shared state.
+    store.finished();
+    let store = store.lease(Duration::from_secs(5));
+    drop(store);
+}
