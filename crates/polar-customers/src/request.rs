@@ -9,7 +9,8 @@ use http::{HeaderMap, Method, Request, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use polar_transport::{
-    Body, EarlierAttemptMayHaveBeenProcessed, RequestOptions, ResponseBody, RouteTemplate,
+    Body, EarlierAttemptMayHaveBeenProcessed, RequestOptions, ResponseBody, RetryLater,
+    RouteTemplate,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -59,6 +60,9 @@ impl CallOptions {
         }
         ours.retry_forbidden |= options.retry_forbidden;
         ours.streaming_body |= options.streaming_body;
+        if options.resume.is_some() {
+            ours.resume = options.resume;
+        }
     }
 
     pub(crate) fn add_header<K, V>(&mut self, name: K, value: V)
@@ -87,7 +91,8 @@ impl CallOptions {
             && o.timeout.is_none()
             && o.max_attempts.is_none()
             && !o.retry_forbidden
-            && !o.streaming_body;
+            && !o.streaming_body
+            && o.resume.is_none();
         (!plain).then(|| o.clone())
     }
 }
@@ -338,12 +343,8 @@ async fn read_api_error(response: Response<ResponseBody>, tokens: &Tokens) -> Er
         .await
         .unwrap_or_default();
     let bytes = tokens.redact_bytes(bytes, truncated);
-    Error::from(ApiError::from_parts(
-        parts.status,
-        &parts.headers,
-        &bytes,
-        truncated,
-    ))
+    let api = ApiError::from_parts(parts.status, &parts.headers, &bytes, truncated);
+    Error::from(api.with_retry_later(parts.extensions.get::<RetryLater>().copied()))
 }
 
 /// What stands in an error body for a token the server echoed back.

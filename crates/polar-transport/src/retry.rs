@@ -14,7 +14,10 @@
 //! A wait that would end after the call's deadline (see [`timeout`](crate::timeout)) is not
 //! started: the last answer (the 429 with its `Retry-After`, the 503) or the last error is
 //! returned at once, with the number of attempts made, instead of sleeping until the deadline
-//! and throwing it away.
+//! and throwing it away. Such an answer carries a [`RetryLater`]: whoever can wait longer than
+//! one call may send the request again after its wait, with it in
+//! [`RequestOptions::resume`](crate::RequestOptions), and the layer goes on with the same call
+//! and the same budget of attempts (the SDK's bulk operations do so).
 //!
 //! The default policy retries idempotent methods (GET, HEAD, OPTIONS, DELETE, PUT, PATCH) on
 //! connect errors, connection errors, attempt timeouts and statuses 408, 429, 500, 502, 503 and
@@ -81,7 +84,9 @@ use tower_service::Service;
 use crate::error::{Error, ErrorKind};
 use crate::timeout::CallContext;
 use crate::trace::{Route, route_of};
-use crate::{Attempts, Body, BoxError, EarlierAttemptMayHaveBeenProcessed, RequestOptions};
+use crate::{
+    Attempts, Body, BoxError, EarlierAttemptMayHaveBeenProcessed, RequestOptions, RetryLater,
+};
 
 /// What a classifier thinks of an outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,11 +372,24 @@ where
         let clone = self.inner.clone();
         let svc = std::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
-        let max_attempts = match req.extensions().get::<RequestOptions>() {
-            Some(o) if o.retry_forbidden => 1,
-            Some(o) => o.max_attempts.unwrap_or(config.max_attempts).max(1),
-            None => config.max_attempts,
-        };
+        // Attempts made before (when a call given back with `RetryLater` goes on), the budget,
+        // and whether an earlier attempt may have been carried out.
+        let (attempt, max_attempts, earlier_processed) =
+            match req.extensions().get::<RequestOptions>() {
+                None => (0, config.max_attempts, false),
+                Some(o) => {
+                    let (done, budget, earlier) = match &o.resume {
+                        Some(later) => later.resumed(),
+                        None => (
+                            0,
+                            o.max_attempts.unwrap_or(config.max_attempts).max(1),
+                            false,
+                        ),
+                    };
+                    let budget = if o.retry_forbidden { done + 1 } else { budget };
+                    (done, budget, earlier)
+                }
+            };
         let ctx = CallContext::of(req.extensions());
         let (parts, body) = req.into_parts();
         let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
@@ -387,9 +405,9 @@ where
             config,
             ctx,
             saved: Some((parts, body)),
-            attempt: 0,
+            attempt,
             max_attempts,
-            earlier_processed: false,
+            earlier_processed,
             started: None,
             state: State::Start,
         });
@@ -687,6 +705,11 @@ fn after_response<B>(
         None => config.backoff.delay(attempt),
     };
     if !fits(wait, ctx) {
+        // The policy would retry, the call has no time left for it: say so, for a caller who
+        // can wait longer than one call.
+        let processed = earlier_processed || matches!(res.status().as_u16(), 502 | 504);
+        res.extensions_mut()
+            .insert(RetryLater::new(wait, attempt, max_attempts, processed));
         return Next::Finish(Ok(res));
     }
     Next::Wait {
