@@ -555,8 +555,9 @@ async fn the_mark_outlives_later_refusals_and_is_absent_without_a_retry() {
 
 // ---- issue 22: an answer the call had no time to retry says how to go on with the call ----
 
-fn resumed(later: RetryLater) -> Request<Body> {
-    let mut req = request(&Method::GET);
+/// A request of `method` going on with the call `later` came from.
+fn resumed(method: &Method, later: RetryLater) -> Request<Body> {
+    let mut req = request(method);
     let mut options = RequestOptions::default();
     options.resume = Some(later);
     req.extensions_mut().insert(options);
@@ -582,13 +583,17 @@ async fn a_retry_that_does_not_fit_the_call_is_offered_for_later_within_the_same
     assert_eq!((later.attempts(), later.attempts_left()), (1, 2));
 
     // Going on with the call: its attempts count on.
-    let res = svc.clone().oneshot(resumed(later)).await.unwrap();
+    let res = svc
+        .clone()
+        .oneshot(resumed(&Method::GET, later))
+        .await
+        .unwrap();
     assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(2)));
     let later = *res.extensions().get::<RetryLater>().expect("offered");
     assert_eq!((later.attempts(), later.attempts_left()), (2, 1));
 
     // The last attempt of the budget: nothing more is offered.
-    let res = svc.oneshot(resumed(later)).await.unwrap();
+    let res = svc.oneshot(resumed(&Method::GET, later)).await.unwrap();
     assert_eq!(res.status(), 429);
     assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
     assert!(res.extensions().get::<RetryLater>().is_none());
@@ -627,11 +632,7 @@ async fn a_call_gone_on_with_keeps_what_its_earlier_attempts_may_have_done() {
     let svc = deadline_stack(&mock, Duration::from_secs(10));
     let res = svc.clone().oneshot(request(&Method::DELETE)).await.unwrap();
     let later = *res.extensions().get::<RetryLater>().expect("offered");
-    let mut req = request(&Method::DELETE);
-    let mut options = RequestOptions::default();
-    options.resume = Some(later);
-    req.extensions_mut().insert(options);
-    let res = svc.oneshot(req).await.unwrap();
+    let res = svc.oneshot(resumed(&Method::DELETE, later)).await.unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
     assert!(
