@@ -21,8 +21,9 @@ impl DeleteMember {
 
     /// Sends the request; the answer is 204 with no body.
     ///
-    /// Like a customer's delete, a 404 to a *retry* (the first attempt's answer was lost)
-    /// means the member is already gone, and the call succeeds.
+    /// Like a customer's delete, a 404 to a retry after an attempt that may have been carried
+    /// out (its answer was lost, or a gateway answered 502/504) means the member is already
+    /// gone, and the call succeeds.
     pub fn send(self) -> ResponseFuture<()> {
         let call: Result<Call, Error> = self
             .target
