@@ -1,5 +1,6 @@
-//! One test per point of the fidelity pass (issue 11): each asserts the status and body Polar's
-//! server gives, through the fake's `tower::Service` face.
+//! One test per point of the fidelity passes (issue 11, then issue 22's fifth point at the end):
+//! each asserts the status and body Polar's server gives, through the fake's `tower::Service`
+//! face.
 
 use std::time::Duration;
 
@@ -586,4 +587,38 @@ async fn export_writes_tax_ids_filenames_and_metadata_as_polar() {
         text.contains(r#""{""a"": ""x"", ""ab"": true, ""bb"": 1}""#),
         "{text}"
     );
+}
+
+// Issue 22, point 5: where the fake disagreed with Polar's server.
+
+/// `server/polar/member/schemas.py`: `MemberCreateFromCustomer.role` is
+/// `Literal[MemberRole.member, MemberRole.billing_manager]`, a literal of enum members, so
+/// pydantic's `literal_error` names them by their repr (checked with pydantic 2.13.4).
+#[tokio::test]
+async fn member_create_refuses_owner_in_pydantics_literal_wording() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"type": "team", "email": "boss@polar.sh"})).await;
+    let path = format!("/v1/customers/{}/members", c["id"].as_str().unwrap());
+    let expected = "<MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>";
+    for role in [json!("owner"), json!("MEMBER"), json!(null), json!(5)] {
+        let a = call(
+            &fake,
+            fake.token(),
+            Method::POST,
+            &path,
+            Some(json!({"email": "a@polar.sh", "role": role})),
+        )
+        .await;
+        assert_eq!(a.status, 422);
+        assert_eq!(
+            a.json(),
+            json!({"error": "RequestValidationError", "detail": [{
+                "type": "literal_error",
+                "loc": ["body", "role"],
+                "msg": format!("Input should be {expected}"),
+                "input": role,
+                "ctx": {"expected": expected},
+            }]})
+        );
+    }
 }
