@@ -599,7 +599,8 @@ async fn member_create_refuses_owner_in_pydantics_literal_wording() {
     let fake = FakePolar::new();
     let c = create(&fake, json!({"type": "team", "email": "boss@polar.sh"})).await;
     let path = format!("/v1/customers/{}/members", c["id"].as_str().unwrap());
-    let expected = "<MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>";
+    let expected =
+        "<MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>";
     for role in [json!("owner"), json!("MEMBER"), json!(null), json!(5)] {
         let a = call(
             &fake,

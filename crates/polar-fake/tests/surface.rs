@@ -110,7 +110,7 @@ async fn member_create_rules() {
         issue(
             "literal_error",
             json!(["body", "role"]),
-            "Input should be 'member' or 'billing_manager'"
+            "Input should be <MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>"
         )
     );
     let (s, v) = call(
