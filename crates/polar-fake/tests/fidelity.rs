@@ -623,3 +623,114 @@ async fn member_create_refuses_owner_in_pydantics_literal_wording() {
         );
     }
 }
+
+/// `server/polar/customer/service.py::update` calls `member/service.py::sync_owner_email` when
+/// the email changed (not only in case): an individual's owner member takes the customer's new
+/// email, whatever the member management setting is now; a team's members keep theirs, and so
+/// does the owner of an individual that the same update makes a team.
+#[tokio::test]
+async fn an_individuals_new_email_moves_to_its_owner_member() {
+    let fake = FakePolar::new();
+    let owner_of = |id: &Value| -> Value {
+        let members = fake.members_json(id.as_str().unwrap().parse().unwrap());
+        assert_eq!(members.len(), 1, "{members:?}");
+        members[0].clone()
+    };
+    let solo = create(
+        &fake,
+        json!({"email": "old@polar.sh", "external_id": "solo"}),
+    )
+    .await;
+    let before = owner_of(&solo["id"]);
+    assert_eq!(before["modified_at"], Value::Null);
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        &format!("/v1/customers/{}", solo["id"].as_str().unwrap()),
+        Some(json!({"email": "New@Polar.sh"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let owner = owner_of(&solo["id"]);
+    assert_eq!(
+        (&owner["id"], &owner["email"], &owner["role"]),
+        (&before["id"], &json!("New@polar.sh"), &json!("owner"))
+    );
+    assert_ne!(owner["modified_at"], Value::Null);
+    // The portal link of the owner's session carries the new address.
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::POST,
+        "/v1/customer-sessions/",
+        Some(json!({"customer_id": solo["id"]})),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text());
+    let link = a.json()["customer_portal_url"].as_str().unwrap().to_owned();
+    assert!(link.ends_with("&email=New%40polar.sh"), "{link}");
+    // A change of case only is no change: the owner keeps its spelling.
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        "/v1/customers/external/solo",
+        Some(json!({"email": "new@polar.sh"})),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(owner_of(&solo["id"])["email"], "New@polar.sh");
+    // By external ID, and with member management turned off since: still synced.
+    fake.set_member_management(false);
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        "/v1/customers/external/solo",
+        Some(json!({"email": "third@polar.sh"})),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(owner_of(&solo["id"])["email"], "third@polar.sh");
+    fake.set_member_management(true);
+
+    // A team's owner keeps its own email.
+    let team = create(&fake, json!({"type": "team", "email": "team@polar.sh"})).await;
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        &format!("/v1/customers/{}", team["id"].as_str().unwrap()),
+        Some(json!({"email": "team-new@polar.sh"})),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(owner_of(&team["id"])["email"], "team@polar.sh");
+    // Synced only after the update: an individual made a team in the same call is a team.
+    let up = create(&fake, json!({"email": "up@polar.sh"})).await;
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        &format!("/v1/customers/{}", up["id"].as_str().unwrap()),
+        Some(json!({"email": "up-new@polar.sh", "type": "team"})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["type"].clone()),
+        (StatusCode::OK, json!("team"))
+    );
+    assert_eq!(owner_of(&up["id"])["email"], "up@polar.sh");
+    // A refused update changes no member.
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::PATCH,
+        &format!("/v1/customers/{}", solo["id"].as_str().unwrap()),
+        Some(json!({"email": "team-new@polar.sh"})),
+    )
+    .await;
+    assert_eq!(a.status, 422);
+    assert_eq!(owner_of(&solo["id"])["email"], "third@polar.sh");
+}
