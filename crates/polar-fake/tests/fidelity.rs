@@ -734,3 +734,62 @@ async fn an_individuals_new_email_moves_to_its_owner_member() {
     assert_eq!(a.status, 422);
     assert_eq!(owner_of(&solo["id"])["email"], "third@polar.sh");
 }
+
+/// `server/polar/customer_meter/service.py` lists and gets through
+/// `repository.py::get_statement_by_org_ids`, which joins the customer without asking whether
+/// it was deleted: a deleted customer's meters stay, with the customer as it is now. The
+/// `external_customer_id` filter reads the customer's column, which the soft delete cleared
+/// (`customer/repository.py::soft_delete`).
+#[tokio::test]
+async fn a_deleted_customers_meters_stay_in_customer_meters() {
+    let fake = FakePolar::new();
+    let gone = create(
+        &fake,
+        json!({"email": "gone@polar.sh", "external_id": "gone"}),
+    )
+    .await;
+    let kept = create(&fake, json!({"email": "kept@polar.sh"})).await;
+    let id = |c: &Value| -> polar_fake::CustomerId { c["id"].as_str().unwrap().parse().unwrap() };
+    let meter = polar_fake::samples::meter(3.0, 10);
+    assert!(fake.add_meter(id(&gone), &meter));
+    assert!(fake.add_meter(id(&kept), &polar_fake::samples::meter(1.0, 1)));
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::DELETE,
+        &format!("/v1/customers/{}", gone["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 204);
+    let list = |query: &str| {
+        let path = format!("/v1/customer-meters/{query}");
+        let fake = fake.clone();
+        async move {
+            let a = call(&fake, fake.token(), Method::GET, &path, None).await;
+            assert_eq!(a.status, 200, "{}", a.text());
+            a.json()
+        }
+    };
+    let page = list("").await;
+    assert_eq!(page["pagination"]["total_count"], 2);
+    let a = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        &format!("/v1/customer-meters/{}", meter.id),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let one = a.json();
+    assert_eq!(one["customer_id"], gone["id"]);
+    assert_ne!(one["customer"]["deleted_at"], Value::Null);
+    assert_eq!(one["consumed_units"], 3.0);
+    let by_id = list(&format!("?customer_id={}", gone["id"].as_str().unwrap())).await;
+    assert_eq!(by_id["items"][0]["id"], json!(meter.id.to_string()));
+    assert_eq!(
+        list("?external_customer_id=gone").await["pagination"]["total_count"],
+        0
+    );
+}
