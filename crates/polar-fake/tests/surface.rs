@@ -684,7 +684,7 @@ async fn customer_meters_follow_the_seeded_state() {
     )
     .await;
     assert_eq!(s, 404);
-    // A deleted customer's meters are gone.
+    // A deleted customer's meters stay (server/polar/customer_meter/repository.py).
     let (s, _) = call(
         &fake,
         fake.token(),
@@ -695,5 +695,5 @@ async fn customer_meters_follow_the_seeded_state() {
     .await;
     assert_eq!(s, 204);
     let page = ok(&fake, Method::GET, "/v1/customer-meters/", None).await;
-    assert_eq!(page["pagination"]["total_count"], 2);
+    assert_eq!(page["pagination"]["total_count"], 3);
 }
