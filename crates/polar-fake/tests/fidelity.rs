@@ -793,3 +793,99 @@ async fn a_deleted_customers_meters_stay_in_customer_meters() {
         0
     );
 }
+
+/// `server/polar/customer_session/schemas.py` types `return_url` as pydantic's `HttpUrl`, and
+/// `service.py` stores `str(return_url)`: the URL as pydantic-core's parser (the `url` crate)
+/// writes it back. Errors are pydantic's, field by field in the schema's order (the shared
+/// fields before `customer_id` / `external_customer_id`). Expected answers from pydantic 2.13.4.
+#[tokio::test]
+async fn session_return_urls_come_back_as_pydantic_writes_them() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"email": "s@polar.sh", "external_id": "s"})).await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    for (sent, answered) in [
+        ("https://example.com", "https://example.com/"),
+        ("HTTP://Example.COM:80/A?B#C", "http://example.com/A?B#C"),
+        ("http://example.com:8080", "http://example.com:8080/"),
+        ("https://bücher.de", "https://xn--bcher-kva.de/"),
+        ("https:example.com", "https://example.com/"),
+        (
+            " https://example.com/a/../b c ",
+            "https://example.com/b%20c",
+        ),
+        (
+            "https://example.com/ünïcode?ä=ö#ü",
+            "https://example.com/%C3%BCn%C3%AFcode?%C3%A4=%C3%B6#%C3%BC",
+        ),
+        ("http://0x7f.1/", "http://127.0.0.1/"),
+    ] {
+        let a = call(
+            &fake,
+            fake.token(),
+            Method::POST,
+            "/v1/customer-sessions/",
+            Some(json!({"customer_id": id, "return_url": sent})),
+        )
+        .await;
+        assert_eq!(a.status, 201, "{sent:?}: {}", a.text());
+        assert_eq!(a.json()["return_url"], answered, "{sent:?}");
+    }
+
+    let by_id = "CustomerSessionCustomerIDCreate";
+    let by_ext = "CustomerSessionCustomerExternalIDCreate";
+    let refused = |body: Value| {
+        let fake = fake.clone();
+        async move {
+            let a = call(
+                &fake,
+                fake.token(),
+                Method::POST,
+                "/v1/customer-sessions/",
+                Some(body),
+            )
+            .await;
+            assert_eq!(a.status, 422, "{}", a.text());
+            assert_eq!(a.json()["error"], "RequestValidationError");
+            detail(&a)
+        }
+    };
+    let body = json!({"external_customer_id": "s", "return_url": "https://"});
+    let empty_host = |shape: &str| json!({"type": "url_parsing", "loc": ["body", shape, "return_url"], "msg": "Input should be a valid URL, empty host", "input": "https://", "ctx": {"error": "empty host"}});
+    assert_eq!(
+        refused(body.clone()).await,
+        json!([
+            empty_host(by_id),
+            {"type": "missing", "loc": ["body", by_id, "customer_id"], "msg": "Field required", "input": body},
+            empty_host(by_ext),
+        ])
+    );
+    let body = json!({"customer_id": id, "return_url": 5});
+    assert_eq!(
+        refused(body.clone()).await,
+        json!([
+            {"type": "url_type", "loc": ["body", by_id, "return_url"], "msg": "URL input should be a string or URL", "input": 5},
+            {"type": "url_type", "loc": ["body", by_ext, "return_url"], "msg": "URL input should be a string or URL", "input": 5},
+            {"type": "missing", "loc": ["body", by_ext, "external_customer_id"], "msg": "Field required", "input": body},
+        ])
+    );
+    // The limit counts bytes: 1 052 characters, 2 084 bytes.
+    let long = format!("https://example.com/{}", "é".repeat(1032));
+    let d = refused(json!({"customer_id": id, "return_url": long})).await;
+    assert_eq!(
+        (&d[0]["type"], &d[0]["msg"], &d[0]["ctx"]),
+        (
+            &json!("url_too_long"),
+            &json!("URL should have at most 2083 characters"),
+            &json!({"max_length": 2083})
+        )
+    );
+    let d = refused(json!({"customer_id": id, "return_url": "http://example.com:99999"})).await;
+    assert_eq!(
+        (&d[0]["type"], &d[0]["msg"], &d[0]["ctx"]),
+        (
+            &json!("url_parsing"),
+            &json!("Input should be a valid URL, invalid port number"),
+            &json!({"error": "invalid port number"})
+        )
+    );
+}
