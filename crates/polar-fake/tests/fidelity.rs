@@ -591,6 +591,16 @@ async fn export_writes_tax_ids_filenames_and_metadata_as_polar() {
 
 // Issue 22, point 5: where the fake disagreed with Polar's server.
 
+/// `method path` with the fake's own token, and `body` as JSON when there is one.
+async fn ask(fake: &FakePolar, method: Method, path: &str, body: Option<Value>) -> Answer {
+    call(fake, fake.token(), method, path, body).await
+}
+
+/// The ID of a customer or member as the API answered it.
+fn id_of(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
 /// `server/polar/member/schemas.py`: `MemberCreateFromCustomer.role` is
 /// `Literal[MemberRole.member, MemberRole.billing_manager]`, a literal of enum members, so
 /// pydantic's `literal_error` names them by their repr (checked with pydantic 2.13.4).
@@ -598,18 +608,12 @@ async fn export_writes_tax_ids_filenames_and_metadata_as_polar() {
 async fn member_create_refuses_owner_in_pydantics_literal_wording() {
     let fake = FakePolar::new();
     let c = create(&fake, json!({"type": "team", "email": "boss@polar.sh"})).await;
-    let path = format!("/v1/customers/{}/members", c["id"].as_str().unwrap());
+    let path = format!("/v1/customers/{}/members", id_of(&c));
     let expected =
         "<MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>";
     for role in [json!("owner"), json!("MEMBER"), json!(null), json!(5)] {
-        let a = call(
-            &fake,
-            fake.token(),
-            Method::POST,
-            &path,
-            Some(json!({"email": "a@polar.sh", "role": role})),
-        )
-        .await;
+        let body = json!({"email": "a@polar.sh", "role": role});
+        let a = ask(&fake, Method::POST, &path, Some(body)).await;
         assert_eq!(a.status, 422);
         assert_eq!(
             a.json(),
@@ -631,108 +635,79 @@ async fn member_create_refuses_owner_in_pydantics_literal_wording() {
 #[tokio::test]
 async fn an_individuals_new_email_moves_to_its_owner_member() {
     let fake = FakePolar::new();
-    let owner_of = |id: &Value| -> Value {
-        let members = fake.members_json(id.as_str().unwrap().parse().unwrap());
+    let owner_of = |customer: &Value| -> Value {
+        let members = fake.members_json(id_of(customer).parse().unwrap());
         assert_eq!(members.len(), 1, "{members:?}");
         members[0].clone()
     };
+    let patch = async |path: &str, body: Value| ask(&fake, Method::PATCH, path, Some(body)).await;
     let solo = create(
         &fake,
         json!({"email": "old@polar.sh", "external_id": "solo"}),
     )
     .await;
-    let before = owner_of(&solo["id"]);
+    let by_id = format!("/v1/customers/{}", id_of(&solo));
+    let before = owner_of(&solo);
     assert_eq!(before["modified_at"], Value::Null);
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        &format!("/v1/customers/{}", solo["id"].as_str().unwrap()),
-        Some(json!({"email": "New@Polar.sh"})),
-    )
-    .await;
+    let a = patch(&by_id, json!({"email": "New@Polar.sh"})).await;
     assert_eq!(a.status, 200, "{}", a.text());
-    let owner = owner_of(&solo["id"]);
+    let owner = owner_of(&solo);
     assert_eq!(
         (&owner["id"], &owner["email"], &owner["role"]),
         (&before["id"], &json!("New@polar.sh"), &json!("owner"))
     );
     assert_ne!(owner["modified_at"], Value::Null);
     // The portal link of the owner's session carries the new address.
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::POST,
-        "/v1/customer-sessions/",
-        Some(json!({"customer_id": solo["id"]})),
-    )
-    .await;
+    let body = json!({"customer_id": solo["id"]});
+    let a = ask(&fake, Method::POST, "/v1/customer-sessions/", Some(body)).await;
     assert_eq!(a.status, 201, "{}", a.text());
     let link = a.json()["customer_portal_url"].as_str().unwrap().to_owned();
     assert!(link.ends_with("&email=New%40polar.sh"), "{link}");
     // A change of case only is no change: the owner keeps its spelling.
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        "/v1/customers/external/solo",
-        Some(json!({"email": "new@polar.sh"})),
-    )
-    .await;
-    assert_eq!(a.status, 200);
-    assert_eq!(owner_of(&solo["id"])["email"], "New@polar.sh");
+    let by_ext = "/v1/customers/external/solo";
+    assert_eq!(
+        patch(by_ext, json!({"email": "new@polar.sh"})).await.status,
+        200
+    );
+    assert_eq!(owner_of(&solo)["email"], "New@polar.sh");
     // By external ID, and with member management turned off since: still synced.
     fake.set_member_management(false);
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        "/v1/customers/external/solo",
-        Some(json!({"email": "third@polar.sh"})),
-    )
-    .await;
-    assert_eq!(a.status, 200);
-    assert_eq!(owner_of(&solo["id"])["email"], "third@polar.sh");
+    assert_eq!(
+        patch(by_ext, json!({"email": "third@polar.sh"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(owner_of(&solo)["email"], "third@polar.sh");
     fake.set_member_management(true);
 
     // A team's owner keeps its own email.
     let team = create(&fake, json!({"type": "team", "email": "team@polar.sh"})).await;
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        &format!("/v1/customers/{}", team["id"].as_str().unwrap()),
-        Some(json!({"email": "team-new@polar.sh"})),
-    )
-    .await;
-    assert_eq!(a.status, 200);
-    assert_eq!(owner_of(&team["id"])["email"], "team@polar.sh");
+    let path = format!("/v1/customers/{}", id_of(&team));
+    assert_eq!(
+        patch(&path, json!({"email": "team-new@polar.sh"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(owner_of(&team)["email"], "team@polar.sh");
     // Synced only after the update: an individual made a team in the same call is a team.
     let up = create(&fake, json!({"email": "up@polar.sh"})).await;
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        &format!("/v1/customers/{}", up["id"].as_str().unwrap()),
-        Some(json!({"email": "up-new@polar.sh", "type": "team"})),
-    )
-    .await;
+    let path = format!("/v1/customers/{}", id_of(&up));
+    let a = patch(&path, json!({"email": "up-new@polar.sh", "type": "team"})).await;
     assert_eq!(
-        (a.status, a.json()["type"].clone()),
-        (StatusCode::OK, json!("team"))
+        (a.status, &a.json()["type"]),
+        (StatusCode::OK, &json!("team"))
     );
-    assert_eq!(owner_of(&up["id"])["email"], "up@polar.sh");
+    assert_eq!(owner_of(&up)["email"], "up@polar.sh");
     // A refused update changes no member.
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::PATCH,
-        &format!("/v1/customers/{}", solo["id"].as_str().unwrap()),
-        Some(json!({"email": "team-new@polar.sh"})),
-    )
-    .await;
-    assert_eq!(a.status, 422);
-    assert_eq!(owner_of(&solo["id"])["email"], "third@polar.sh");
+    assert_eq!(
+        patch(&by_id, json!({"email": "team-new@polar.sh"}))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(owner_of(&solo)["email"], "third@polar.sh");
 }
 
 /// `server/polar/customer_meter/service.py` lists and gets through
@@ -749,49 +724,31 @@ async fn a_deleted_customers_meters_stay_in_customer_meters() {
     )
     .await;
     let kept = create(&fake, json!({"email": "kept@polar.sh"})).await;
-    let id = |c: &Value| -> polar_fake::CustomerId { c["id"].as_str().unwrap().parse().unwrap() };
     let meter = polar_fake::samples::meter(3.0, 10);
-    assert!(fake.add_meter(id(&gone), &meter));
-    assert!(fake.add_meter(id(&kept), &polar_fake::samples::meter(1.0, 1)));
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::DELETE,
-        &format!("/v1/customers/{}", gone["id"].as_str().unwrap()),
-        None,
-    )
-    .await;
-    assert_eq!(a.status, 204);
-    let list = |query: &str| {
-        let path = format!("/v1/customer-meters/{query}");
-        let fake = fake.clone();
-        async move {
-            let a = call(&fake, fake.token(), Method::GET, &path, None).await;
-            assert_eq!(a.status, 200, "{}", a.text());
-            a.json()
-        }
+    assert!(fake.add_meter(id_of(&gone).parse().unwrap(), &meter));
+    let other = polar_fake::samples::meter(1.0, 1);
+    assert!(fake.add_meter(id_of(&kept).parse().unwrap(), &other));
+    let path = format!("/v1/customers/{}", id_of(&gone));
+    assert_eq!(ask(&fake, Method::DELETE, &path, None).await.status, 204);
+    let get = async |path: &str| {
+        let a = ask(&fake, Method::GET, path, None).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        a.json()
     };
-    let page = list("").await;
+    let page = get("/v1/customer-meters/").await;
     assert_eq!(page["pagination"]["total_count"], 2);
-    let a = call(
-        &fake,
-        fake.token(),
-        Method::GET,
-        &format!("/v1/customer-meters/{}", meter.id),
-        None,
-    )
-    .await;
-    assert_eq!(a.status, 200, "{}", a.text());
-    let one = a.json();
+    let one = get(&format!("/v1/customer-meters/{}", meter.id)).await;
     assert_eq!(one["customer_id"], gone["id"]);
     assert_ne!(one["customer"]["deleted_at"], Value::Null);
     assert_eq!(one["consumed_units"], 3.0);
-    let by_id = list(&format!("?customer_id={}", gone["id"].as_str().unwrap())).await;
+    let by_id = get(&format!(
+        "/v1/customer-meters/?customer_id={}",
+        id_of(&gone)
+    ))
+    .await;
     assert_eq!(by_id["items"][0]["id"], json!(meter.id.to_string()));
-    assert_eq!(
-        list("?external_customer_id=gone").await["pagination"]["total_count"],
-        0
-    );
+    let by_ext = get("/v1/customer-meters/?external_customer_id=gone").await;
+    assert_eq!(by_ext["pagination"]["total_count"], 0);
 }
 
 /// `server/polar/customer_session/schemas.py` types `return_url` as pydantic's `HttpUrl`, and
@@ -802,7 +759,9 @@ async fn a_deleted_customers_meters_stay_in_customer_meters() {
 async fn session_return_urls_come_back_as_pydantic_writes_them() {
     let fake = FakePolar::new();
     let c = create(&fake, json!({"email": "s@polar.sh", "external_id": "s"})).await;
-    let id = c["id"].as_str().unwrap().to_owned();
+    let id = id_of(&c);
+    let session =
+        async |body: Value| ask(&fake, Method::POST, "/v1/customer-sessions/", Some(body)).await;
     for (sent, answered) in [
         ("https://example.com", "https://example.com/"),
         ("HTTP://Example.COM:80/A?B#C", "http://example.com/A?B#C"),
@@ -819,36 +778,19 @@ async fn session_return_urls_come_back_as_pydantic_writes_them() {
         ),
         ("http://0x7f.1/", "http://127.0.0.1/"),
     ] {
-        let a = call(
-            &fake,
-            fake.token(),
-            Method::POST,
-            "/v1/customer-sessions/",
-            Some(json!({"customer_id": id, "return_url": sent})),
-        )
-        .await;
+        let a = session(json!({"customer_id": id, "return_url": sent})).await;
         assert_eq!(a.status, 201, "{sent:?}: {}", a.text());
         assert_eq!(a.json()["return_url"], answered, "{sent:?}");
     }
 
+    let refused = async |body: Value| {
+        let a = session(body).await;
+        assert_eq!(a.status, 422, "{}", a.text());
+        assert_eq!(a.json()["error"], "RequestValidationError");
+        detail(&a)
+    };
     let by_id = "CustomerSessionCustomerIDCreate";
     let by_ext = "CustomerSessionCustomerExternalIDCreate";
-    let refused = |body: Value| {
-        let fake = fake.clone();
-        async move {
-            let a = call(
-                &fake,
-                fake.token(),
-                Method::POST,
-                "/v1/customer-sessions/",
-                Some(body),
-            )
-            .await;
-            assert_eq!(a.status, 422, "{}", a.text());
-            assert_eq!(a.json()["error"], "RequestValidationError");
-            detail(&a)
-        }
-    };
     let body = json!({"external_customer_id": "s", "return_url": "https://"});
     let empty_host = |shape: &str| json!({"type": "url_parsing", "loc": ["body", shape, "return_url"], "msg": "Input should be a valid URL, empty host", "input": "https://", "ctx": {"error": "empty host"}});
     assert_eq!(
@@ -868,24 +810,29 @@ async fn session_return_urls_come_back_as_pydantic_writes_them() {
             {"type": "missing", "loc": ["body", by_ext, "external_customer_id"], "msg": "Field required", "input": body},
         ])
     );
-    // The limit counts bytes: 1 052 characters, 2 084 bytes.
-    let long = format!("https://example.com/{}", "é".repeat(1032));
-    let d = refused(json!({"customer_id": id, "return_url": long})).await;
-    assert_eq!(
-        (&d[0]["type"], &d[0]["msg"], &d[0]["ctx"]),
+    let first = async |url: String| {
+        let d = refused(json!({"customer_id": id, "return_url": url})).await;
         (
-            &json!("url_too_long"),
-            &json!("URL should have at most 2083 characters"),
-            &json!({"max_length": 2083})
+            d[0]["type"].clone(),
+            d[0]["msg"].clone(),
+            d[0]["ctx"].clone(),
+        )
+    };
+    // The limit counts bytes: 1 052 characters, 2 084 bytes.
+    assert_eq!(
+        first(format!("https://example.com/{}", "é".repeat(1032))).await,
+        (
+            json!("url_too_long"),
+            json!("URL should have at most 2083 characters"),
+            json!({"max_length": 2083})
         )
     );
-    let d = refused(json!({"customer_id": id, "return_url": "http://example.com:99999"})).await;
     assert_eq!(
-        (&d[0]["type"], &d[0]["msg"], &d[0]["ctx"]),
+        first("http://example.com:99999".to_owned()).await,
         (
-            &json!("url_parsing"),
-            &json!("Input should be a valid URL, invalid port number"),
-            &json!({"error": "invalid port number"})
+            json!("url_parsing"),
+            json!("Input should be a valid URL, invalid port number"),
+            json!({"error": "invalid port number"})
         )
     );
 }
