@@ -44,7 +44,11 @@ csv = ('ID,External ID,Created At,Email,Name,Tax ID,Billing Address Line 1,Billi
        '"1 Main St\nFloor 2",,Paris,,75001,FR,"{""plan"": ""pro""}"\r\n')
 put("sdk_export_rows", bytes([0x10]) + csv.encode())
 put("sdk_export_rows", bytes([0x03]) + csv.split("\r\n", 1)[1].encode())
-# Webhook deliveries: `id \0 timestamp \0 signature \0 body` (see fuzz_targets/webhook_verify.rs).
+# Webhook deliveries: `secret \0 id \0 timestamp \0 signature \0 body` (see
+# fuzz_targets/webhook_verify.rs); secrets of each kind: new-style (standard key), old-style and
+# merchant-supplied (legacy key), without prefix (both), and the refused ones.
+secrets = [b"whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", b"whsec_polar_test_secret_0123456789",
+           b"9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", b"whsec_ab=", b"whsec_", b""]
 def envelope(event_type, data, data_first=False):
     parts = [("type", event_type), ("timestamp", "2026-11-29T10:00:00.000000Z"), ("data", data)]
     if data_first:
@@ -53,7 +57,8 @@ def envelope(event_type, data, data_first=False):
 hooks = [envelope("customer.created", c) for c in instances["Customer"]]
 hooks += [envelope("customer.state_changed", s, data_first=True) for s in instances["CustomerState"]]
 hooks += [envelope("order.paid", {"id": "o_1"}), envelope("customer.deleted", {})]
-for body in hooks:
-    put("webhook_verify", b"msg_1\x001796032800\x00v1,rgyue4scrsWk+rY6e3WShfEozxiQhOFK+6O6FL4Sr9I= v2,x\x00" + body)
-put("webhook_verify", b"\x00\x00\x00")
+for i, body in enumerate(hooks):
+    put("webhook_verify", secrets[i % 4] + b"\x00msg_1\x001796032800\x00v1,rgyue4scrsWk+rY6e3WShfEozxiQhOFK+6O6FL4Sr9I= v2,x\x00" + body)
+for secret in secrets:
+    put("webhook_verify", secret + b"\x00\x00\x00\x00")
 print("seeded", ", ".join(list(corpora) + ["sdk_path_segments", "sdk_error_responses", "sdk_export_rows", "webhook_verify"]))

@@ -41,8 +41,10 @@ const SHORT_ATTEMPT: Duration = Duration::from_millis(150);
 /// exchange needs, even on a loaded machine.
 const LONG_ATTEMPT: Duration = Duration::from_secs(5);
 const LONG_CALL: Duration = Duration::from_secs(10);
-/// After a call returns, how long the server gets to finish reading what was already sent.
-const SETTLE: Duration = Duration::from_millis(200);
+/// The most [`FaultServer::settle`] waits for the server to finish reading what was sent.
+const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+/// What [`FaultServer::settle`] sends on a connection of its own: no request of the client's.
+const SETTLE_MARK: &[u8] = b"SETTLE\r\n\r\n";
 
 // ---------------------------------------------------------------------------------------------
 // The misbehaving server
@@ -74,6 +76,8 @@ struct FaultServer {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
     connections: Arc<AtomicUsize>,
+    /// Connections accepted whose request is not read yet (nor given up by the client).
+    reading: Arc<tokio::sync::watch::Sender<usize>>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -91,19 +95,48 @@ impl FaultServer {
         let addr = listener.local_addr().expect("local addr");
         let requests = Arc::new(AtomicUsize::new(0));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (reqs, conns) = (requests.clone(), connections.clone());
+        let reading = Arc::new(tokio::sync::watch::Sender::new(0usize));
+        let (reqs, conns, open) = (requests.clone(), connections.clone(), reading.clone());
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 conns.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve_connection(stream, script.clone(), reqs.clone()));
+                open.send_modify(|n| *n += 1);
+                let counts = Counts {
+                    requests: reqs.clone(),
+                    connections: conns.clone(),
+                    reading: open.clone(),
+                };
+                tokio::spawn(serve_connection(stream, script.clone(), counts));
             }
         });
         FaultServer {
             addr,
             requests,
             connections,
+            reading,
             accept,
         }
+    }
+
+    /// Returns once the server has read every request the client sent (or seen the client give
+    /// it up): its own connection, accepted after all of the client's (the listener accepts in
+    /// order), is answered, then it waits for the connections still reading.
+    async fn settle(&self) {
+        let wait = async {
+            let mut own = TcpStream::connect(self.addr)
+                .await
+                .expect("connect to settle");
+            own.write_all(SETTLE_MARK)
+                .await
+                .expect("send the settle mark");
+            let mut answer = Vec::new();
+            let _ = own.read_to_end(&mut answer).await;
+            let mut reading = self.reading.subscribe();
+            reading.wait_for(|n| *n == 0).await.expect("server alive");
+        };
+        tokio::time::timeout(SETTLE_LIMIT, wait)
+            .await
+            .expect("a connection of the client's never finished its request");
     }
 
     fn url(&self) -> String {
@@ -119,8 +152,25 @@ impl FaultServer {
     }
 }
 
-/// Reads one request (head, then a `Content-Length` body); `false` when the peer left first.
-async fn read_request(stream: &mut TcpStream) -> bool {
+/// The server's counters, shared with each connection.
+struct Counts {
+    requests: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
+    reading: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+/// What came in on a connection.
+enum Read {
+    /// A whole request of the client's.
+    Request,
+    /// [`FaultServer::settle`]'s own connection.
+    Settle,
+    /// The client left before sending a whole request.
+    Gone,
+}
+
+/// Reads one request (head, then a `Content-Length` body).
+async fn read_request(stream: &mut TcpStream) -> Read {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -128,13 +178,16 @@ async fn read_request(stream: &mut TcpStream) -> bool {
             break i + 4;
         }
         if buf.len() > 64 * 1024 {
-            return false;
+            return Read::Gone;
         }
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return Read::Gone,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     };
+    if buf.starts_with(SETTLE_MARK) {
+        return Read::Settle;
+    }
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
     let body_len = head
         .lines()
@@ -144,18 +197,29 @@ async fn read_request(stream: &mut TcpStream) -> bool {
     let mut have = buf.len() - head_end;
     while have < body_len {
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return Read::Gone,
             Ok(n) => have += n,
         }
     }
-    true
+    Read::Request
 }
 
-async fn serve_connection(mut stream: TcpStream, script: Script, requests: Arc<AtomicUsize>) {
-    if !read_request(&mut stream).await {
+async fn serve_connection(mut stream: TcpStream, script: Script, counts: Counts) {
+    let read = read_request(&mut stream).await;
+    let index = match read {
+        Read::Request => Some(counts.requests.fetch_add(1, Ordering::SeqCst)),
+        Read::Settle => {
+            counts.connections.fetch_sub(1, Ordering::SeqCst);
+            None
+        }
+        Read::Gone => None,
+    };
+    counts.reading.send_modify(|n| *n -= 1);
+    let Some(index) = index else {
+        // Closing answers a settle connection (and ends a client's that left).
+        let _ = stream.shutdown().await;
         return;
-    }
-    let index = requests.fetch_add(1, Ordering::SeqCst);
+    };
     match script(index) {
         Act::Respond(bytes) => {
             let _ = stream.write_all(&bytes).await;
@@ -505,7 +569,7 @@ async fn run_op(op: Op, script: Script, timing: Timing) -> Seen {
         Ok(Err(join)) => Outcome::Other(join.to_string()),
         Err(_) => Outcome::Hang,
     };
-    tokio::time::sleep(SETTLE).await;
+    server.settle().await;
     Seen {
         outcome,
         requests: server.requests(),
@@ -1034,6 +1098,32 @@ fn cases() -> Vec<Case> {
             export: false,
         },
         Case {
+            name: "429 `Retry-After: 0` once, then 404 (nothing was done; issue 22)",
+            script: |_| first_n(1, too_many(Some("0".into())), not_found()),
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 2),
+            post: expect(O::Api(404, NotFound), 2),
+            patch: expect(O::Api(404, NotFound), 2),
+            delete: expect(O::Api(404, NotFound), 2),
+            export: false,
+        },
+        Case {
+            name: "504 once, then 404 (the gateway may have passed it on; issue 22)",
+            script: |_| {
+                first_n(
+                    1,
+                    json_status(504, status_reason(504), r#"{"detail":"try later"}"#),
+                    not_found(),
+                )
+            },
+            timing: NORMAL,
+            get: expect(O::Api(404, NotFound), 2),
+            post: expect(O::Api(504, Server), 1),
+            patch: expect(O::Api(404, NotFound), 2),
+            delete: expect(O::Ok("deleted".into()), 2),
+            export: false,
+        },
+        Case {
             name: "429 `Retry-After: 30`, longer than the call timeout (10 s; issue 12)",
             script: |ok| first_n(1, too_many(Some("30".into())), ok_customer(ok)),
             timing: NORMAL,
@@ -1203,6 +1293,6 @@ async fn absurd_retry_after_is_surfaced_and_the_cooldown_is_bounded() {
     .expect("no hang")
     .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    tokio::time::sleep(SETTLE).await;
+    server.settle().await;
     assert_eq!(server.requests(), 1, "nothing sent during the cooldown");
 }

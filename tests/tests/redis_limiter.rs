@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use polar_e2e::redis_server::{RedisServer, redis_url};
 use polar_e2e::{Harness, Transport};
 use polar_fake::FakePolar;
-use polar_transport::ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter};
+use polar_transport::ratelimit::{RateLimitConfig, RateLimitStore, RateLimiter, Slot};
 use polar_transport::redis_store::RedisStore;
 
 fn key() -> String {
@@ -28,19 +28,21 @@ fn limiter(url: &str, key: &str, config: RateLimitConfig) -> (Arc<RedisStore>, L
 #[derive(Clone)]
 struct Limiter(Arc<RedisStore>);
 
-/// A granted permit; dropping it ends its request, as the layer's permit does.
-struct Permit(Arc<RedisStore>);
+/// A granted slot; dropping it ends its request, as the layer's permit does.
+struct Permit(Arc<RedisStore>, Option<Slot>);
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.0.finished();
+        if let Some(slot) = self.1.take() {
+            self.0.finished(slot);
+        }
     }
 }
 
 impl Limiter {
     async fn acquire(&self) -> Permit {
-        self.0.acquire().await;
-        Permit(self.0.clone())
+        let slot = self.0.acquire().await;
+        Permit(self.0.clone(), Some(slot))
     }
 
     fn cool_down(&self, wait: Duration) {
@@ -191,13 +193,14 @@ async fn calls_go_on_while_redis_is_down_and_the_limiter_rejoins() {
 
     let key = key();
     let store = Arc::new(
-        RedisStore::new(
+        RedisStore::builder(
             &server.url(),
             &key,
             RateLimitConfig::new(10_000, Duration::from_secs(60)),
         )
-        .unwrap()
-        .reconnect_interval(Duration::from_millis(200)),
+        .reconnect_interval(Duration::from_millis(200))
+        .build()
+        .unwrap(),
     );
     let h = Harness::start(Transport::InProcess, FakePolar::new()).await;
     let client = h.build(
@@ -265,4 +268,157 @@ async fn calls_go_on_while_redis_is_down_and_the_limiter_rejoins() {
         "one warning per outage"
     );
     assert_eq!(logs.count("Redis is back"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22: each permit ends its own slot, cancellation leaves nothing taken, no time overflow,
+// settings fixed before the store is shared
+
+#[tokio::test]
+async fn a_fallback_permit_that_ends_first_frees_its_own_slot() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    // One request per 300 ms.
+    let (store, limiter) = limiter(
+        &server.url(),
+        &key(),
+        RateLimitConfig::new(1, Duration::from_millis(300)),
+    );
+    let through_redis = limiter.acquire().await;
+    assert!(store.is_shared());
+    server.kill();
+    let through_fallback = limiter.acquire().await;
+    assert!(!store.is_shared(), "granted by the in-process fallback");
+    // The fallback's request ends first; the one granted through Redis is still in flight.
+    drop(through_fallback);
+    // The fallback's slot is free again 300 ms after its request ended. Ending the Redis
+    // permit instead would leave the fallback's slot taken until the other request ends.
+    assert!(
+        grants_within(&limiter, Duration::from_secs(3)).await,
+        "the fallback's slot was not given back"
+    );
+    drop(through_redis);
+}
+
+/// A store of two slots a minute, one already used, and Redis paused for 400 ms (a slow Redis
+/// the store does not give up on): an acquire given up 100 ms into its round trip.
+async fn abandon_during_round_trip(url: &str, key: &str) -> (Arc<RedisStore>, Limiter) {
+    let store = Arc::new(
+        RedisStore::builder(url, key, RateLimitConfig::new(2, Duration::from_secs(60)))
+            .command_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap(),
+    );
+    let limiter = Limiter(store.clone());
+    drop(limiter.acquire().await);
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(400)
+        .arg("ALL")
+        .query_async(&mut connection(url).await)
+        .await
+        .unwrap();
+    assert!(
+        !grants_within(&limiter, Duration::from_millis(100)).await,
+        "Redis is paused"
+    );
+    (store, limiter)
+}
+
+async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(url).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_acquire_dropped_during_the_redis_round_trip_leaves_no_slot_taken() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let key = key();
+    let (store, limiter) = abandon_during_round_trip(&url, &key).await;
+    // The next caller of the same process gets the second slot.
+    assert!(
+        grants_within(&limiter, Duration::from_secs(5)).await,
+        "the abandoned acquire kept its slot"
+    );
+    assert!(store.is_shared(), "granted through Redis, not the fallback");
+}
+
+#[tokio::test]
+async fn an_abandoned_entry_is_removed_for_other_processes_too() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let key = key();
+    let (_store, _limiter) = abandon_during_round_trip(&url, &key).await;
+    // Nothing more from this process: the entry Redis added for the caller who gave up is
+    // removed in the background, so other processes see one slot used, not two.
+    let mut conn = connection(&url).await;
+    let mut entries = 0;
+    for _ in 0..250 {
+        entries = redis::cmd("ZCARD")
+            .arg(&key)
+            .query_async::<i64>(&mut conn)
+            .await
+            .unwrap();
+        if entries == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(entries, 1, "the abandoned entry is still counted");
+}
+
+#[tokio::test]
+async fn huge_waits_and_intervals_never_panic() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let config = RateLimitConfig::new(5, Duration::from_secs(1)).max_cooldown(Duration::MAX);
+    let store = Arc::new(
+        RedisStore::builder(&server.url(), key(), config)
+            .reconnect_interval(Duration::MAX)
+            .build()
+            .unwrap(),
+    );
+    let limiter = Limiter(store.clone());
+    drop(limiter.acquire().await);
+    // An outage whose next try is "never".
+    server.kill();
+    drop(limiter.acquire().await);
+    assert!(!store.is_shared());
+    // A 429 whose `Retry-After` is as long as a `Duration` gets: it holds every caller back.
+    limiter.cool_down(Duration::MAX);
+    assert!(!grants_within(&limiter, Duration::from_millis(200)).await);
+}
+
+/// Settings are made on the builder, before the store is shared (a built store has no setters:
+/// see the `compile_fail` example in `redis_store`'s docs), and the store runs with them.
+#[tokio::test]
+async fn the_builders_settings_are_the_ones_the_store_runs_with() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    // One slot per 200 ms; an entry whose end is never reported stops counting as in flight
+    // after 300 ms (instead of the default 120 s).
+    let store = Arc::new(
+        RedisStore::builder(
+            &url,
+            key(),
+            RateLimitConfig::new(1, Duration::from_millis(200)),
+        )
+        .lease(Duration::from_millis(300))
+        .build()
+        .unwrap(),
+    );
+    let limiter = Limiter(store.clone());
+    // A process that dies with its request in flight: its end is never reported.
+    std::mem::forget(limiter.acquire().await);
+    assert!(
+        grants_within(&limiter, Duration::from_secs(5)).await,
+        "the lease set on the builder ends the lost entry"
+    );
+    assert!(store.is_shared());
 }

@@ -5,27 +5,28 @@
 //! client's stack, so the client's rate limiter (shared or not) paces the batch and its retry
 //! layer retries each request as it would alone.
 //!
-//! A 429 that reaches the batch (the retry layer gave up on it: its attempts or its call's time
-//! ran out) does not end the item: the batch stops starting operations until the `Retry-After`
-//! has passed, then sends that item again, first. That is done only when the retry layer's
-//! classifier ([`DefaultClassifier`]) says the outcome may be retried for the item's method —
-//! which it says of a 429 for every method, `POST` included, because Polar refuses a request
-//! over its limit before doing any of its work. No other failure is sent again by the batch: an
-//! error that may come from a request that reached the server (a reset, a timeout, a 5xx on a
-//! `POST`) is the item's result.
+//! The batch sends nothing of its own accord: what is sent again, and how often, is the client's
+//! retry policy (its classifier, however configured, and its `max_attempts`). When the retry
+//! layer gives an answer back only because the wait it calls for (a 429's `Retry-After`, say)
+//! does not fit in what is left of the call's time, it says so
+//! ([`RetryLater`](polar_transport::RetryLater)). The batch then stops starting operations until
+//! that wait has passed and sends the item again, first, as the same call: its attempts count
+//! against the same budget, so an item is sent at most `max_attempts` times in all, and what an
+//! earlier attempt may have done is kept (a DELETE whose first answer was lost still reads a
+//! later 404 as done). Anything else is the item's result: a failure the policy does not retry
+//! (a reset, a timeout or a 5xx on a `POST`, which may have reached the server), a wait longer
+//! than the policy's `max_retry_after`, or an item whose attempts are spent.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_core::Stream;
 use futures_util::StreamExt;
 use futures_util::stream::{BoxStream, FuturesUnordered};
-use http::{HeaderMap, Method, StatusCode};
-use polar_transport::retry::{Classification, Classify, DefaultClassifier};
+use polar_transport::{RequestOptions, RetryLater};
 
 use crate::customers::Customers;
 use crate::request::ResponseFuture;
@@ -33,14 +34,6 @@ use crate::{Error, Operation, Request};
 
 /// Operations run by default at once in a batch.
 pub const DEFAULT_BULK_CONCURRENCY: usize = 8;
-
-/// How many times the batch sends one item again after a 429 before it gives the 429 back as
-/// the item's result (each time after the server's `Retry-After`).
-const MAX_RESENDS: u32 = 10;
-
-/// The pause after a 429 without a usable `Retry-After`, and the cap on one with it.
-const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
-const MAX_PAUSE: Duration = Duration::from_secs(60);
 
 mod sealed {
     pub trait Sealed {}
@@ -51,11 +44,11 @@ pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     /// What the operation returns.
     type Output: Send + 'static;
 
-    /// The HTTP method it sends (the retry rules depend on it).
-    fn method(&self) -> Method;
-
     /// Sends it.
     fn start(self) -> ResponseFuture<Self::Output>;
+
+    /// The same operation, going on with the call the retry layer gave back.
+    fn resume(self, later: RetryLater) -> Self;
 }
 
 impl<P: Operation> sealed::Sealed for Request<P> {}
@@ -63,12 +56,14 @@ impl<P: Operation> sealed::Sealed for Request<P> {}
 impl<P: Operation> BulkOperation for Request<P> {
     type Output = P::Output;
 
-    fn method(&self) -> Method {
-        P::ROUTE.method()
-    }
-
     fn start(self) -> ResponseFuture<P::Output> {
         self.send()
+    }
+
+    fn resume(self, later: RetryLater) -> Self {
+        let mut options = RequestOptions::default();
+        options.resume = Some(later);
+        self.request_options(options)
     }
 }
 
@@ -124,7 +119,6 @@ type Running<O> = Pin<Box<dyn Future<Output = Done<O>> + Send>>;
 struct Done<O: BulkOperation> {
     index: usize,
     op: O,
-    resends: u32,
     result: Result<O::Output, Error>,
 }
 
@@ -140,8 +134,8 @@ pub struct Bulk<O: BulkOperation> {
     inputs: Option<BoxStream<'static, O>>,
     next_index: usize,
     running: FuturesUnordered<Running<O>>,
-    /// Items refused with 429, to send again first: (index, operation, resends so far).
-    again: VecDeque<(usize, O, u32)>,
+    /// Items the retry layer gave back to be sent again later, to send first.
+    again: VecDeque<(usize, O)>,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
     concurrency: usize,
     ordered: bool,
@@ -193,13 +187,12 @@ impl<O: BulkOperation> Bulk<O> {
         self
     }
 
-    fn start(&mut self, index: usize, op: O, resends: u32) {
+    fn start(&mut self, index: usize, op: O) {
         let fut = op.clone().start();
         self.running.push(Box::pin(async move {
             Done {
                 index,
                 op,
-                resends,
                 result: fut.await,
             }
         }));
@@ -212,8 +205,8 @@ impl<O: BulkOperation> Bulk<O> {
     /// Starts operations while there is room and no pause: items to send again first.
     fn fill(&mut self, cx: &mut Context<'_>) {
         while self.busy() < self.concurrency {
-            if let Some((index, op, resends)) = self.again.pop_front() {
-                self.start(index, op, resends);
+            if let Some((index, op)) = self.again.pop_front() {
+                self.start(index, op);
                 continue;
             }
             let Some(inputs) = self.inputs.as_mut() else {
@@ -223,7 +216,7 @@ impl<O: BulkOperation> Bulk<O> {
                 Poll::Ready(Some(op)) => {
                     let index = self.next_index;
                     self.next_index += 1;
-                    self.start(index, op, 0);
+                    self.start(index, op);
                 }
                 Poll::Ready(None) => self.inputs = None,
                 Poll::Pending => return,
@@ -256,22 +249,25 @@ impl<O: BulkOperation> Stream for Bulk<O> {
             }
             match this.running.poll_next_unpin(cx) {
                 Poll::Ready(Some(done)) => {
-                    if done.resends < MAX_RESENDS
-                        && let Some(wait) = pause_for(&done.op, &done.result)
-                    {
-                        // The server did none of the work: pause the batch, then send this
-                        // item again before any new one.
+                    if let Some(later) = retry_later(&done.result) {
+                        // The client's policy sends it again, after a wait the call had no
+                        // time for: pause the batch, then send this item before any new one.
                         tracing::debug!(
                             index = done.index,
-                            wait_ms = wait.as_millis() as u64,
-                            "bulk: 429, pausing the batch and sending the item again"
+                            wait_ms = later.wait().as_millis() as u64,
+                            attempts = later.attempts(),
+                            "bulk: pausing the batch and sending the item again"
                         );
-                        let until = tokio::time::Instant::now() + wait;
-                        if this.pause.as_ref().is_none_or(|p| p.deadline() < until) {
-                            this.pause = Some(Box::pin(tokio::time::sleep_until(until)));
+                        // `sleep` saturates a wait too long for the clock.
+                        let pause = tokio::time::sleep(later.wait());
+                        if this
+                            .pause
+                            .as_ref()
+                            .is_none_or(|p| p.deadline() < pause.deadline())
+                        {
+                            this.pause = Some(Box::pin(pause));
                         }
-                        this.again
-                            .push_back((done.index, done.op, done.resends + 1));
+                        this.again.push_back((done.index, done.op.resume(later)));
                         continue;
                     }
                     if !this.ordered {
@@ -294,15 +290,7 @@ impl<O: BulkOperation> Stream for Bulk<O> {
     }
 }
 
-/// The pause a result asks for: `Some` for a 429 that the retry layer's classifier allows to be
-/// sent again for this method.
-fn pause_for<O: BulkOperation, T>(op: &O, result: &Result<T, Error>) -> Option<Duration> {
-    let api = result.as_ref().err()?.as_api()?;
-    if api.status() != StatusCode::TOO_MANY_REQUESTS {
-        return None;
-    }
-    let verdict =
-        DefaultClassifier.classify_response(&op.method(), api.status(), &HeaderMap::new());
-    (verdict == Classification::Retry)
-        .then(|| api.retry_after().unwrap_or(DEFAULT_PAUSE).min(MAX_PAUSE))
+/// The retry layer's offer to go on with the item's call after a wait, if it made one.
+fn retry_later<T>(result: &Result<T, Error>) -> Option<RetryLater> {
+    result.as_ref().err()?.as_api()?.retry_later()
 }

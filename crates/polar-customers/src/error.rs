@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
-use polar_transport::{BoxError, BuildError};
+use polar_transport::{BoxError, BuildError, RetryLater};
 
 use crate::types::{HttpValidationError, InputError, ValidationError};
 
@@ -222,6 +222,8 @@ pub struct ApiError {
     retry_after: Option<Duration>,
     raw_excerpt: String,
     body_truncated: bool,
+    /// The retry layer would have retried this answer, had the call had time left.
+    retry_later: Option<RetryLater>,
 }
 
 impl ApiError {
@@ -264,7 +266,19 @@ impl ApiError {
             retry_after,
             raw_excerpt: excerpt,
             body_truncated: body_truncated || cut,
+            retry_later: None,
         }
+    }
+
+    /// Keeps the retry layer's offer to go on with the call later (bulk operations take it).
+    pub(crate) fn with_retry_later(mut self, later: Option<RetryLater>) -> Self {
+        self.retry_later = later;
+        self
+    }
+
+    /// The retry layer's offer to go on with the call later, if it made one.
+    pub(crate) fn retry_later(&self) -> Option<RetryLater> {
+        self.retry_later
     }
 
     /// The HTTP status.

@@ -8,7 +8,10 @@ use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use polar_transport::{Attempts, Body, RequestOptions, ResponseBody, RouteTemplate};
+use polar_transport::{
+    Body, EarlierAttemptMayHaveBeenProcessed, RequestOptions, ResponseBody, RetryLater,
+    RouteTemplate,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
@@ -57,6 +60,9 @@ impl CallOptions {
         }
         ours.retry_forbidden |= options.retry_forbidden;
         ours.streaming_body |= options.streaming_body;
+        if options.resume.is_some() {
+            ours.resume = options.resume;
+        }
     }
 
     pub(crate) fn add_header<K, V>(&mut self, name: K, value: V)
@@ -85,7 +91,8 @@ impl CallOptions {
             && o.timeout.is_none()
             && o.max_attempts.is_none()
             && !o.retry_forbidden
-            && !o.streaming_body;
+            && !o.streaming_body
+            && o.resume.is_none();
         (!plain).then(|| o.clone())
     }
 }
@@ -241,16 +248,18 @@ impl Client {
 
     /// Sends a DELETE, which answers 204 with no body; whatever comes is dropped unread.
     ///
-    /// A 404 to a *retry* means an earlier attempt, whose answer was lost, deleted the
-    /// customer: the call has succeeded. A 404 to the first attempt stays an error.
+    /// A 404 to a retry means the call has succeeded only when an earlier attempt may have
+    /// deleted the resource (the retry layer marks it: that attempt's answer was lost, or a
+    /// gateway answered 502/504). After a 429 or a refused connection nothing was done, and the
+    /// 404 stays an error.
     pub(crate) async fn send_delete(&self, call: Call) -> Result<(), Error> {
         let (response, tokens) = self.exchange(call).await?;
-        let retried = response
+        let done_before = response
             .extensions()
-            .get::<Attempts>()
-            .is_some_and(|a| a.0 > 1);
+            .get::<EarlierAttemptMayHaveBeenProcessed>()
+            .is_some();
         if response.status().is_success()
-            || (retried && response.status() == http::StatusCode::NOT_FOUND)
+            || (done_before && response.status() == http::StatusCode::NOT_FOUND)
         {
             return Ok(());
         }
@@ -314,12 +323,8 @@ async fn read_api_error(response: Response<ResponseBody>, tokens: &Tokens) -> Er
         .await
         .unwrap_or_default();
     let bytes = tokens.redact_bytes(bytes, truncated);
-    Error::from(ApiError::from_parts(
-        parts.status,
-        &parts.headers,
-        &bytes,
-        truncated,
-    ))
+    let api = ApiError::from_parts(parts.status, &parts.headers, &bytes, truncated);
+    Error::from(api.with_retry_later(parts.extensions.get::<RetryLater>().copied()))
 }
 
 /// What stands in an error body for a token the server echoed back.

@@ -1,6 +1,7 @@
 //! Bulk operations: every input gets exactly one result, concurrency is bounded, the limiter
-//! paces the batch, a 429 pauses it without losing the item, and nothing that may have reached
-//! the server is sent twice.
+//! paces the batch, a 429 pauses it without losing the item, nothing that may have reached
+//! the server is sent twice, and every send of an item counts against the client's own retry
+//! policy and budget.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,10 @@ use futures_util::StreamExt;
 use http_body_util::Full;
 mod fixtures;
 use fixtures::customer_json;
+use http::{HeaderMap, Method, StatusCode};
 use polar_customers::{Body, Client, Error, RateLimitConfig, RetryConfig};
+use polar_transport::BoxError;
+use polar_transport::retry::{Classification, Classify, DefaultClassifier};
 use tokio::time::Instant;
 
 /// What the server saw: each create's email and when it arrived.
@@ -108,6 +112,17 @@ fn client(svc: Svc, limit: Option<RateLimitConfig>, retry: RetryConfig) -> Clien
     .unwrap()
 }
 
+/// A client without a rate limiter whose calls may last `call` each.
+fn call_timeout_client(svc: Svc, retry: RetryConfig, call: Duration) -> Client {
+    Client::builder()
+        .token("polar_oat_test")
+        .retry(retry)
+        .disable_rate_limit()
+        .call_timeout(call)
+        .build_with(svc)
+        .unwrap()
+}
+
 const MS: Duration = Duration::from_millis(1);
 
 #[tokio::test(start_paused = true)]
@@ -188,7 +203,8 @@ async fn the_shared_limiter_paces_the_batch() {
 #[tokio::test(start_paused = true)]
 async fn a_429_pauses_the_batch_and_the_item_is_sent_again() {
     // The fourth input is refused once, at 5 ms, with `Retry-After: 2` (others answer in 10
-    // ms); retries are off, so the batch itself must send it again.
+    // ms); each call may last 1 s, so the retry layer gives the 429 back and the batch itself
+    // must send it again, after the wait.
     let refused = Arc::new(Mutex::new(false));
     let (svc, seen, _) = server(move |_, email| {
         let mut refused = refused.lock().unwrap();
@@ -199,7 +215,7 @@ async fn a_429_pauses_the_batch_and_the_item_is_sent_again() {
             (201, MS * 10)
         }
     });
-    let client = client(svc, None, RetryConfig::disabled());
+    let client = call_timeout_client(svc, RetryConfig::default(), Duration::from_secs(1));
     let inputs = emails(12);
     let start = Instant::now();
     let results: Vec<_> = client
@@ -278,17 +294,143 @@ async fn a_stream_of_inputs_is_read_only_as_fast_as_the_batch_has_room() {
     assert!(pulled.load(Ordering::SeqCst) <= 13);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Issue 22: the batch asks the client's own retry policy, and one budget counts every send
+
+/// The default policy, except that a 429 is never retried.
+struct NoRetryOn429;
+
+impl Classify for NoRetryOn429 {
+    fn classify_response(
+        &self,
+        method: &Method,
+        status: StatusCode,
+        headers: &HeaderMap,
+    ) -> Classification {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Classification::Forbid;
+        }
+        DefaultClassifier.classify_response(method, status, headers)
+    }
+
+    fn classify_error(&self, method: &Method, error: &BoxError) -> Classification {
+        DefaultClassifier.classify_error(method, error)
+    }
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_server_that_always_refuses_ends_in_the_items_429_not_a_hang() {
+async fn the_clients_own_classifier_decides_what_the_batch_sends_again() {
+    // The second input is refused once; the client's policy says a 429 is not to be retried.
+    let (svc, seen, _) = server(|n, _| (if n == 1 { 429 } else { 201 }, MS));
+    let client = client(svc, None, RetryConfig::default().classifier(NoRetryOn429));
+    let inputs = emails(3);
+    let results: Vec<_> = client
+        .customers()
+        .bulk(inputs.clone(), |c, email| c.create().email(email))
+        .concurrency(1)
+        .collect()
+        .await;
+    let err = results[1].1.as_ref().unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert!(results[0].1.is_ok() && results[2].1.is_ok());
+    assert_eq!(seen.emails(), inputs, "each input sent once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_budget_counts_the_retry_layers_sends_and_the_batchs() {
+    // Refused every time with `Retry-After: 2`, which fits in the call: the retry layer makes
+    // the item's three attempts, and the batch adds none.
     let (svc, seen, _) = server(|_, _| (429, MS));
-    let client = client(svc, None, RetryConfig::disabled());
+    let client = client(svc, None, RetryConfig::default().max_attempts(3));
     let results: Vec<_> = client
         .customers()
         .bulk(["a@example.com"], |c, email| c.create().email(email))
         .collect()
         .await;
-    assert_eq!(results.len(), 1);
     let err = results[0].1.as_ref().unwrap_err();
-    assert_eq!(err.status(), Some(http::StatusCode::TOO_MANY_REQUESTS));
-    assert_eq!(seen.emails().len(), 11, "the first send and ten more");
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(
+        seen.emails().len(),
+        3,
+        "the client's three attempts, no more"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sends_made_past_the_call_deadline_count_against_the_same_budget() {
+    // `Retry-After: 2` does not fit in a call of 1 s: the retry layer gives each 429 back and the
+    // batch sends again after the wait, until the item has had its three attempts.
+    let (svc, seen, _) = server(|_, _| (429, MS));
+    let client = call_timeout_client(
+        svc,
+        RetryConfig::default().max_attempts(3),
+        Duration::from_secs(1),
+    );
+    let start = Instant::now();
+    let results: Vec<_> = client
+        .customers()
+        .bulk(["a@example.com"], |c, email| c.create().email(email))
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1, "no hang");
+    let err = results[0].1.as_ref().unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    let sent: Vec<_> = seen.times().iter().map(|t| *t - start).collect();
+    assert_eq!(
+        sent,
+        [
+            Duration::ZERO,
+            MS + Duration::from_secs(2),
+            MS * 2 + Duration::from_secs(4)
+        ],
+        "three sends, each after the server's wait"
+    );
+}
+
+/// A DELETE whose first answer is lost, whose second is a 429 asking for more than the call has
+/// left, and whose third (sent by the batch) finds the customer gone.
+#[tokio::test(start_paused = true)]
+async fn a_delete_sent_again_by_the_batch_remembers_an_earlier_lost_answer() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let count = sent.clone();
+    let svc = tower::service_fn(move |_req: http::Request<Body>| {
+        let n = count.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let res = match n {
+                0 => {
+                    return Err::<http::Response<Full<Bytes>>, BoxError>(
+                        polar_transport::Error::new(polar_transport::ErrorKind::Io).into(),
+                    );
+                }
+                1 => http::Response::builder()
+                    .status(429)
+                    .header("retry-after", "5")
+                    .body(Full::new(Bytes::from_static(b"{}"))),
+                _ => http::Response::builder()
+                    .status(404)
+                    .body(Full::new(Bytes::from_static(
+                        br#"{"error":"ResourceNotFound","detail":"Not found"}"#,
+                    ))),
+            };
+            Ok(res.unwrap())
+        }
+    });
+    let client = Client::builder()
+        .token("polar_oat_test")
+        .retry(RetryConfig::default().max_attempts(3))
+        .disable_rate_limit()
+        .call_timeout(Duration::from_secs(2))
+        .build_with(svc)
+        .unwrap();
+    let id = "5d7a9e3c-58a1-4a52-9a3b-0d1c5e6f7a8b".parse().unwrap();
+    let results: Vec<_> = client
+        .customers()
+        .bulk([id], |c, id| c.delete(id))
+        .collect()
+        .await;
+    assert_eq!(sent.load(Ordering::SeqCst), 3);
+    results[0]
+        .1
+        .as_ref()
+        .expect("the first attempt may have deleted it");
 }

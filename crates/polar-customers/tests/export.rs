@@ -1,7 +1,12 @@
 //! The CSV export streamed from a loopback server that generates the rows on the fly.
+//!
+//! Memory is measured by a counting global allocator (below), not by anything the SDK reports
+//! about itself.
 
 mod support;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
@@ -85,20 +90,96 @@ async fn export_server_with(
     (support::plain_client(addr), seen)
 }
 
-/// The parser's own measure of what it held at once, which it shows in its `Debug` output
-/// only (it is no API).
-fn peak_buffered_bytes(rows: &polar_customers::ExportRows) -> usize {
-    let debug = format!("{rows:?}");
-    let (_, after) = debug
-        .split_once("peak_buffered_bytes: ")
-        .expect("ExportRows' Debug shows its peak");
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap()
+// ---------------------------------------------------------------------------------------------
+// Measuring memory: the system allocator, counting what each thread holds
+
+/// The system allocator, counting the heap each thread holds. `#[tokio::test]` runs a test on a
+/// current-thread runtime: the loopback server, the client and the parser all run on the test's
+/// thread, so that thread's peak while an export is read is what reading it cost, and tests
+/// running beside it on other threads do not count.
+struct Counting;
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+thread_local! {
+    static HELD: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
 }
+
+fn note(delta: isize) {
+    // `try_with`: nothing to count while the thread's locals are being torn down.
+    let _ = HELD.try_with(|held| {
+        let now = held.get() + delta;
+        held.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; only sizes are counted.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        note(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            note(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+/// The most heap this thread held at once while `work` ran, above what it held when it began.
+async fn peak_heap<T>(work: impl std::future::Future<Output = T>) -> (T, usize) {
+    let start = HELD.with(Cell::get);
+    PEAK.with(|peak| peak.set(start));
+    let out = work.await;
+    let peak = PEAK.with(Cell::get) - start;
+    (out, usize::try_from(peak).unwrap_or(0))
+}
+
+/// What reading an export of any length may hold at once, server and client together: a few
+/// network chunks (~68 KB each here) and the parser's buffers. The file is ~170 bytes a row.
+const HEAP_BOUND: usize = 4 * 1024 * 1024;
 
 async fn count_rows(rows: u64) {
     let (client, seen) = export_server(rows).await;
-    let mut parsed = client.customers().export().rows().await.unwrap();
+    let (count, peak) = peak_heap(async {
+        let mut parsed = client.customers().export().rows().await.unwrap();
+        let count = check_rows(&mut parsed, rows).await;
+        assert_eq!(parsed.rows_read(), rows);
+        count
+    })
+    .await;
+    assert_eq!(count, rows);
+    eprintln!("{rows} rows parsed; the heap grew by at most {peak} bytes");
+    assert!(peak < HEAP_BOUND, "reading held {peak} bytes at once");
+    let (uri, accept) = seen.lock().unwrap()[0].clone();
+    assert_eq!(uri, "/v1/customers/export");
+    assert_eq!(accept, "text/csv");
+}
+
+/// Reads every row, checking the first and the last; returns how many came.
+async fn check_rows(parsed: &mut polar_customers::ExportRows, rows: u64) -> u64 {
     let mut count = 0u64;
     while let Some(row) = parsed.try_next().await.unwrap() {
         count += 1;
@@ -121,22 +202,27 @@ async fn count_rows(rows: u64) {
             );
         }
     }
-    assert_eq!(count, rows);
-    assert_eq!(parsed.rows_read(), rows);
-    // What the parser held at once: one network chunk plus its record buffers. A chunk from
-    // hyper is at most a few hundred KiB; the file is ~170 bytes per row.
-    let peak = peak_buffered_bytes(&parsed);
-    eprintln!("{rows} rows parsed; the parser held at most {peak} bytes at once");
-    assert!(peak < 1024 * 1024, "parser held {peak} bytes");
-    assert!(peak > 0);
-    let (uri, accept) = seen.lock().unwrap()[0].clone();
-    assert_eq!(uri, "/v1/customers/export");
-    assert_eq!(accept, "text/csv");
+    count
 }
 
 #[tokio::test]
 async fn export_rows_100k_at_constant_memory() {
     count_rows(100_000).await;
+}
+
+/// The meter is live: the same export kept in memory (its rows collected) is well over the
+/// bound the streaming tests hold to.
+#[tokio::test]
+async fn the_heap_meter_sees_an_export_kept_in_memory() {
+    let (client, _) = export_server(30_000).await;
+    let (rows, peak) = peak_heap(async {
+        let parsed = client.customers().export().rows().await.unwrap();
+        parsed.try_collect::<Vec<_>>().await.unwrap()
+    })
+    .await;
+    assert_eq!(rows.len(), 30_000);
+    eprintln!("30 000 rows kept: the heap grew by {peak} bytes");
+    assert!(peak > HEAP_BOUND, "the meter saw only {peak} bytes");
 }
 
 /// The full million; slow in debug builds. Run with
@@ -179,14 +265,19 @@ async fn export_write_to_streams_chunk_by_chunk() {
     let rows = 1_000_000;
     let (client, _) = export_server(rows).await;
     let mut sink = CountingSink::default();
-    let written = client
-        .customers()
-        .export()
-        .await
-        .unwrap()
-        .write_to(&mut sink)
-        .await
-        .unwrap();
+    let (written, peak) = peak_heap(async {
+        client
+            .customers()
+            .export()
+            .await
+            .unwrap()
+            .write_to(&mut sink)
+            .await
+            .unwrap()
+    })
+    .await;
+    eprintln!("{rows} rows written; the heap grew by at most {peak} bytes");
+    assert!(peak < HEAP_BOUND, "writing held {peak} bytes at once");
     let expected: u64 = csv_header().len() as u64
         + (1..=rows)
             .map(|n| csv_line(&row_id(n), &format!("c{n}@example.com"), n).len() as u64)

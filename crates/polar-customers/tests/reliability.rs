@@ -66,30 +66,79 @@ fn retrying_client(url: &str) -> Client {
         .unwrap()
 }
 
+/// A DELETE through a client that retries, against [`lossy_server`] with `answers`: its result
+/// and the number of requests the server saw.
+async fn delete_against(answers: Vec<Option<&'static str>>) -> (Result<(), Error>, usize) {
+    let (url, seen) = lossy_server(answers).await;
+    let result = retrying_client(&url)
+        .customers()
+        .delete(CUSTOMER_ID.parse().unwrap())
+        .await;
+    (result, seen.load(Ordering::SeqCst))
+}
+
+/// An error answer with this status line, asking for no wait.
+fn error_answer(status: &str) -> &'static str {
+    let body = r#"{"detail":"try again"}"#;
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nretry-after: 0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(head.into_boxed_str())
+}
+
 #[tokio::test]
 async fn a_retried_delete_that_finds_nothing_has_succeeded() {
     // The first answer is lost (the connection closes), the retry finds the customer gone.
-    let (url, seen) = lossy_server(vec![None, Some(NOT_FOUND)]).await;
-    let client = retrying_client(&url);
-    client
-        .customers()
-        .delete(CUSTOMER_ID.parse().unwrap())
-        .await
-        .expect("the first attempt deleted it");
-    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    let (result, seen) = delete_against(vec![None, Some(NOT_FOUND)]).await;
+    result.expect("the first attempt deleted it");
+    assert_eq!(seen, 2);
 }
 
 #[tokio::test]
 async fn a_delete_answered_404_at_once_is_not_found() {
-    let (url, seen) = lossy_server(vec![Some(NOT_FOUND)]).await;
-    let client = retrying_client(&url);
-    let err = client
-        .customers()
-        .delete(CUSTOMER_ID.parse().unwrap())
-        .await
-        .unwrap_err();
+    let (result, seen) = delete_against(vec![Some(NOT_FOUND)]).await;
+    let err = result.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    assert_eq!(seen, 1);
+}
+
+#[tokio::test]
+async fn a_delete_refused_with_429_then_404_is_not_found() {
+    // A wrong ID met the rate limit first: Polar refuses a request over its budget before
+    // running it, so no attempt did anything and the 404 is the answer.
+    let refused = error_answer("429 Too Many Requests");
+    let (result, seen) = delete_against(vec![Some(refused), Some(NOT_FOUND)]).await;
+    let err = result.expect_err("nothing was deleted");
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(seen, 2);
+}
+
+#[tokio::test]
+async fn a_delete_refused_with_503_then_404_is_not_found() {
+    let refused = error_answer("503 Service Unavailable");
+    let (result, seen) = delete_against(vec![Some(refused), Some(NOT_FOUND)]).await;
+    let err = result.expect_err("nothing was deleted");
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(seen, 2);
+}
+
+#[tokio::test]
+async fn a_delete_that_met_a_gateway_timeout_then_404_has_succeeded() {
+    // A 504 from a proxy says nothing of what Polar did behind it: the DELETE may have run.
+    let gateway = error_answer("504 Gateway Timeout");
+    let (result, seen) = delete_against(vec![Some(gateway), Some(NOT_FOUND)]).await;
+    result.expect("the first attempt may have deleted it");
+    assert_eq!(seen, 2);
+}
+
+#[tokio::test]
+async fn a_delete_lost_then_refused_then_404_has_succeeded() {
+    // What an earlier attempt may have done is not forgotten by a 429 in between.
+    let refused = error_answer("429 Too Many Requests");
+    let (result, seen) = delete_against(vec![None, Some(refused), Some(NOT_FOUND)]).await;
+    result.expect("the first attempt may have deleted it");
+    assert_eq!(seen, 3);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     let entitlements = app.entitlements.clone();
     tokio::spawn(serve(listener, app));
     let hooks = format!("http://{addr}/webhooks/polar");
-    fake.add_webhook_endpoint(WebhookEndpoint::new(&hooks, SECRET, CUSTOMER_EVENTS)?);
+    fake.add_webhook_endpoint(WebhookEndpoint::new(&hooks, CUSTOMER_EVENTS)?.with_secret(SECRET)?);
 
     println!(
         "GET /pro as user_42, before the grant:    {}",

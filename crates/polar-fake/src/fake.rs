@@ -400,19 +400,30 @@ impl FakePolar {
 
 impl FakePolar {
     /// Registers a webhook endpoint: from now on, every change to a customer sends the matching
-    /// signed events to it, over HTTP, in order.
+    /// signed events to it, over HTTP, in order. An endpoint made with
+    /// [`WebhookEndpoint::new`] has a new-style secret and is signed with its standard key, as
+    /// every endpoint created at Polar today; give [`WebhookEndpoint::secret`] to the receiver.
     ///
     /// ```
     /// use polar_fake::{CUSTOMER_EVENTS, FakePolar, WebhookEndpoint};
     ///
     /// let fake = FakePolar::new();
-    /// let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", "whsec_test", CUSTOMER_EVENTS)?;
+    /// let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", CUSTOMER_EVENTS)?;
+    /// let secret = endpoint.secret().to_owned(); // for the receiver
     /// fake.add_webhook_endpoint(endpoint);
     /// assert!(fake.webhook_deliveries().is_empty());
     /// # Ok::<(), polar_fake::WebhookEndpointError>(())
     /// ```
     pub fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) {
         self.shared.webhooks.add_endpoint(endpoint);
+    }
+
+    /// Sends the event whose `webhook-id` is `webhook_id` again to its endpoint, as Polar's
+    /// "redeliver" does (`POST /v1/webhooks/events/{id}/redeliver`): the same id and body,
+    /// signed anew at the time of the attempt, after the endpoint's earlier events, with the
+    /// usual retries. False when the fake sent no such event.
+    pub fn redeliver_webhook(&self, webhook_id: &str) -> bool {
+        self.shared.webhooks.redeliver(webhook_id)
     }
 
     /// Sends one event of your choosing (`data` as its payload) to every endpoint that wants

@@ -2,14 +2,19 @@
 //!
 //! ```text
 //! cargo run -p polar-fake -- [--port 8080] [--token VALUE] [--rate-limit N-PER-MINUTE] [--sandbox]
-//!     [--undeliverable-domain DOMAIN]...
+//!     [--undeliverable-domain DOMAIN]... [--webhook URL]... [--webhook-legacy | --webhook-secret SECRET]
 //! ```
+//!
+//! Each `--webhook URL` registers an endpoint for the customer events; its secret is printed at
+//! start. It is a new-style secret signed with the standard key unless `--webhook-legacy` (an
+//! old-style secret, legacy key) or `--webhook-secret SECRET` (your secret, legacy key, as Polar
+//! signs secrets merchants supply).
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: polar-fake [--port PORT] [--token TOKEN] [--rate-limit N_PER_MINUTE] [--sandbox] [--undeliverable-domain DOMAIN]...";
+const USAGE: &str = "usage: polar-fake [--port PORT] [--token TOKEN] [--rate-limit N_PER_MINUTE] [--sandbox] [--undeliverable-domain DOMAIN]... [--webhook URL]... [--webhook-legacy | --webhook-secret SECRET]";
 
 struct Args {
     port: u16,
@@ -17,6 +22,9 @@ struct Args {
     rate_limit: Option<u32>,
     sandbox: bool,
     undeliverable: Vec<String>,
+    webhooks: Vec<String>,
+    webhook_legacy: bool,
+    webhook_secret: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -26,6 +34,9 @@ fn parse_args() -> Result<Args, String> {
         rate_limit: None,
         sandbox: false,
         undeliverable: Vec::new(),
+        webhooks: Vec::new(),
+        webhook_legacy: false,
+        webhook_secret: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -55,9 +66,18 @@ fn parse_args() -> Result<Args, String> {
             }
             "--sandbox" => args.sandbox = true,
             "--undeliverable-domain" => args.undeliverable.push(value("--undeliverable-domain")?),
+            "--webhook" => args.webhooks.push(value("--webhook")?),
+            "--webhook-legacy" => args.webhook_legacy = true,
+            "--webhook-secret" => args.webhook_secret = Some(value("--webhook-secret")?),
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if args.webhook_legacy && args.webhook_secret.is_some() {
+        return Err("--webhook-legacy and --webhook-secret exclude each other".into());
+    }
+    if args.webhooks.is_empty() && (args.webhook_legacy || args.webhook_secret.is_some()) {
+        return Err("--webhook-legacy and --webhook-secret need a --webhook URL".into());
     }
     Ok(args)
 }
@@ -89,6 +109,37 @@ async fn main() -> ExitCode {
         builder = builder.undeliverable_domain(domain);
     }
     let fake = builder.build();
+    let mut endpoints = String::new();
+    for url in &args.webhooks {
+        let endpoint =
+            polar_fake::WebhookEndpoint::new(url, polar_fake::CUSTOMER_EVENTS).and_then(|e| {
+                match &args.webhook_secret {
+                    Some(secret) => e.with_secret(secret),
+                    None if args.webhook_legacy => Ok(e.with_legacy_secret()),
+                    None => Ok(e),
+                }
+            });
+        let endpoint = match endpoint {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("polar-fake: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let key = match endpoint.scheme() {
+            polar_webhooks::Scheme::Standard => "standard key",
+            polar_webhooks::Scheme::Legacy => "legacy key",
+        };
+        // The fake's own test secret, printed like the token: the receiver needs it.
+        endpoints.push_str(&format!(
+            "webhook endpoint: {url}\nexport POLAR_WEBHOOK_SECRET={} # {key}\n",
+            endpoint.secret()
+        ));
+        fake.add_webhook_endpoint(endpoint);
+    }
+    if !endpoints.is_empty() {
+        endpoints.push('\n');
+    }
     let server = match fake.serve(("127.0.0.1", args.port)).await {
         Ok(s) => s,
         Err(e) => {
@@ -98,7 +149,7 @@ async fn main() -> ExitCode {
     };
     let banner = format!(
         "polar-fake listening on {url}\norganization: {org}\n\n\
-         export POLAR_BASE_URL={url}\nexport POLAR_ACCESS_TOKEN={token}\n\n\
+         export POLAR_BASE_URL={url}\nexport POLAR_ACCESS_TOKEN={token}\n\n{endpoints}\
          Press Ctrl-C to stop.\n",
         url = server.url(),
         org = fake.organization_id(),

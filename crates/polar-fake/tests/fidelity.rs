@@ -1,5 +1,6 @@
-//! One test per point of the fidelity pass (issue 11): each asserts the status and body Polar's
-//! server gives, through the fake's `tower::Service` face.
+//! One test per point of the fidelity passes (issue 11, then issue 22's fifth point at the end):
+//! each asserts the status and body Polar's server gives, through the fake's `tower::Service`
+//! face.
 
 use std::time::Duration;
 
@@ -585,5 +586,253 @@ async fn export_writes_tax_ids_filenames_and_metadata_as_polar() {
     assert!(
         text.contains(r#""{""a"": ""x"", ""ab"": true, ""bb"": 1}""#),
         "{text}"
+    );
+}
+
+// Issue 22, point 5: where the fake disagreed with Polar's server.
+
+/// `method path` with the fake's own token, and `body` as JSON when there is one.
+async fn ask(fake: &FakePolar, method: Method, path: &str, body: Option<Value>) -> Answer {
+    call(fake, fake.token(), method, path, body).await
+}
+
+/// The ID of a customer or member as the API answered it.
+fn id_of(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+/// `server/polar/member/schemas.py`: `MemberCreateFromCustomer.role` is
+/// `Literal[MemberRole.member, MemberRole.billing_manager]`, a literal of enum members, so
+/// pydantic's `literal_error` names them by their repr (checked with pydantic 2.13.4).
+#[tokio::test]
+async fn member_create_refuses_owner_in_pydantics_literal_wording() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"type": "team", "email": "boss@polar.sh"})).await;
+    let path = format!("/v1/customers/{}/members", id_of(&c));
+    let expected =
+        "<MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>";
+    for role in [json!("owner"), json!("MEMBER"), json!(null), json!(5)] {
+        let body = json!({"email": "a@polar.sh", "role": role});
+        let a = ask(&fake, Method::POST, &path, Some(body)).await;
+        assert_eq!(a.status, 422);
+        assert_eq!(
+            a.json(),
+            json!({"error": "RequestValidationError", "detail": [{
+                "type": "literal_error",
+                "loc": ["body", "role"],
+                "msg": format!("Input should be {expected}"),
+                "input": role,
+                "ctx": {"expected": expected},
+            }]})
+        );
+    }
+}
+
+/// `server/polar/customer/service.py::update` calls `member/service.py::sync_owner_email` when
+/// the email changed (not only in case): an individual's owner member takes the customer's new
+/// email, whatever the member management setting is now; a team's members keep theirs, and so
+/// does the owner of an individual that the same update makes a team.
+#[tokio::test]
+async fn an_individuals_new_email_moves_to_its_owner_member() {
+    let fake = FakePolar::new();
+    let owner_of = |customer: &Value| -> Value {
+        let members = fake.members_json(id_of(customer).parse().unwrap());
+        assert_eq!(members.len(), 1, "{members:?}");
+        members[0].clone()
+    };
+    let patch = async |path: &str, body: Value| ask(&fake, Method::PATCH, path, Some(body)).await;
+    let solo = create(
+        &fake,
+        json!({"email": "old@polar.sh", "external_id": "solo"}),
+    )
+    .await;
+    let by_id = format!("/v1/customers/{}", id_of(&solo));
+    let before = owner_of(&solo);
+    assert_eq!(before["modified_at"], Value::Null);
+    let a = patch(&by_id, json!({"email": "New@Polar.sh"})).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let owner = owner_of(&solo);
+    assert_eq!(
+        (&owner["id"], &owner["email"], &owner["role"]),
+        (&before["id"], &json!("New@polar.sh"), &json!("owner"))
+    );
+    assert_ne!(owner["modified_at"], Value::Null);
+    // The portal link of the owner's session carries the new address.
+    let body = json!({"customer_id": solo["id"]});
+    let a = ask(&fake, Method::POST, "/v1/customer-sessions/", Some(body)).await;
+    assert_eq!(a.status, 201, "{}", a.text());
+    let link = a.json()["customer_portal_url"].as_str().unwrap().to_owned();
+    assert!(link.ends_with("&email=New%40polar.sh"), "{link}");
+    // A change of case only is no change: the owner keeps its spelling.
+    let by_ext = "/v1/customers/external/solo";
+    assert_eq!(
+        patch(by_ext, json!({"email": "new@polar.sh"})).await.status,
+        200
+    );
+    assert_eq!(owner_of(&solo)["email"], "New@polar.sh");
+    // By external ID, and with member management turned off since: still synced.
+    fake.set_member_management(false);
+    assert_eq!(
+        patch(by_ext, json!({"email": "third@polar.sh"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(owner_of(&solo)["email"], "third@polar.sh");
+    fake.set_member_management(true);
+
+    // A team's owner keeps its own email.
+    let team = create(&fake, json!({"type": "team", "email": "team@polar.sh"})).await;
+    let path = format!("/v1/customers/{}", id_of(&team));
+    assert_eq!(
+        patch(&path, json!({"email": "team-new@polar.sh"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(owner_of(&team)["email"], "team@polar.sh");
+    // Synced only after the update: an individual made a team in the same call is a team.
+    let up = create(&fake, json!({"email": "up@polar.sh"})).await;
+    let path = format!("/v1/customers/{}", id_of(&up));
+    let a = patch(&path, json!({"email": "up-new@polar.sh", "type": "team"})).await;
+    assert_eq!(
+        (a.status, &a.json()["type"]),
+        (StatusCode::OK, &json!("team"))
+    );
+    assert_eq!(owner_of(&up)["email"], "up@polar.sh");
+    // A refused update changes no member.
+    assert_eq!(
+        patch(&by_id, json!({"email": "team-new@polar.sh"}))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(owner_of(&solo)["email"], "third@polar.sh");
+}
+
+/// `server/polar/customer_meter/service.py` lists and gets through
+/// `repository.py::get_statement_by_org_ids`, which joins the customer without asking whether
+/// it was deleted: a deleted customer's meters stay, with the customer as it is now. The
+/// `external_customer_id` filter reads the customer's column, which the soft delete cleared
+/// (`customer/repository.py::soft_delete`).
+#[tokio::test]
+async fn a_deleted_customers_meters_stay_in_customer_meters() {
+    let fake = FakePolar::new();
+    let gone = create(
+        &fake,
+        json!({"email": "gone@polar.sh", "external_id": "gone"}),
+    )
+    .await;
+    let kept = create(&fake, json!({"email": "kept@polar.sh"})).await;
+    let meter = polar_fake::samples::meter(3.0, 10);
+    assert!(fake.add_meter(id_of(&gone).parse().unwrap(), &meter));
+    let other = polar_fake::samples::meter(1.0, 1);
+    assert!(fake.add_meter(id_of(&kept).parse().unwrap(), &other));
+    let path = format!("/v1/customers/{}", id_of(&gone));
+    assert_eq!(ask(&fake, Method::DELETE, &path, None).await.status, 204);
+    let get = async |path: &str| {
+        let a = ask(&fake, Method::GET, path, None).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        a.json()
+    };
+    let page = get("/v1/customer-meters/").await;
+    assert_eq!(page["pagination"]["total_count"], 2);
+    let one = get(&format!("/v1/customer-meters/{}", meter.id)).await;
+    assert_eq!(one["customer_id"], gone["id"]);
+    assert_ne!(one["customer"]["deleted_at"], Value::Null);
+    assert_eq!(one["consumed_units"], 3.0);
+    let by_id = get(&format!(
+        "/v1/customer-meters/?customer_id={}",
+        id_of(&gone)
+    ))
+    .await;
+    assert_eq!(by_id["items"][0]["id"], json!(meter.id.to_string()));
+    let by_ext = get("/v1/customer-meters/?external_customer_id=gone").await;
+    assert_eq!(by_ext["pagination"]["total_count"], 0);
+}
+
+/// `server/polar/customer_session/schemas.py` types `return_url` as pydantic's `HttpUrl`, and
+/// `service.py` stores `str(return_url)`: the URL as pydantic-core's parser (the `url` crate)
+/// writes it back. Errors are pydantic's, field by field in the schema's order (the shared
+/// fields before `customer_id` / `external_customer_id`). Expected answers from pydantic 2.13.4.
+#[tokio::test]
+async fn session_return_urls_come_back_as_pydantic_writes_them() {
+    let fake = FakePolar::new();
+    let c = create(&fake, json!({"email": "s@polar.sh", "external_id": "s"})).await;
+    let id = id_of(&c);
+    let session =
+        async |body: Value| ask(&fake, Method::POST, "/v1/customer-sessions/", Some(body)).await;
+    for (sent, answered) in [
+        ("https://example.com", "https://example.com/"),
+        ("HTTP://Example.COM:80/A?B#C", "http://example.com/A?B#C"),
+        ("http://example.com:8080", "http://example.com:8080/"),
+        ("https://bücher.de", "https://xn--bcher-kva.de/"),
+        ("https:example.com", "https://example.com/"),
+        (
+            " https://example.com/a/../b c ",
+            "https://example.com/b%20c",
+        ),
+        (
+            "https://example.com/ünïcode?ä=ö#ü",
+            "https://example.com/%C3%BCn%C3%AFcode?%C3%A4=%C3%B6#%C3%BC",
+        ),
+        ("http://0x7f.1/", "http://127.0.0.1/"),
+    ] {
+        let a = session(json!({"customer_id": id, "return_url": sent})).await;
+        assert_eq!(a.status, 201, "{sent:?}: {}", a.text());
+        assert_eq!(a.json()["return_url"], answered, "{sent:?}");
+    }
+
+    let refused = async |body: Value| {
+        let a = session(body).await;
+        assert_eq!(a.status, 422, "{}", a.text());
+        assert_eq!(a.json()["error"], "RequestValidationError");
+        detail(&a)
+    };
+    let by_id = "CustomerSessionCustomerIDCreate";
+    let by_ext = "CustomerSessionCustomerExternalIDCreate";
+    let body = json!({"external_customer_id": "s", "return_url": "https://"});
+    let empty_host = |shape: &str| json!({"type": "url_parsing", "loc": ["body", shape, "return_url"], "msg": "Input should be a valid URL, empty host", "input": "https://", "ctx": {"error": "empty host"}});
+    assert_eq!(
+        refused(body.clone()).await,
+        json!([
+            empty_host(by_id),
+            {"type": "missing", "loc": ["body", by_id, "customer_id"], "msg": "Field required", "input": body},
+            empty_host(by_ext),
+        ])
+    );
+    let body = json!({"customer_id": id, "return_url": 5});
+    assert_eq!(
+        refused(body.clone()).await,
+        json!([
+            {"type": "url_type", "loc": ["body", by_id, "return_url"], "msg": "URL input should be a string or URL", "input": 5},
+            {"type": "url_type", "loc": ["body", by_ext, "return_url"], "msg": "URL input should be a string or URL", "input": 5},
+            {"type": "missing", "loc": ["body", by_ext, "external_customer_id"], "msg": "Field required", "input": body},
+        ])
+    );
+    let first = async |url: String| {
+        let d = refused(json!({"customer_id": id, "return_url": url})).await;
+        (
+            d[0]["type"].clone(),
+            d[0]["msg"].clone(),
+            d[0]["ctx"].clone(),
+        )
+    };
+    // The limit counts bytes: 1 052 characters, 2 084 bytes.
+    assert_eq!(
+        first(format!("https://example.com/{}", "é".repeat(1032))).await,
+        (
+            json!("url_too_long"),
+            json!("URL should have at most 2083 characters"),
+            json!({"max_length": 2083})
+        )
+    );
+    assert_eq!(
+        first("http://example.com:99999".to_owned()).await,
+        (
+            json!("url_parsing"),
+            json!("Input should be a valid URL, invalid port number"),
+            json!({"error": "invalid port number"})
+        )
     );
 }

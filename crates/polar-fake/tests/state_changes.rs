@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 /// A fake whose events go to a port nothing listens on: each is tried once and recorded.
 async fn fake_with_customer() -> (FakePolar, CustomerId) {
     let fake = FakePolar::new();
-    let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", "whsec_x", CUSTOMER_EVENTS)
+    let endpoint = WebhookEndpoint::new("http://127.0.0.1:9/hooks", CUSTOMER_EVENTS)
         .unwrap()
         .retries(1, Duration::from_millis(1));
     fake.add_webhook_endpoint(endpoint);

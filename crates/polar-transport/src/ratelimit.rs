@@ -124,6 +124,28 @@ impl RateLimitConfig {
     }
 }
 
+/// One slot of a budget, granted by a [`RateLimitStore`] to one request and handed back to the
+/// same store with [`RateLimitStore::finished`] when that request has ended.
+///
+/// It names the slot (by the store's own numbering), so the store ends exactly the slot its
+/// request held, whatever order requests end in. It is neither `Clone` nor `Copy`: a slot is
+/// handed back once.
+#[derive(Debug, PartialEq, Eq, Hash)]
+#[must_use = "a slot stays taken until it is handed back with `finished`"]
+pub struct Slot(u64);
+
+impl Slot {
+    /// The slot a store numbers `id`.
+    pub fn new(id: u64) -> Self {
+        Slot(id)
+    }
+
+    /// The store's number for this slot.
+    pub fn id(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Where a rate-limit budget is kept: in this process ([`LocalStore`]) or shared by several
 /// processes.
 ///
@@ -131,20 +153,23 @@ impl RateLimitConfig {
 ///
 /// 1. [`try_acquire`](Self::try_acquire) first; when it says no,
 ///    [`acquire`](Self::acquire), bounded by the call's deadline;
-/// 2. once the request has ended (its answer's head came back, or it failed),
-///    [`finished`](Self::finished), exactly once per permit granted;
+/// 2. once the request has ended (its answer's head came back, or it failed, or the caller
+///    dropped it), [`finished`](Self::finished) with the [`Slot`] it was granted;
 /// 3. for a 429 with `Retry-After`, [`cool_down`](Self::cool_down) with the server's wait.
 pub trait RateLimitStore: Send + Sync + 'static {
-    /// Grants a permit at once when the budget allows it, no cooldown runs and nobody is
-    /// waiting. Returns false, reserving nothing, otherwise.
-    fn try_acquire(&self) -> bool;
+    /// Grants a slot at once when the budget allows it, no cooldown runs and nobody is
+    /// waiting. Returns `None`, taking nothing, otherwise.
+    fn try_acquire(&self) -> Option<Slot>;
 
-    /// Resolves when a permit is granted. The future may be dropped before it resolves (the
-    /// caller gave up): it must then give up its place and leave nothing reserved.
-    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Resolves with a slot once one is granted.
+    ///
+    /// The future may be dropped before it resolves (the caller gave up) at any point where it
+    /// waits, a round trip to a shared store included: it must then give up its place in line
+    /// and leave nothing taken, also a slot it was being granted at that moment.
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = Slot> + Send + '_>>;
 
-    /// The request sent with a permit has ended (answered or failed).
-    fn finished(&self);
+    /// The request sent with `slot` has ended (answered or failed): that slot counts from now.
+    fn finished(&self, slot: Slot);
 
     /// The server refused a request with 429 and asked to wait `wait`: hold every caller back
     /// that long (a store may cap the wait).
@@ -176,16 +201,20 @@ impl RateLimiter {
 
     /// A permit at once, or `None` when the caller would have to wait.
     pub(crate) fn try_acquire(&self) -> Option<Permit<'_>> {
-        self.store.try_acquire().then(|| Permit {
+        let slot = self.store.try_acquire()?;
+        Some(Permit {
             store: &*self.store,
+            slot: Some(slot),
         })
     }
 
-    /// Waits for a permit. Dropping the future before it resolves gives up the place in line.
+    /// Waits for a permit. Dropping the future before it resolves gives up the place in line
+    /// and takes nothing.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        self.store.acquire().await;
+        let slot = self.store.acquire().await;
         Permit {
             store: &*self.store,
+            slot: Some(slot),
         }
     }
 
@@ -198,32 +227,42 @@ impl RateLimiter {
     }
 }
 
-/// The right to send one request; dropping it tells the store the request has ended.
+/// The right to send one request, holding its slot; dropping it (the request has ended, or the
+/// caller gave it up) hands exactly that slot back to the store.
 #[must_use = "the permit counts from when it is dropped"]
 pub(crate) struct Permit<'a> {
     store: &'a dyn RateLimitStore,
+    slot: Option<Slot>,
 }
 
 impl fmt::Debug for Permit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit").finish_non_exhaustive()
+        f.debug_struct("Permit")
+            .field("slot", &self.slot)
+            .finish_non_exhaustive()
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        self.store.finished();
+        if let Some(slot) = self.slot.take() {
+            self.store.finished(slot);
+        }
     }
 }
 
-/// `t + d`, saturating at roughly thirty years ahead instead of overflowing.
-fn later(t: Instant, d: Duration) -> Instant {
+/// `t + d`, saturating at roughly thirty years ahead instead of overflowing (a `Retry-After`
+/// or a setting may be as long as a `Duration` gets).
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
     t.checked_add(d)
         .or_else(|| t.checked_add(Duration::from_secs(86_400 * 365 * 30)))
         .unwrap_or(t)
 }
 
 /// The budget of one process: a sliding window over the ends of the last requests.
+///
+/// Its slots are alike (the window counts requests in flight and when the others ended), so
+/// the slot a request hands back is its own whichever order requests end in.
 pub struct LocalStore {
     config: RateLimitConfig,
     window: Mutex<Window>,
@@ -247,21 +286,23 @@ struct Window {
     ended: VecDeque<Instant>,
     /// Permits granted whose request has not ended yet.
     in_flight: u32,
+    /// The number of the next slot granted.
+    next_slot: u64,
     cooldown_until: Option<Instant>,
 }
 
-/// When the next request may go.
-enum Next {
-    Now,
-    At(Instant),
+/// How long the next request must wait.
+enum Wait {
+    Until(Instant),
     /// Every slot belongs to a request still in flight.
-    AfterAnEnd,
+    ForAnEnd,
 }
 
 impl Window {
-    fn next(&mut self, now: Instant, config: &RateLimitConfig) -> Next {
+    /// `None` when a slot is free now.
+    fn wait(&mut self, now: Instant, config: &RateLimitConfig) -> Option<Wait> {
         if let Some(until) = self.cooldown_until.filter(|t| *t > now) {
-            return Next::At(until);
+            return Some(Wait::Until(until));
         }
         while self
             .ended
@@ -271,12 +312,12 @@ impl Window {
             self.ended.pop_front();
         }
         if (self.in_flight as usize) + self.ended.len() < config.rate as usize {
-            return Next::Now;
+            return None;
         }
-        match self.ended.front() {
-            Some(oldest) => Next::At(later(*oldest, config.period)),
-            None => Next::AfterAnEnd,
-        }
+        Some(match self.ended.front() {
+            Some(oldest) => Wait::Until(later(*oldest, config.period)),
+            None => Wait::ForAnEnd,
+        })
     }
 }
 
@@ -288,6 +329,7 @@ impl LocalStore {
             window: Mutex::new(Window {
                 ended: VecDeque::with_capacity((config.rate as usize).min(4096)),
                 in_flight: 0,
+                next_slot: 0,
                 cooldown_until: None,
             }),
             line: tokio::sync::Mutex::new(()),
@@ -300,42 +342,44 @@ impl LocalStore {
         self.window.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a permit when one is free now; otherwise says when to look again.
-    fn grant(&self) -> Next {
+    /// Takes a slot when one is free now; otherwise says when to look again.
+    fn grant(&self) -> Result<Slot, Wait> {
         let mut w = self.window();
-        let next = w.next(Instant::now(), &self.config);
-        if let Next::Now = next {
-            w.in_flight += 1;
+        match w.wait(Instant::now(), &self.config) {
+            None => {
+                w.in_flight += 1;
+                w.next_slot = w.next_slot.wrapping_add(1);
+                Ok(Slot(w.next_slot))
+            }
+            Some(wait) => Err(wait),
         }
-        next
     }
 }
 
 impl RateLimitStore for LocalStore {
-    fn try_acquire(&self) -> bool {
+    fn try_acquire(&self) -> Option<Slot> {
         // Nobody in line (or someone would be served first) and a free slot.
-        let Ok(_first) = self.line.try_lock() else {
-            return false;
-        };
-        matches!(self.grant(), Next::Now)
+        let _first = self.line.try_lock().ok()?;
+        self.grant().ok()
     }
 
-    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = Slot> + Send + '_>> {
+        // Cancellation-safe: a slot is taken only in `grant`, and returned with no wait between.
         Box::pin(async move {
             let _first = self.line.lock().await;
             loop {
                 let ended = self.request_ended.notified();
                 match self.grant() {
-                    Next::Now => return,
+                    Ok(slot) => return slot,
                     // Looked at again on waking: a 429 may have started a cooldown meanwhile.
-                    Next::At(at) => tokio::time::sleep_until(at).await,
-                    Next::AfterAnEnd => ended.await,
+                    Err(Wait::Until(at)) => tokio::time::sleep_until(at).await,
+                    Err(Wait::ForAnEnd) => ended.await,
                 }
             }
         })
     }
 
-    fn finished(&self) {
+    fn finished(&self, _slot: Slot) {
         {
             let mut w = self.window();
             w.in_flight = w.in_flight.saturating_sub(1);

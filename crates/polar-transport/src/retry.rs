@@ -14,7 +14,10 @@
 //! A wait that would end after the call's deadline (see [`timeout`](crate::timeout)) is not
 //! started: the last answer (the 429 with its `Retry-After`, the 503) or the last error is
 //! returned at once, with the number of attempts made, instead of sleeping until the deadline
-//! and throwing it away.
+//! and throwing it away. Such an answer carries a [`RetryLater`]: whoever can wait longer than
+//! one call may send the request again after its wait, with it in
+//! [`RequestOptions::resume`](crate::RequestOptions), and the layer goes on with the same call
+//! and the same budget of attempts (the SDK's bulk operations do so).
 //!
 //! The default policy retries idempotent methods (GET, HEAD, OPTIONS, DELETE, PUT, PATCH) on
 //! connect errors, connection errors, attempt timeouts and statuses 408, 429, 500, 502, 503 and
@@ -25,7 +28,10 @@
 //! Per request, [`RequestOptions::max_attempts`](crate::RequestOptions) and
 //! [`RequestOptions::retry_forbidden`](crate::RequestOptions) override the client's settings.
 //! The number of attempts is put into the response's extensions as [`Attempts`]; errors come
-//! back as an [`Error`] whose [`attempts`](Error::attempts) says the same. The body of a
+//! back as an [`Error`] whose [`attempts`](Error::attempts) says the same. When an earlier
+//! attempt may have been carried out by the server (its answer was lost, or a gateway answered
+//! 502 or 504), the response also carries [`EarlierAttemptMayHaveBeenProcessed`]: a 404 to a
+//! retried DELETE means the resource is gone only then. The body of a
 //! response that is retried is read (up to 64 KiB) while the backoff runs, then dropped, so the
 //! connection can go back to the pool when the body was small.
 //!
@@ -78,7 +84,9 @@ use tower_service::Service;
 use crate::error::{Error, ErrorKind};
 use crate::timeout::CallContext;
 use crate::trace::{Route, route_of};
-use crate::{Attempts, Body, BoxError, RequestOptions};
+use crate::{
+    Attempts, Body, BoxError, EarlierAttemptMayHaveBeenProcessed, RequestOptions, RetryLater,
+};
 
 /// What a classifier thinks of an outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -364,11 +372,24 @@ where
         let clone = self.inner.clone();
         let svc = std::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
-        let max_attempts = match req.extensions().get::<RequestOptions>() {
-            Some(o) if o.retry_forbidden => 1,
-            Some(o) => o.max_attempts.unwrap_or(config.max_attempts).max(1),
-            None => config.max_attempts,
-        };
+        // Attempts made before (when a call given back with `RetryLater` goes on), the budget,
+        // and whether an earlier attempt may have been carried out.
+        let (attempt, max_attempts, earlier_processed) =
+            match req.extensions().get::<RequestOptions>() {
+                None => (0, config.max_attempts, false),
+                Some(o) => {
+                    let (done, budget, earlier) = match &o.resume {
+                        Some(later) => later.resumed(),
+                        None => (
+                            0,
+                            o.max_attempts.unwrap_or(config.max_attempts).max(1),
+                            false,
+                        ),
+                    };
+                    let budget = if o.retry_forbidden { done + 1 } else { budget };
+                    (done, budget, earlier)
+                }
+            };
         let ctx = CallContext::of(req.extensions());
         let (parts, body) = req.into_parts();
         let tracing_on = tracing::enabled!(tracing::Level::DEBUG);
@@ -384,8 +405,9 @@ where
             config,
             ctx,
             saved: Some((parts, body)),
-            attempt: 0,
+            attempt,
             max_attempts,
+            earlier_processed,
             started: None,
             state: State::Start,
         });
@@ -449,6 +471,8 @@ pin_project_lite::pin_project! {
         tracing_on: bool,
         attempt: u32,
         max_attempts: u32,
+        // An attempt before the current one may have been carried out by the server.
+        earlier_processed: bool,
         // When the current attempt started (only when attempt events are wanted).
         started: Option<Instant>,
         #[pin]
@@ -476,6 +500,10 @@ pin_project_lite::pin_project! {
     }
 }
 
+/// How an attempt ended, and whether its request was handed to the service (an error of the
+/// readiness check comes before that).
+type Ended<B> = (Result<Response<B>, BoxError>, bool);
+
 /// What to do once an attempt has ended.
 enum Next<B> {
     Finish(Result<Response<B>, BoxError>),
@@ -496,12 +524,12 @@ where
         let mut this = self.project();
         loop {
             // `None`: the service is ready for the attempt; `Some`: the attempt has ended.
-            let ended: Option<Result<Response<B>, BoxError>> = match this.state.as_mut().project() {
+            let ended: Option<Ended<B>> = match this.state.as_mut().project() {
                 StateProj::Start => {
                     *this.attempt += 1;
                     this.ctx.record_attempt(*this.attempt);
                     match this.svc.poll_ready(cx) {
-                        Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                        Poll::Ready(r) => r.err().map(|e| (Err(e.into()), false)),
                         Poll::Pending => {
                             // The network client is always ready: a timer only for others.
                             this.state.set(State::Readying {
@@ -512,7 +540,7 @@ where
                     }
                 }
                 StateProj::Readying { deadline } => match this.svc.poll_ready(cx) {
-                    Poll::Ready(r) => r.err().map(|e| Err(e.into())),
+                    Poll::Ready(r) => r.err().map(|e| (Err(e.into()), false)),
                     Poll::Pending => {
                         let expired = deadline
                             .as_pin_mut()
@@ -520,11 +548,11 @@ where
                         if !expired {
                             return Poll::Pending;
                         }
-                        Some(Err(this.ctx.timeout_error().into()))
+                        Some((Err(this.ctx.timeout_error().into()), false))
                     }
                 },
                 StateProj::Calling { fut } => match fut.poll(cx) {
-                    Poll::Ready(r) => Some(r.map_err(Into::into)),
+                    Poll::Ready(r) => Some((r.map_err(Into::into), true)),
                     Poll::Pending => return Poll::Pending,
                 },
                 StateProj::Waiting {
@@ -553,7 +581,7 @@ where
                 }
                 StateProj::Done => panic!("retry future polled after completion"),
             };
-            let Some(ended) = ended else {
+            let Some((ended, sent)) = ended else {
                 let last = *this.attempt >= *this.max_attempts;
                 let req = match this.saved {
                     Some((p, b)) if !last => Request::from_parts(p.clone(), b.clone()),
@@ -575,6 +603,7 @@ where
             let elapsed_ms = this
                 .started
                 .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
+            let processed = sent && may_have_been_processed(&ended);
             let next = match ended {
                 Ok(res) => {
                     tracing::debug!(
@@ -591,6 +620,7 @@ where
                         this.method,
                         attempt,
                         *this.max_attempts,
+                        *this.earlier_processed,
                         res,
                     )
                 }
@@ -619,13 +649,30 @@ where
                     this.state.set(State::Done);
                     return Poll::Ready(out);
                 }
-                Next::Wait { wait, body } => this.state.set(State::Waiting {
-                    sleep: this.config.timer.sleep(wait),
-                    body,
-                    drained: 0,
-                }),
+                Next::Wait { wait, body } => {
+                    *this.earlier_processed |= processed;
+                    this.state.set(State::Waiting {
+                        sleep: this.config.timer.sleep(wait),
+                        body,
+                        drained: 0,
+                    })
+                }
             }
         }
+    }
+}
+
+/// Whether the server may have carried out an attempt that was sent and ended this way (see
+/// [`EarlierAttemptMayHaveBeenProcessed`]): its answer was lost, or a gateway's 502 or 504 says
+/// nothing of what happened behind it. Any other status is the server's own word that it did
+/// nothing (429, 503, 408) or undid its work (500: Polar rolls back the request's database
+/// session on an error, `server/polar/postgres.py::get_db_session`).
+fn may_have_been_processed<B>(outcome: &Result<Response<B>, BoxError>) -> bool {
+    match outcome {
+        Ok(res) => matches!(res.status().as_u16(), 502 | 504),
+        Err(err) => !err
+            .downcast_ref::<Error>()
+            .is_some_and(|e| e.is_connect() || e.kind() == ErrorKind::InvalidRequest),
     }
 }
 
@@ -636,9 +683,14 @@ fn after_response<B>(
     method: &Method,
     attempt: u32,
     max_attempts: u32,
+    earlier_processed: bool,
     mut res: Response<B>,
 ) -> Next<B> {
     res.extensions_mut().insert(Attempts(attempt));
+    if earlier_processed {
+        res.extensions_mut()
+            .insert(EarlierAttemptMayHaveBeenProcessed);
+    }
     if attempt >= max_attempts
         || config
             .classifier
@@ -653,6 +705,11 @@ fn after_response<B>(
         None => config.backoff.delay(attempt),
     };
     if !fits(wait, ctx) {
+        // The policy would retry, the call has no time left for it: say so, for a caller who
+        // can wait longer than one call.
+        let processed = earlier_processed || matches!(res.status().as_u16(), 502 | 504);
+        res.extensions_mut()
+            .insert(RetryLater::new(wait, attempt, max_attempts, processed));
         return Next::Finish(Ok(res));
     }
     Next::Wait {

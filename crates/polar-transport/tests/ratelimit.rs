@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use http::Request;
 use polar_transport::mock::{MockResponse, MockTransport};
-use polar_transport::ratelimit::{LocalStore, RateLimitConfig, RateLimitStore, RateLimiter};
-use polar_transport::{Body, HttpService, RetryConfig, Server, TransportBuilder};
+use polar_transport::ratelimit::{
+    LocalStore, RateLimitConfig, RateLimitLayer, RateLimitStore, RateLimiter, Slot,
+};
+use polar_transport::{Body, BoxError, HttpService, RetryConfig, Server, TransportBuilder};
 use tokio::time::Instant;
-use tower::ServiceExt;
+use tower::{ServiceBuilder, ServiceExt, service_fn};
 
 fn get() -> Request<Body> {
     Request::get("/v1/customers/")
@@ -198,10 +200,10 @@ async fn cooldown_is_capped_and_the_retry_waits_it_out() {
     // A 429 asking for 20 s holds callers for the 5 s cap only.
     store.cool_down(Duration::from_secs(20));
     let t0 = Instant::now();
-    assert!(!store.try_acquire());
-    store.acquire().await;
+    assert!(store.try_acquire().is_none());
+    let slot = store.acquire().await;
     assert_eq!(t0.elapsed(), Duration::from_secs(5));
-    store.finished();
+    store.finished(slot);
 }
 
 #[tokio::test(start_paused = true)]
@@ -322,26 +324,33 @@ async fn clients_built_apart_share_one_limiter_handle() {
     assert!(max_in_window(&times, period) <= 5);
 }
 
-/// A store of one's own (the shape a cross-process store takes): the layer asks it for a permit,
-/// tells it when the request has ended and reports a 429's wait.
+/// A store of one's own (the shape a cross-process store takes): the layer asks it for a slot,
+/// hands that slot back when the request has ended and reports a 429's wait.
 #[derive(Default)]
 struct CountingStore {
     log: Mutex<Vec<String>>,
+    granted: Mutex<u64>,
 }
 
 impl RateLimitStore for CountingStore {
-    fn try_acquire(&self) -> bool {
+    fn try_acquire(&self) -> Option<Slot> {
         self.log.lock().unwrap().push("try".into());
-        false
+        None
     }
 
-    fn acquire(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.log.lock().unwrap().push("acquire".into());
-        Box::pin(async {})
+    fn acquire(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Slot> + Send + '_>> {
+        let mut granted = self.granted.lock().unwrap();
+        *granted += 1;
+        self.log.lock().unwrap().push(format!("acquire {granted}"));
+        let slot = Slot::new(*granted);
+        Box::pin(async move { slot })
     }
 
-    fn finished(&self) {
-        self.log.lock().unwrap().push("finished".into());
+    fn finished(&self, slot: Slot) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("finished {}", slot.id()));
     }
 
     fn cool_down(&self, wait: Duration) {
@@ -374,12 +383,76 @@ async fn a_store_of_ones_own_is_driven_through_the_trait() {
         *store.log.lock().unwrap(),
         [
             "try",
-            "acquire",
-            "finished",
+            "acquire 1",
+            "finished 1",
             "cool down 60s",
             "try",
-            "acquire",
-            "finished"
+            "acquire 2",
+            "finished 2"
         ]
+    );
+}
+
+/// Issue 22: requests that end out of order each hand back the slot they were granted.
+#[tokio::test(start_paused = true)]
+async fn each_request_hands_back_its_own_slot() {
+    let store = Arc::new(CountingStore::default());
+    // The query says how long the answer takes, in ms.
+    let svc = ServiceBuilder::new()
+        .layer(RateLimitLayer::new(RateLimiter::from_store(store.clone())))
+        .service(service_fn(|req: Request<Body>| async move {
+            let ms: u64 = req.uri().query().unwrap().parse().unwrap();
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok::<_, BoxError>(http::Response::new(()))
+        }));
+    let call = |ms: u64| {
+        svc.clone().oneshot(
+            Request::get(format!("/v1/customers/?{ms}"))
+                .body(Body::default())
+                .unwrap(),
+        )
+    };
+    let (slow, fast) = tokio::join!(call(300), call(100));
+    slow.unwrap();
+    fast.unwrap();
+    assert_eq!(
+        *store.log.lock().unwrap(),
+        [
+            "try",
+            "acquire 1",
+            "try",
+            "acquire 2",
+            "finished 2",
+            "finished 1"
+        ]
+    );
+}
+
+/// Issue 22: a `Retry-After` as long as a `Duration` gets, with the cooldown cap lifted, neither
+/// overflows the clock nor lets a request through.
+#[tokio::test(start_paused = true)]
+async fn a_huge_retry_after_saturates_instead_of_overflowing() {
+    let (mock, times) = recording_mock(|n| {
+        if n == 0 {
+            MockResponse::new(429).with_header("retry-after", "99999999999999999999")
+        } else {
+            MockResponse::new(200)
+        }
+    });
+    let svc = TransportBuilder::new()
+        .token("polar_oat_rate_test")
+        .rate_limit(RateLimitConfig::new(10, Duration::from_secs(1)).max_cooldown(Duration::MAX))
+        .retry(RetryConfig::disabled())
+        .call_timeout(Duration::from_secs(5))
+        .build_with(mock.clone())
+        .unwrap();
+    assert_eq!(svc.clone().oneshot(get()).await.unwrap().status(), 429);
+    let err = svc.oneshot(get()).await.unwrap_err();
+    let err = err.downcast_ref::<polar_transport::Error>().unwrap();
+    assert_eq!(err.kind(), polar_transport::ErrorKind::CallTimeout);
+    assert_eq!(
+        times.lock().unwrap().len(),
+        1,
+        "nothing sent during the cooldown"
     );
 }

@@ -11,7 +11,8 @@ use http::{Method, Request};
 use polar_transport::mock::{MockResponse, MockTransport};
 use polar_transport::retry::{Backoff, parse_retry_after};
 use polar_transport::{
-    Attempts, Body, Error, ErrorKind, HttpService, RequestOptions, RetryConfig, TransportBuilder,
+    Attempts, Body, EarlierAttemptMayHaveBeenProcessed, Error, ErrorKind, HttpService,
+    RequestOptions, RetryConfig, RetryLater, TransportBuilder,
 };
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -464,4 +465,179 @@ async fn a_503_whose_retry_after_does_not_fit_is_returned_at_once() {
     assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
     assert_eq!(start.elapsed(), Duration::from_secs(10));
     assert_eq!(mock.request_count(), 3);
+}
+
+// ---- issue 22: what an earlier attempt may have done is recorded for the caller ----
+
+/// A DELETE whose first attempt ends in `first`, then a 404: is the 404 marked as following an
+/// attempt the server may have carried out?
+async fn marked_after(first: Result<u16, ErrorKind>) -> (bool, u32) {
+    let mock = MockTransport::new();
+    match first {
+        Ok(status) => mock.push(MockResponse::new(status).with_header("retry-after", "0")),
+        Err(kind) => mock.push_error(kind),
+    };
+    mock.push(MockResponse::new(404));
+    let res = mock_stack(&mock, RetryConfig::default().max_attempts(2))
+        .oneshot(request(&Method::DELETE))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let attempts = res.extensions().get::<Attempts>().unwrap().0;
+    let marked = res
+        .extensions()
+        .get::<EarlierAttemptMayHaveBeenProcessed>()
+        .is_some();
+    (marked, attempts)
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_an_attempt_that_may_have_been_carried_out_marks_the_answer() {
+    let cases = [
+        // Never left this machine.
+        (Err(ErrorKind::Connect), false),
+        (Err(ErrorKind::ConnectTimeout), false),
+        // Sent, answer lost.
+        (Err(ErrorKind::Io), true),
+        (Err(ErrorKind::AttemptTimeout), true),
+        // Refused before any work, or work undone.
+        (Ok(408), false),
+        (Ok(429), false),
+        (Ok(500), false),
+        (Ok(503), false),
+        // A gateway that may have passed the request on.
+        (Ok(502), true),
+        (Ok(504), true),
+    ];
+    let mut wrong = Vec::new();
+    for (first, want) in cases {
+        let (marked, attempts) = marked_after(first).await;
+        assert_eq!(attempts, 2, "{first:?} is retried");
+        if marked != want {
+            wrong.push(format!("{first:?}: marked {marked}, want {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_mark_outlives_later_refusals_and_is_absent_without_a_retry() {
+    // A lost answer, then a 429, then the 404: the first attempt may still have deleted it.
+    let mock = MockTransport::new();
+    mock.push_error(ErrorKind::Io);
+    mock.push(MockResponse::new(429).with_header("retry-after", "0"));
+    mock.push(MockResponse::new(404));
+    let res = mock_stack(&mock, RetryConfig::default().max_attempts(3))
+        .oneshot(request(&Method::DELETE))
+        .await
+        .unwrap();
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
+    assert!(
+        res.extensions()
+            .get::<EarlierAttemptMayHaveBeenProcessed>()
+            .is_some()
+    );
+
+    // A 504 that is the last answer is not about an *earlier* attempt.
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(504));
+    let res = mock_stack(&mock, RetryConfig::default().max_attempts(1))
+        .oneshot(request(&Method::DELETE))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 504);
+    assert!(
+        res.extensions()
+            .get::<EarlierAttemptMayHaveBeenProcessed>()
+            .is_none()
+    );
+}
+
+// ---- issue 22: an answer the call had no time to retry says how to go on with the call ----
+
+/// A request of `method` going on with the call `later` came from.
+fn resumed(method: &Method, later: RetryLater) -> Request<Body> {
+    let mut req = request(method);
+    let mut options = RequestOptions::default();
+    options.resume = Some(later);
+    req.extensions_mut().insert(options);
+    req
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_that_does_not_fit_the_call_is_offered_for_later_within_the_same_budget() {
+    // Every answer asks for 30 s; each call has 10 s; the budget is 3 attempts.
+    let mock = MockTransport::new();
+    mock.respond_with(|_| Ok(MockResponse::new(429).with_header("retry-after", "30")));
+    let svc = TransportBuilder::new()
+        .token("polar_oat_retry_test")
+        .disable_rate_limit()
+        .call_timeout(Duration::from_secs(10))
+        .retry(RetryConfig::default().max_attempts(3))
+        .build_with(mock.clone())
+        .unwrap();
+
+    let res = svc.clone().oneshot(request(&Method::GET)).await.unwrap();
+    let later = *res.extensions().get::<RetryLater>().expect("offered");
+    assert_eq!(later.wait(), Duration::from_secs(30));
+    assert_eq!((later.attempts(), later.attempts_left()), (1, 2));
+
+    // Going on with the call: its attempts count on.
+    let res = svc
+        .clone()
+        .oneshot(resumed(&Method::GET, later))
+        .await
+        .unwrap();
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(2)));
+    let later = *res.extensions().get::<RetryLater>().expect("offered");
+    assert_eq!((later.attempts(), later.attempts_left()), (2, 1));
+
+    // The last attempt of the budget: nothing more is offered.
+    let res = svc.oneshot(resumed(&Method::GET, later)).await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
+    assert!(res.extensions().get::<RetryLater>().is_none());
+    assert_eq!(mock.request_count(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_is_offered_past_max_retry_after_or_when_the_policy_says_no() {
+    // A wait longer than the policy's cap.
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(429).with_header("retry-after", "120"));
+    let res = mock_stack(&mock, RetryConfig::default())
+        .oneshot(request(&Method::GET))
+        .await
+        .unwrap();
+    assert!(res.extensions().get::<RetryLater>().is_none());
+
+    // A 503 to a POST, which the policy does not retry, with a wait past the deadline.
+    let mock = MockTransport::new();
+    mock.push(MockResponse::new(503).with_header("retry-after", "30"));
+    let res = deadline_stack(&mock, Duration::from_secs(10))
+        .oneshot(request(&Method::POST))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.extensions().get::<RetryLater>().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_gone_on_with_keeps_what_its_earlier_attempts_may_have_done() {
+    // A DELETE: the first answer is lost, the second asks for more time than the call has.
+    let mock = MockTransport::new();
+    mock.push_error(ErrorKind::Io);
+    mock.push(MockResponse::new(429).with_header("retry-after", "30"));
+    mock.push(MockResponse::new(404));
+    let svc = deadline_stack(&mock, Duration::from_secs(10));
+    let res = svc.clone().oneshot(request(&Method::DELETE)).await.unwrap();
+    let later = *res.extensions().get::<RetryLater>().expect("offered");
+    let res = svc.oneshot(resumed(&Method::DELETE, later)).await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.extensions().get::<Attempts>(), Some(&Attempts(3)));
+    assert!(
+        res.extensions()
+            .get::<EarlierAttemptMayHaveBeenProcessed>()
+            .is_some()
+    );
 }

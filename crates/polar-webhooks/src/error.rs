@@ -1,8 +1,8 @@
-//! What can be wrong with a delivery, one variant per check.
+//! What can be wrong with a secret or a delivery, one variant per check.
 
 use std::time::Duration;
 
-/// Why a delivery was refused. No variant holds the secret.
+/// Why a secret was refused or a delivery did not verify. No variant holds the secret or a key.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -11,6 +11,21 @@ pub enum Error {
         "the webhook secret is empty: pass the endpoint's secret as Polar shows it (`whsec_...`)"
     )]
     EmptySecret,
+    /// The secret is `whsec_` and nothing else: the prefix was copied without the secret.
+    #[error(
+        "the webhook secret is `whsec_` alone: copy the whole secret from the endpoint's page in Polar's dashboard"
+    )]
+    SecretIsOnlyPrefix,
+    /// [`Scheme::Standard`](crate::Scheme::Standard) was asked for a secret that has no
+    /// standard key: what follows `whsec_` is not base64, so Polar signs it with the legacy key.
+    #[error(
+        "this secret has no standard key (what follows `whsec_` is not base64): \
+         Polar signs it with the legacy key, so use `Scheme::Legacy` or accept either scheme"
+    )]
+    NoStandardKey,
+    /// The operating system gave no random bytes for a new secret.
+    #[error("no random bytes for a new webhook secret: {0}")]
+    NoRandomness(String),
     /// A header Polar always sends is missing or empty.
     #[error("the `{0}` header is missing or empty: is this a Polar webhook delivery?")]
     MissingHeader(&'static str),

@@ -1,4 +1,4 @@
-//! Checking a delivery's signature and time, and signing bodies the same way.
+//! Checking a delivery's signature and time, then decoding it.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,10 +6,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use http::HeaderMap;
-use sha2::Sha256;
+use jiff::Timestamp;
 
+use crate::keys::{Key, Keys, Scheme};
 use crate::{Error, Event};
 
 /// The header holding the delivery's id (the same on every retry of one event).
@@ -24,48 +25,105 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
-/// Verifies (and signs) the deliveries of one webhook endpoint.
+/// Verifies the deliveries of one webhook endpoint.
 ///
-/// Built from the endpoint's secret exactly as Polar shows it (`whsec_...`): Polar keys its
-/// HMAC-SHA256 with the secret's UTF-8 bytes, prefix included (it base64-encodes the secret
-/// before handing it to its Standard Webhooks signer, which decodes it again). A generic Standard
-/// Webhooks library given Polar's secret as is would instead base64-decode what follows `whsec_`
-/// and never match.
+/// Built from the endpoint's secret exactly as Polar shows it. Polar signs with one of two keys
+/// derived from it (see [`Scheme`]); [`Webhook::new`] derives both once and accepts a delivery
+/// signed with either, as Polar's official SDKs do, so the same code works for an endpoint
+/// created today (standard key) and for one created before 2026-09-08 or with a secret of your
+/// choosing (legacy key). If you know your endpoint's scheme, [`scheme`](Self::scheme) keeps
+/// only its key.
 ///
-/// The secret is kept only as the keyed HMAC state; `Debug` does not show it.
+/// Only the keyed HMAC states are kept; `Debug` shows neither the secret nor a key.
 #[derive(Clone)]
 pub struct Webhook {
-    mac: Hmac<Sha256>,
+    keys: Keys,
     tolerance: Duration,
     clock: Clock,
 }
 
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let schemes: Vec<Scheme> = [
+            self.keys.legacy.as_ref().map(|_| Scheme::Legacy),
+            self.keys.standard.as_ref().map(|_| Scheme::Standard),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         f.debug_struct("Webhook")
             .field("secret", &"<redacted>")
+            .field("schemes", &schemes)
             .field("tolerance", &self.tolerance)
             .finish_non_exhaustive()
     }
 }
 
+/// One verified delivery: its `webhook-id`, the time Polar signed this attempt, and the event.
+///
+/// What [`Webhook::verify_delivery`] returns and what a `Receiver` (feature `receiver`) hands to
+/// your handler.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The `webhook-id` header: the event's id at Polar, the same on every retry and
+    /// redelivery of the event, so the key to deduplicate on.
+    pub webhook_id: String,
+    /// The `webhook-timestamp` header: when Polar signed this attempt (each retry is signed
+    /// anew; [`Event::timestamp`] is when the event happened).
+    pub signed_at: Timestamp,
+    /// The decoded event.
+    pub event: Event,
+}
+
+impl Delivery {
+    /// A delivery from its parts, for testing your handler without signing anything.
+    pub fn new(webhook_id: impl Into<String>, signed_at: Timestamp, event: Event) -> Delivery {
+        Delivery {
+            webhook_id: webhook_id.into(),
+            signed_at,
+            event,
+        }
+    }
+}
+
 impl Webhook {
-    /// A verifier for the endpoint whose secret is `secret`, with the default tolerance (five
+    /// A verifier for the endpoint whose secret is `secret` (as Polar shows it, `whsec_...`, or
+    /// as you supplied it), accepting either of its keys, with the default tolerance (five
     /// minutes) and the system clock.
     ///
     /// # Errors
-    /// [`Error::EmptySecret`] for an empty secret (often an unset environment variable).
+    /// [`Error::EmptySecret`] for an empty secret (often an unset environment variable),
+    /// [`Error::SecretIsOnlyPrefix`] for `whsec_` alone.
     pub fn new(secret: impl AsRef<[u8]>) -> Result<Webhook, Error> {
-        let secret = secret.as_ref();
-        if secret.is_empty() {
-            return Err(Error::EmptySecret);
-        }
-        let mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| Error::EmptySecret)?;
         Ok(Webhook {
-            mac,
+            keys: Keys::derive(secret.as_ref())?,
             tolerance: DEFAULT_TOLERANCE,
             clock: Arc::new(SystemTime::now),
         })
+    }
+
+    /// Accepts only deliveries signed with the key of `scheme` (both by default). For when you
+    /// know your endpoint's scheme: its `uses_standard_webhook_signature` field in Polar's API.
+    ///
+    /// ```
+    /// use polar_webhooks::{Error, Scheme, Webhook};
+    ///
+    /// let secret = polar_webhooks::generate_secret()?;
+    /// let webhook = Webhook::new(&secret)?.scheme(Scheme::Standard)?;
+    /// # drop(webhook);
+    /// // A secret whose rest is not base64 has no standard key.
+    /// let err = Webhook::new("whsec_not-base64!").and_then(|w| w.scheme(Scheme::Standard));
+    /// assert!(matches!(err, Err(Error::NoStandardKey)));
+    /// # Ok::<(), polar_webhooks::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NoStandardKey`] for [`Scheme::Standard`] when the secret has no standard key
+    /// (what follows `whsec_` is not base64).
+    pub fn scheme(mut self, scheme: Scheme) -> Result<Webhook, Error> {
+        self.keys = self.keys.only(scheme)?;
+        Ok(self)
     }
 
     /// How far `webhook-timestamp` may be from now, in the past or the future (five minutes by
@@ -90,16 +148,31 @@ impl Webhook {
     /// signature, a time outside the tolerance, no matching signature, or a body that is not an
     /// event.
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Event, Error> {
+        self.verify_delivery(headers, body).map(|d| d.event)
+    }
+
+    /// [`verify`](Self::verify), keeping the delivery's `webhook-id` (to deduplicate on) and
+    /// signing time next to the event.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub fn verify_delivery(&self, headers: &HeaderMap, body: &[u8]) -> Result<Delivery, Error> {
         let header = |name: &'static str| match headers.get(name) {
             None => Err(Error::MissingHeader(name)),
             Some(v) => v.to_str().map_err(|_| Error::HeaderNotText(name)),
         };
-        self.verify_parts(
-            header(WEBHOOK_ID)?,
+        let id = header(WEBHOOK_ID)?;
+        let signed_at = self.check(
+            id,
             header(WEBHOOK_TIMESTAMP)?,
             header(WEBHOOK_SIGNATURE)?,
             body,
-        )
+        )?;
+        Ok(Delivery {
+            webhook_id: id.to_owned(),
+            signed_at,
+            event: serde_json::from_slice(body).map_err(Error::from_json)?,
+        })
     }
 
     /// [`verify`](Self::verify) from the three header values (`webhook-id`,
@@ -118,8 +191,15 @@ impl Webhook {
         serde_json::from_slice(body).map_err(Error::from_json)
     }
 
-    /// The checks of [`verify_parts`](Self::verify_parts), without decoding the body.
-    fn check(&self, id: &str, timestamp: &str, signature: &str, body: &[u8]) -> Result<(), Error> {
+    /// The checks of [`verify_parts`](Self::verify_parts), without decoding the body; the
+    /// signing time when they pass.
+    fn check(
+        &self,
+        id: &str,
+        timestamp: &str,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<Timestamp, Error> {
         for (name, value) in [
             (WEBHOOK_ID, id),
             (WEBHOOK_TIMESTAMP, timestamp),
@@ -142,46 +222,40 @@ impl Webhook {
             });
         }
         // Entries in other versions (or ones we cannot read) are skipped, as the scheme asks;
-        // one valid `v1` signature is enough (a rotated secret signs twice).
-        let candidates: Vec<Vec<u8>> = signature
+        // one valid `v1` signature under one of the keys is enough (a rotated secret signs
+        // twice, possibly once per scheme).
+        let signatures: Vec<Vec<u8>> = signature
             .split_ascii_whitespace()
             .filter_map(|entry| entry.split_once(','))
             .filter(|(version, _)| *version == "v1")
             .filter_map(|(_, sig)| BASE64.decode(sig).ok())
             .collect();
-        if candidates.is_empty() {
+        if signatures.is_empty() {
             return Err(Error::MalformedSignature);
         }
-        let mac = self.keyed(id, signed_at, body);
-        // `verify_slice` compares in constant time.
-        if candidates
-            .iter()
-            .any(|sig| mac.clone().verify_slice(sig).is_ok())
-        {
-            Ok(())
-        } else {
-            Err(Error::NoMatchingSignature)
+        let matched = self.keys.candidates().any(|key| {
+            let mac = signed_content(key, id, signed_at, body);
+            // `verify_slice` compares in constant time.
+            signatures
+                .iter()
+                .any(|sig| mac.clone().verify_slice(sig).is_ok())
+        });
+        if !matched {
+            return Err(Error::NoMatchingSignature);
         }
+        Timestamp::from_second(signed_at).map_err(|_| Error::MalformedTimestamp)
     }
+}
 
-    /// Signs a body as Polar does: `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`.
-    ///
-    /// For tests of your receiver (and the fake Polar). Several signatures go in one
-    /// `webhook-signature` header separated by spaces.
-    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        let tag = self.keyed(id, timestamp, body).finalize().into_bytes();
-        format!("v1,{}", BASE64.encode(tag))
-    }
-
-    fn keyed(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-        let mut mac = self.mac.clone();
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        mac
-    }
+/// The HMAC of `{id}.{timestamp}.{body}` under `key`, not yet finalized.
+pub(crate) fn signed_content(key: &Key, id: &str, timestamp: i64, body: &[u8]) -> Key {
+    let mut mac = key.clone();
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
 }
 
 /// Whole seconds since the Unix epoch (negative before it), rounded down.

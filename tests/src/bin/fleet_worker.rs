@@ -1,5 +1,6 @@
 //! One process of the fleet test (`tests/tests/fleet.rs`): creates customers as fast as its
-//! rate limiter lets it, then prints what happened as one JSON line.
+//! rate limiter lets it, then prints what happened as one JSON line: how many were created, when
+//! each create ended, and each failure with its status (if the server answered).
 //!
 //! `fleet_worker <base url> <token> <count> <email prefix> <redis url | local> <key> <rate> <period ms>`
 
@@ -54,7 +55,11 @@ async fn main() {
                 let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
                 ends_ms.push(now.as_secs_f64() * 1000.0);
             }
-            Err(err) => failed.push(format!("{i}: {err}")),
+            Err(err) => failed.push(serde_json::json!({
+                "index": i,
+                "status": err.status().map(|s| s.as_u16()),
+                "error": err.to_string(),
+            })),
         }
     }
     let report = serde_json::json!({ "ok": ends_ms.len(), "failed": failed, "ends_ms": ends_ms });

@@ -11,10 +11,11 @@ operation!(CustomersDeleteExternalParams => (), query);
 /// Request of `DELETE /v1/customers/{id}`, from [`Customers::delete`]. The answer is 204 with
 /// no body.
 ///
-/// When an attempt's answer is lost (the connection broke, the attempt timed out) the
-/// transport retries the DELETE, and the retry may find the customer already gone: a 404 to a
-/// retry means the earlier attempt deleted it, and the call succeeds. A 404 to the first
-/// attempt is still [`Error::Api`](crate::Error::Api) (`is_not_found()`).
+/// When an attempt's answer is lost (the connection broke, the attempt timed out) or a gateway
+/// answers 502/504, the transport retries the DELETE, and the retry may find the customer
+/// already gone: a 404 then means the earlier attempt deleted it, and the call succeeds. Any
+/// other 404 is [`Error::Api`](crate::Error::Api) (`is_not_found()`), also after retries of
+/// answers that say nothing was done (429, 503, a refused connection).
 pub type DeleteCustomer = Request<CustomersDeleteParams>;
 
 /// Request of `DELETE /v1/customers/external/{external_id}`, from

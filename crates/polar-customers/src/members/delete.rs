@@ -11,8 +11,9 @@ operation!(CustomersMembersDeleteExternalParams => ());
 /// Request of `DELETE /v1/customers/{id}/members/{member_id}`, from [`Members::delete`]; the
 /// answer is 204 with no body.
 ///
-/// Like a customer's delete, a 404 to a *retry* (the first attempt's answer was lost) means
-/// the member is already gone, and the call succeeds.
+/// Like a customer's delete, a 404 to a retry after an attempt that may have been carried out
+/// (its answer was lost, or a gateway answered 502/504) means the member is already gone, and
+/// the call succeeds.
 pub type DeleteMember = Request<CustomersMembersDeleteParams>;
 
 /// Request of `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`,

@@ -117,7 +117,12 @@ pub async fn wire_webhooks(fake: &FakePolar, entitlements: Entitlements) {
             });
         }
     });
-    fake.add_webhook_endpoint(WebhookEndpoint::new(&url, SECRET, CUSTOMER_EVENTS).unwrap());
+    fake.add_webhook_endpoint(
+        WebhookEndpoint::new(&url, CUSTOMER_EVENTS)
+            .unwrap()
+            .with_secret(SECRET)
+            .unwrap(),
+    );
 }
 
 /// Waits until the fake has delivered everything queued.

@@ -49,21 +49,46 @@ fn body_object(body: &Value) -> Result<&serde_json::Map<String, Value>, Vec<Issu
     }
 }
 
-/// A role from `allowed` (pydantic's literal or enum error otherwise).
-fn role(value: &Value, allowed: &[Role], kind: &str, errs: &mut Vec<Issue>) -> Option<Role> {
+/// How the schema types a `role` field, which decides pydantic's error when a value is refused.
+#[derive(Clone, Copy, Debug)]
+enum RoleField {
+    /// `Literal[MemberRole.member, …]`: a literal of enum members, so `literal_error` names each
+    /// by its Python repr (`<MemberRole.member: 'member'>`).
+    LiteralOfMembers,
+    /// `MemberRole`: the whole enum, so `enum` names each by its value (`'member'`).
+    Enum,
+}
+
+impl RoleField {
+    fn kind(self) -> &'static str {
+        match self {
+            RoleField::LiteralOfMembers => "literal_error",
+            RoleField::Enum => "enum",
+        }
+    }
+
+    fn name(self, role: Role) -> String {
+        match self {
+            // Each member's Python name is its value (server/polar/models/member.py).
+            RoleField::LiteralOfMembers => format!("<MemberRole.{0}: '{0}'>", role.as_str()),
+            RoleField::Enum => format!("'{}'", role.as_str()),
+        }
+    }
+}
+
+/// A role from `allowed`, else pydantic's error for `field` (`a, b or c`, as pydantic-core joins
+/// the expected values).
+fn role(value: &Value, allowed: &[Role], field: RoleField, errs: &mut Vec<Issue>) -> Option<Role> {
     let found = allowed.iter().find(|r| value.as_str() == Some(r.as_str()));
     if found.is_none() {
-        let names: Vec<String> = allowed
-            .iter()
-            .map(|r| format!("'{}'", r.as_str()))
-            .collect();
+        let names: Vec<String> = allowed.iter().map(|r| field.name(*r)).collect();
         let expected = match names.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
             _ => names.join(""),
         };
         errs.push(
             Issue::new(
-                kind,
+                field.kind(),
                 at(&root("body"), "role"),
                 format!("Input should be {expected}"),
                 value.clone(),
@@ -75,7 +100,8 @@ fn role(value: &Value, allowed: &[Role], kind: &str, errs: &mut Vec<Issue>) -> O
 }
 
 /// `POST /v1/customers/{id}/members`: `email` required, `role` `member` (default) or
-/// `billing_manager`.
+/// `billing_manager` (`owner` is refused: ownership is set at customer creation or moved by an
+/// update).
 pub(crate) fn parse_member_create(
     body: &Value,
     rules: &Deliverability,
@@ -109,7 +135,7 @@ pub(crate) fn parse_member_create(
         Some(v) => role(
             v,
             &[Role::Member, Role::BillingManager],
-            "literal_error",
+            RoleField::LiteralOfMembers,
             &mut errs,
         ),
     };
@@ -140,7 +166,7 @@ pub(crate) fn parse_member_update(
         Some(v) => role(
             v,
             &[Role::Owner, Role::BillingManager, Role::Member],
-            "enum",
+            RoleField::Enum,
             &mut errs,
         ),
     };

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::Field;
 use super::fields::raw_string;
 use crate::issue::{Issue, at, missing, not_an_object, parse_uuid4, root};
+use crate::rules::http_url::{UrlError, http_url};
 
 /// Which customer the session is for.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,47 +22,29 @@ pub(crate) struct SessionInput {
     pub customer: SessionTarget,
     pub member_id: Option<Uuid>,
     pub external_member_id: Option<String>,
+    /// As pydantic writes it back (`https://example.com` → `https://example.com/`).
     pub return_url: Option<String>,
 }
 
 const BY_ID: &str = "CustomerSessionCustomerIDCreate";
 const BY_EXTERNAL: &str = "CustomerSessionCustomerExternalIDCreate";
-const URL_MAX: usize = 2083;
 
-/// pydantic's `HttpUrl`: an absolute `http`/`https` URL of at most 2083 characters.
-fn check_url(url: &str, loc: Vec<Value>, errs: &mut Vec<Issue>) {
-    let scheme_end = url.find("://");
-    let host = scheme_end.map(|i| &url[i + 3..]).unwrap_or_default();
-    if url.chars().count() > URL_MAX {
-        errs.push(
-            Issue::new(
-                "url_too_long",
-                loc,
-                format!("URL should have at most {URL_MAX} characters"),
-                url,
-            )
-            .with_ctx(serde_json::json!({ "max_length": URL_MAX })),
-        );
-    } else if scheme_end.is_none() || host.is_empty() || host.starts_with('/') {
-        errs.push(
-            Issue::new(
-                "url_parsing",
-                loc,
-                "Input should be a valid URL, relative URL without a base",
-                url,
-            )
-            .with_ctx(serde_json::json!({ "error": "relative URL without a base" })),
-        );
-    } else if !(url.starts_with("http://") || url.starts_with("https://")) {
-        errs.push(
-            Issue::new(
-                "url_scheme",
-                loc,
-                "URL scheme should be 'http' or 'https'",
-                url,
-            )
-            .with_ctx(serde_json::json!({ "expected_schemes": "'http' or 'https'" })),
-        );
+/// `return_url`: pydantic's `HttpUrl | None`, kept as pydantic writes the URL back.
+fn return_url(obj: &Map<String, Value>, loc: Vec<Value>, errs: &mut Vec<Issue>) -> Option<String> {
+    let checked = match obj.get("return_url")? {
+        Value::Null => return None,
+        Value::String(raw) => http_url(raw),
+        _ => Err(UrlError::not_a_string()),
+    };
+    match checked {
+        Ok(url) => Some(url),
+        Err(e) => {
+            errs.push(Issue {
+                ctx: e.ctx,
+                ..Issue::new(e.kind, loc, e.msg, obj["return_url"].clone())
+            });
+            None
+        }
     }
 }
 
@@ -78,18 +61,15 @@ fn common(
     let external_member_id = raw_string(obj, "external_member_id", base, errs)
         .into_option()
         .flatten();
-    let return_url = raw_string(obj, "return_url", base, errs)
-        .into_option()
-        .flatten();
-    if let Some(url) = &return_url {
-        check_url(url, at(base, "return_url"), errs);
-    }
+    let return_url = return_url(obj, at(base, "return_url"), errs);
     (member_id, external_member_id, return_url)
 }
 
 fn by_id(obj: &Map<String, Value>, body: &Value) -> Result<SessionInput, Vec<Issue>> {
     let base = at(&root("body"), BY_ID);
     let mut errs = Vec::new();
+    // pydantic reports fields in declaration order: the shared ones come first.
+    let (member_id, external_member_id, return_url) = common(obj, &base, &mut errs);
     let customer = match raw_string(obj, "customer_id", &base, &mut errs) {
         Field::Value(v) => parse_uuid4(at(&base, "customer_id"), &v, &mut errs),
         Field::Absent if !obj.contains_key("customer_id") => {
@@ -98,7 +78,6 @@ fn by_id(obj: &Map<String, Value>, body: &Value) -> Result<SessionInput, Vec<Iss
         }
         _ => None,
     };
-    let (member_id, external_member_id, return_url) = common(obj, &base, &mut errs);
     match customer {
         Some(id) if errs.is_empty() => Ok(SessionInput {
             customer: SessionTarget::Id(id),
@@ -113,6 +92,7 @@ fn by_id(obj: &Map<String, Value>, body: &Value) -> Result<SessionInput, Vec<Iss
 fn by_external(obj: &Map<String, Value>, body: &Value) -> Result<SessionInput, Vec<Issue>> {
     let base = at(&root("body"), BY_EXTERNAL);
     let mut errs = Vec::new();
+    let (member_id, external_member_id, return_url) = common(obj, &base, &mut errs);
     // `customer_external_id` is accepted as an alias.
     let key = ["external_customer_id", "customer_external_id"]
         .into_iter()
@@ -124,7 +104,6 @@ fn by_external(obj: &Map<String, Value>, body: &Value) -> Result<SessionInput, V
             None
         }
     };
-    let (member_id, external_member_id, return_url) = common(obj, &base, &mut errs);
     match customer {
         Some(ext) if errs.is_empty() => Ok(SessionInput {
             customer: SessionTarget::External(ext),

@@ -1,7 +1,7 @@
 //! Members of customers and the rules of server/polar/member/service.py: an owner per customer
-//! (created with it), one member at most for an individual, a member's email unique (case-
-//! insensitively) and its external ID unique within its customer, ownership moved rather than
-//! lost, and members removed with their customer.
+//! (created with it), one member at most for an individual, whose email follows the customer's,
+//! a member's email unique (case-insensitively) and its external ID unique within its customer,
+//! ownership moved rather than lost, and members removed with their customer.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -112,6 +112,29 @@ impl MemberTable {
             role: Role::Owner,
             deleted: false,
         });
+    }
+
+    /// `sync_owner_email` (server/polar/member/service.py), run by a customer update whose email
+    /// changed: an individual's owner takes the customer's email unless it already has it in
+    /// some case. Teams are left alone, their members have their own addresses. It does not ask
+    /// whether member management is on: an owner made while it was on is kept in step.
+    pub(crate) fn sync_owner_email(&mut self, customer: &Record, now: Timestamp) {
+        let Some(email) = customer
+            .email
+            .as_ref()
+            .filter(|_| customer.kind == Kind::Individual)
+        else {
+            return;
+        };
+        let wanted = email.to_lowercase();
+        if let Some(owner) = self
+            .live_mut(customer.id)
+            .find(|r| r.role == Role::Owner)
+            .filter(|o| o.email.to_lowercase() != wanted)
+        {
+            owner.email = email.clone();
+            owner.modified_at = Some(now);
+        }
     }
 
     /// Removes every member of a deleted customer.

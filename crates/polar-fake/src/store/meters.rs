@@ -1,5 +1,5 @@
 //! Customer meters (`/v1/customer-meters/`): the meters seeded into customers' state, each with
-//! its customer and a meter definition (server/polar/customer_meter/service.py).
+//! its customer (deleted ones too) and a meter definition (server/polar/customer_meter/service.py).
 
 use std::cmp::Ordering;
 
@@ -86,35 +86,40 @@ fn compare(a: &Value, b: &Value, key: MeterSort) -> Ordering {
 }
 
 impl Store {
-    /// Every customer meter the token reaches, with its customer's record.
-    fn customer_meters<'s>(&'s self, access: &'s Access) -> impl Iterator<Item = Value> + 's {
-        self.live()
+    /// Every customer meter the token reaches, with its customer, deleted or not: the server
+    /// joins the customer for its organization only (`get_statement_by_org_ids` in
+    /// server/polar/customer_meter/repository.py), so a deleted customer's meters stay.
+    fn customer_meters<'s>(
+        &'s self,
+        access: &'s Access,
+    ) -> impl Iterator<Item = (&'s Record, &'s Value)> + 's {
+        self.records
+            .values()
             .filter(|r| access.orgs.contains(&r.org))
-            .flat_map(|r| r.meters.iter().map(move |m| customer_meter_json(r, m)))
+            .flat_map(|r| r.meters.iter().map(move |m| (r, m)))
     }
 
-    /// `GET /v1/customer-meters/`.
+    /// `GET /v1/customer-meters/`: the filters read the customer's columns, so a deleted
+    /// customer, whose external ID the soft delete cleared, no longer matches it.
     pub(crate) fn list_customer_meters(&self, access: &Access, q: &MeterQuery) -> Value {
-        let wanted = |list: &[Uuid], v: Option<&str>| {
-            list.is_empty()
-                || v.and_then(|s| Uuid::parse_str(s).ok())
-                    .is_some_and(|u| list.contains(&u))
-        };
+        let wanted = |list: &[Uuid], v: Uuid| list.is_empty() || list.contains(&v);
         let mut rows: Vec<Value> = self
             .customer_meters(access)
-            .filter(|m| {
-                wanted(
-                    &q.organization_id,
-                    text(m, &["customer", "organization_id"]),
-                )
+            .filter(|(r, _)| wanted(&q.organization_id, r.org))
+            .filter(|(r, _)| wanted(&q.customer_id, r.id))
+            .filter(|(_, m)| {
+                q.meter_id.is_empty()
+                    || text(m, &["meter_id"])
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                        .is_some_and(|u| q.meter_id.contains(&u))
             })
-            .filter(|m| wanted(&q.customer_id, text(m, &["customer_id"])))
-            .filter(|m| wanted(&q.meter_id, text(m, &["meter_id"])))
-            .filter(|m| {
+            .filter(|(r, _)| {
                 q.external_customer_id.is_empty()
-                    || text(m, &["customer", "external_id"])
-                        .is_some_and(|e| q.external_customer_id.iter().any(|x| x == e))
+                    || r.external_id
+                        .as_ref()
+                        .is_some_and(|e| q.external_customer_id.contains(e))
             })
+            .map(|(r, m)| customer_meter_json(r, m))
             .collect();
         rows.sort_by(|a, b| {
             for (key, desc) in &q.sorting {
@@ -133,7 +138,8 @@ impl Store {
     pub(crate) fn get_customer_meter(&self, access: &Access, id: Uuid) -> Result<Value, Refusal> {
         let wanted = id.to_string();
         self.customer_meters(access)
-            .find(|m| text(m, &["id"]) == Some(wanted.as_str()))
+            .find(|(_, m)| text(m, &["id"]) == Some(wanted.as_str()))
+            .map(|(r, m)| customer_meter_json(r, m))
             .ok_or(Refusal::NotFound)
     }
 }

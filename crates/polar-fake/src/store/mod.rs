@@ -315,6 +315,7 @@ impl Store {
         let org = before.org;
         let mut record = before.clone();
         let mut errs = Vec::new();
+        let mut email_changed = false;
         if let Field::Value(e) = &input.email
             && record
                 .email
@@ -326,6 +327,7 @@ impl Store {
             }
             record.email = Some(e.clone());
             record.email_verified = false;
+            email_changed = true;
         }
         if input.billing_address == Field::Null {
             errs.push(Issue::new(
@@ -409,8 +411,13 @@ impl Store {
         }
         // Only a real change is written, so only a real change moves `modified_at`.
         if record != before {
-            record.modified_at = Some(self.now());
+            let now = self.now();
+            record.modified_at = Some(now);
             self.put(record.clone());
+            // After the write, so a customer this update made a team is a team here.
+            if email_changed {
+                self.members.sync_owner_email(&record, now);
+            }
         }
         Ok(record.to_json())
     }

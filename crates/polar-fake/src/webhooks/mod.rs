@@ -6,17 +6,20 @@
 //!   followed by `customer.state_changed` carrying the customer's state; a change to the state
 //!   alone (a subscription, benefit grant or meter) sends `customer.state_changed`.
 //! - The body is `{"type", "timestamp", "data"}`; the headers are `webhook-id` (the event's id,
-//!   the same on every attempt), `webhook-timestamp` (the attempt's time, Unix seconds),
-//!   `webhook-signature` (Standard Webhooks, keyed by the secret's UTF-8 bytes),
-//!   `content-type: application/json` and `user-agent: polar.sh webhooks`.
+//!   the same on every attempt and redelivery), `webhook-timestamp` (the attempt's time, Unix
+//!   seconds), `webhook-signature` (Standard Webhooks HMAC-SHA256, under the endpoint's standard
+//!   or legacy key, see [`WebhookEndpoint`]), `content-type: application/json` and
+//!   `user-agent: polar.sh webhooks`.
 //! - Events reach one endpoint in order: a later event waits until the earlier ones are
 //!   delivered or given up. A non-2xx answer, a refused connection or a 10 s timeout is retried
 //!   with exponential backoff, up to 10 attempts in all.
+//! - An event can be sent again with its id ([`FakePolar::redeliver_webhook`], Polar's
+//!   "redeliver": `webhook/service.py`, `redeliver_event`), re-signed at the new attempt's time.
 //!
 //! Backoff is shorter than Polar's (which starts at 2 s) so that tests stay fast; it is
 //! configurable per endpoint.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,12 +28,16 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Uri, header};
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
-use polar_webhooks::Webhook;
+use polar_webhooks::Signer;
 use serde_json::Value;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::sync::lock;
+
+mod endpoint;
+
+pub use endpoint::{WebhookEndpoint, WebhookEndpointError};
 
 /// The four customer event types.
 pub const CUSTOMER_EVENTS: [&str; 4] = [
@@ -43,89 +50,13 @@ pub const CUSTOMER_EVENTS: [&str; 4] = [
 /// How long Polar waits for the receiver's answer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A webhook endpoint to register with [`FakePolar::add_webhook_endpoint`](crate::FakePolar::add_webhook_endpoint).
-#[derive(Clone)]
-pub struct WebhookEndpoint {
-    url: Uri,
-    signer: Webhook,
-    events: Vec<String>,
-    max_attempts: u32,
-    first_backoff: Duration,
-    max_backoff: Duration,
-}
-
-impl fmt::Debug for WebhookEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The secret stays out (the signer does not print it either).
-        f.debug_struct("WebhookEndpoint")
-            .field("url", &self.url)
-            .field("events", &self.events)
-            .field("max_attempts", &self.max_attempts)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why an endpoint could not be registered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookEndpointError(String);
-
-impl fmt::Display for WebhookEndpointError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for WebhookEndpointError {}
-
-impl WebhookEndpoint {
-    /// An endpoint at `url` (plain `http://`, as a test receiver on loopback is) signed with
-    /// `secret`, receiving the event types listed in `events` (see [`CUSTOMER_EVENTS`]).
-    ///
-    /// # Errors
-    /// When `url` is not an absolute `http://` URL, or `secret` is empty.
-    pub fn new<I, S>(url: &str, secret: &str, events: I) -> Result<Self, WebhookEndpointError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let bad = |why: &str| WebhookEndpointError(format!("webhook endpoint `{url}`: {why}"));
-        let url: Uri = url.parse().map_err(|e| bad(&format!("not a URL ({e})")))?;
-        if url.scheme_str() != Some("http") || url.authority().is_none() {
-            return Err(bad(
-                "the fake delivers to absolute `http://host:port/path` URLs only",
-            ));
-        }
-        let signer = Webhook::new(secret).map_err(|e| bad(&e.to_string()))?;
-        Ok(WebhookEndpoint {
-            url,
-            signer,
-            events: events.into_iter().map(Into::into).collect(),
-            max_attempts: 10,
-            first_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_secs(1),
-        })
-    }
-
-    /// Attempts per event before giving up (10 by default, as Polar), and the wait before the
-    /// first retry, doubled on each further one up to one second (20 ms by default).
-    pub fn retries(mut self, max_attempts: u32, first_backoff: Duration) -> Self {
-        self.max_attempts = max_attempts.max(1);
-        self.first_backoff = first_backoff;
-        self
-    }
-
-    fn wants(&self, event_type: &str) -> bool {
-        self.events.iter().any(|e| e == event_type)
-    }
-}
-
 /// How [`FakePolar::send_webhook`](crate::FakePolar::send_webhook) spoils an event, for testing that a receiver refuses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Tamper {
     /// Sent as Polar would.
     None,
-    /// Signed with another secret.
+    /// Signed with another secret (the same scheme's key of it).
     WrongSignature,
     /// Signed properly, with a `webhook-timestamp` this long in the past.
     StaleTimestamp(Duration),
@@ -161,6 +92,7 @@ impl WebhookDelivery {
 }
 
 /// One event queued for one endpoint.
+#[derive(Clone)]
 struct Outgoing {
     id: String,
     event_type: String,
@@ -180,6 +112,8 @@ struct Inner {
     deliveries: Vec<WebhookDelivery>,
     /// Events queued or being delivered, over all endpoints.
     pending: usize,
+    /// Every event queued so far by its id, with its endpoint's index: what a redelivery sends.
+    sent: HashMap<String, (usize, Outgoing)>,
 }
 
 /// The fake's webhook state, shared by its clones.
@@ -214,20 +148,40 @@ impl Webhooks {
             data
         );
         let body = Bytes::from(body);
-        let mut queued = 0;
-        for endpoint in inner.endpoints.iter_mut() {
+        let mut queued = Vec::new();
+        for (index, endpoint) in inner.endpoints.iter_mut().enumerate() {
             if endpoint.config.wants(event_type) {
-                endpoint.queue.push_back(Outgoing {
+                let event = Outgoing {
                     id: Uuid::new_v4().to_string(),
                     event_type: event_type.to_owned(),
                     body: body.clone(),
                     tamper,
-                });
-                queued += 1;
+                };
+                endpoint.queue.push_back(event.clone());
+                queued.push((index, event));
             }
         }
-        inner.pending += queued;
+        inner.pending += queued.len();
+        for (index, event) in queued {
+            inner.sent.insert(event.id.clone(), (index, event));
+        }
         self.start_workers(&mut inner);
+    }
+
+    /// Queues the event `webhook_id` again for its endpoint, signed as Polar signs it (whatever
+    /// spoiled the first sending); false when no such event was sent.
+    pub(crate) fn redeliver(&self, webhook_id: &str) -> bool {
+        let mut inner = lock(&self.inner);
+        let Some((index, event)) = inner.sent.get(webhook_id).cloned() else {
+            return false;
+        };
+        inner.endpoints[index].queue.push_back(Outgoing {
+            tamper: Tamper::None,
+            ..event
+        });
+        inner.pending += 1;
+        self.start_workers(&mut inner);
+        true
     }
 
     /// One worker per endpoint with queued events, when there is a Tokio runtime to run it
@@ -313,9 +267,11 @@ fn signed_headers(config: &WebhookEndpoint, event: &Outgoing) -> HeaderMap {
     let mut ts = unix_now();
     let signature = match event.tamper {
         Tamper::None => config.signer.sign(&event.id, ts, &event.body),
-        Tamper::WrongSignature => Webhook::new("whsec_not_the_endpoint_secret")
+        // The same scheme's key of another secret.
+        Tamper::WrongSignature => polar_webhooks::generate_secret()
+            .and_then(|other| Signer::new(other, config.signer.scheme()))
             .map(|other| other.sign(&event.id, ts, &event.body))
-            .unwrap_or_default(),
+            .unwrap_or_else(|_| "v1,AAAA".to_owned()),
         Tamper::StaleTimestamp(age) => {
             ts -= i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
             config.signer.sign(&event.id, ts, &event.body)

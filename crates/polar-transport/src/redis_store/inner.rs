@@ -1,0 +1,276 @@
+//! What a store keeps (its settings, its connection, its abandoned entries) and its round
+//! trips to Redis, with the outage bookkeeping around them.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use tokio::time::Instant;
+
+use super::builder::RedisStoreBuilder;
+use super::scripts::{ACQUIRE, COOL_DOWN, FINISH};
+use crate::ratelimit::{LocalStore, RateLimitConfig, later};
+
+/// A store's state, shared with the background tasks that stamp slots, share cooldowns and
+/// remove abandoned entries.
+pub(super) struct Inner {
+    client: redis::Client,
+    pub(super) config: RateLimitConfig,
+    pub(super) slots_key: String,
+    cooldown_key: String,
+    pub(super) margin: Duration,
+    lease: Duration,
+    command_timeout: Duration,
+    reconnect_interval: Duration,
+    pub(super) poll_interval: Duration,
+    pub(super) fallback: LocalStore,
+    /// One caller of this process at a time asks Redis; the others queue here in order.
+    pub(super) line: tokio::sync::Mutex<()>,
+    /// Tells this process's entries apart from other processes'.
+    nonce: u64,
+    pub(super) next_id: AtomicU64,
+    /// Entries Redis may hold for callers who gave up during their round trip: removed by the
+    /// next acquire (in its script) or in the background, whichever comes first.
+    abandoned: Mutex<Vec<String>>,
+    state: Mutex<Connection>,
+    /// This process's view of the shared cooldown (Redis's copy is written in the background).
+    pub(super) cooldown_until: Mutex<Option<Instant>>,
+    scripts: Scripts,
+}
+
+struct Scripts {
+    acquire: redis::Script,
+    finish: redis::Script,
+    cool_down: redis::Script,
+}
+
+#[derive(Default)]
+struct Connection {
+    conn: Option<MultiplexedConnection>,
+    /// Set while Redis is unreachable: when the outage began and when to try again.
+    down: Option<(Instant, Instant)>,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every update under these locks is a single step: a panic cannot leave them half done.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whole milliseconds for Redis, at least 1, and at most 2^42 (139 years): the scripts add
+/// such values and hand them to `PEXPIRE`, which refuses what does not fit.
+fn millis(d: Duration) -> u64 {
+    const MAX: u64 = 1 << 42;
+    u64::try_from(d.as_millis()).unwrap_or(MAX).clamp(1, MAX)
+}
+
+/// What the acquire script said.
+pub(super) enum Answer {
+    Granted,
+    Wait(Duration),
+    /// Every slot is in flight.
+    WaitForAnEnd,
+}
+
+impl Inner {
+    /// The state of a store with the builder's settings (an invalid URL is an error).
+    pub(super) fn new(settings: RedisStoreBuilder) -> Result<Inner, redis::RedisError> {
+        let config = settings.config;
+        Ok(Inner {
+            client: redis::Client::open(settings.url.as_str())?,
+            config,
+            cooldown_key: format!("{}:cooldown", settings.key),
+            slots_key: settings.key,
+            margin: settings.margin,
+            lease: settings.lease,
+            command_timeout: settings.command_timeout,
+            reconnect_interval: settings.reconnect_interval,
+            poll_interval: Duration::from_millis(10),
+            fallback: LocalStore::new(config),
+            line: tokio::sync::Mutex::new(()),
+            nonce: fastrand::u64(..),
+            next_id: AtomicU64::new(0),
+            abandoned: Mutex::new(Vec::new()),
+            state: Mutex::new(Connection::default()),
+            cooldown_until: Mutex::new(None),
+            scripts: Scripts {
+                acquire: redis::Script::new(ACQUIRE),
+                finish: redis::Script::new(FINISH),
+                cool_down: redis::Script::new(COOL_DOWN),
+            },
+        })
+    }
+
+    /// False during an outage.
+    pub(super) fn is_shared(&self) -> bool {
+        lock(&self.state).down.is_none()
+    }
+
+    /// A connection, or `None` during an outage (until it is time to try again).
+    pub(super) async fn connection(&self) -> Option<MultiplexedConnection> {
+        {
+            let state = lock(&self.state);
+            if let Some(conn) = &state.conn {
+                return Some(conn.clone());
+            }
+            if let Some((_, retry_at)) = state.down
+                && Instant::now() < retry_at
+            {
+                return None;
+            }
+        }
+        let conn = self
+            .bounded(self.client.get_multiplexed_async_connection())
+            .await?;
+        lock(&self.state).conn = Some(conn.clone());
+        Some(conn)
+    }
+
+    /// Awaits a Redis operation for at most the command timeout; a failure or a timeout starts
+    /// (or continues) an outage.
+    async fn bounded<T>(&self, op: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        match tokio::time::timeout(self.command_timeout, op).await {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(err)) => {
+                self.went_down(&err.to_string());
+                None
+            }
+            Err(_) => {
+                self.went_down("Redis did not answer in time");
+                None
+            }
+        }
+    }
+
+    /// Drops the connection and starts (or continues) an outage; the first failure of an
+    /// outage is logged.
+    fn went_down(&self, why: &str) {
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        state.conn = None;
+        let started = match state.down {
+            Some((since, _)) => since,
+            None => {
+                tracing::warn!(
+                    key = %self.slots_key,
+                    error = why,
+                    "rate limiter: Redis is unreachable; this process paces itself alone until it is back"
+                );
+                now
+            }
+        };
+        state.down = Some((started, later(now, self.reconnect_interval)));
+    }
+
+    /// A command answered: an outage, if any, is over.
+    fn came_back(&self) {
+        let mut state = lock(&self.state);
+        if let Some((since, _)) = state.down.take() {
+            tracing::info!(
+                key = %self.slots_key,
+                outage_ms = since.elapsed().as_millis() as u64,
+                "rate limiter: Redis is back; the budget is shared again"
+            );
+        }
+    }
+
+    /// Runs a script; `None` when Redis could not be reached in time.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Option<T> {
+        let mut conn = self.connection().await?;
+        let value = self.bounded(invocation.invoke_async(&mut conn)).await?;
+        self.came_back();
+        Some(value)
+    }
+
+    /// Asks Redis for a slot for entry `member`, removing the abandoned entries first; `None`
+    /// when Redis did not answer in time (the script may still run).
+    pub(super) async fn try_take(
+        &self,
+        mut conn: MultiplexedConnection,
+        member: &str,
+    ) -> Option<Answer> {
+        let abandoned = std::mem::take(&mut *lock(&self.abandoned));
+        let window = self.config.period().saturating_add(self.margin);
+        let mut invocation = self.scripts.acquire.key(&self.slots_key);
+        invocation
+            .key(&self.cooldown_key)
+            .arg(self.config.rate())
+            .arg(millis(window))
+            .arg(millis(self.lease))
+            .arg(member)
+            .arg(&abandoned);
+        let answer: Option<(i64, i64)> = self.bounded(invocation.invoke_async(&mut conn)).await;
+        let Some((granted, wait)) = answer else {
+            self.abandon(abandoned);
+            return None;
+        };
+        self.came_back();
+        Some(match (granted, wait) {
+            (1, _) => Answer::Granted,
+            (_, w) if w < 0 => Answer::WaitForAnEnd,
+            (_, w) => Answer::Wait(Duration::from_millis(w as u64)),
+        })
+    }
+
+    /// The name of entry number `n` of this process.
+    pub(super) fn member(&self, n: u64) -> String {
+        format!("{:016x}:{n}", self.nonce)
+    }
+
+    /// Keeps entries to remove (at most a few thousand: should Redis stay away, the oldest are
+    /// left to their lease, which ends them too).
+    pub(super) fn abandon(&self, members: impl IntoIterator<Item = String>) {
+        let mut abandoned = lock(&self.abandoned);
+        abandoned.extend(members);
+        let excess = abandoned.len().saturating_sub(4096);
+        abandoned.drain(..excess);
+    }
+
+    /// Removes the abandoned entries, in line with this process's acquires (so none of them
+    /// is asked for a slot while an entry it could have had is still there).
+    pub(super) async fn forget_abandoned(&self) {
+        let _first = self.line.lock().await;
+        let members = std::mem::take(&mut *lock(&self.abandoned));
+        if members.is_empty() {
+            return;
+        }
+        let Some(mut conn) = self.connection().await else {
+            self.abandon(members);
+            return;
+        };
+        let mut zrem = redis::cmd("ZREM");
+        zrem.arg(&self.slots_key).arg(&members);
+        let removed: Option<i64> = self.bounded(zrem.query_async(&mut conn)).await;
+        match removed {
+            Some(_) => self.came_back(),
+            None => self.abandon(members),
+        }
+    }
+
+    pub(super) async fn finish(&self, id: String, ended: Instant) {
+        let mut invocation = self.scripts.finish.key(&self.slots_key);
+        // Whole milliseconds, rounded down: the stamp is never earlier than the end.
+        let ago = u64::try_from(ended.elapsed().as_millis()).unwrap_or(u64::MAX);
+        invocation.arg(id).arg(ago);
+        // A failure leaves the entry in flight until its lease ends: safe, only slower.
+        let _: Option<i64> = self.run(&invocation).await;
+    }
+
+    pub(super) async fn share_cooldown(&self, wait: Duration) {
+        let mut invocation = self.scripts.cool_down.key(&self.cooldown_key);
+        invocation.arg(millis(wait));
+        let _: Option<i64> = self.run(&invocation).await;
+    }
+}
+
+/// Runs `fut` on the current tokio runtime, if there is one (else it is dropped: the entry's
+/// lease, or the cooldown kept in this process, covers it).
+pub(super) fn spawn(fut: impl Future<Output = ()> + Send + 'static) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(fut);
+    }
+}
