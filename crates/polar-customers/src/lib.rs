@@ -98,7 +98,7 @@ pub use bulk::{Bulk, BulkOperation, DEFAULT_BULK_CONCURRENCY};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
-pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
+pub use export::{ExportColumn, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
 pub use members::*;
 pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
 pub use operation::{ListOperation, Operation, Request, SortedList, WithBody};
