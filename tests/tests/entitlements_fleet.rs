@@ -11,7 +11,7 @@ use polar_customers::{Client, CustomerId};
 use polar_e2e::redis_server::RedisServer;
 use polar_entitlements::redis::SharedCache;
 use polar_entitlements::{Applied, Entitlements};
-use polar_fake::{FakePolar, Operation, samples};
+use polar_fake::{FakePolar, Route, samples};
 use polar_webhooks::Event;
 
 fn client(fake: &FakePolar) -> Client {
@@ -24,7 +24,7 @@ fn client(fake: &FakePolar) -> Client {
 
 fn state_calls(fake: &FakePolar) -> u64 {
     let s = fake.stats();
-    s.operation(Operation::GetState) + s.operation(Operation::GetStateExternal)
+    s.operation(Route::CustomersGetState) + s.operation(Route::CustomersGetStateExternal)
 }
 
 /// `customer.state_changed` with the customer's state as the fake holds it now.

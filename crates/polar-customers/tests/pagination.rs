@@ -438,7 +438,7 @@ async fn fake_of(n: usize) -> (polar_fake::FakePolar, Client) {
 }
 
 fn lists_sent(fake: &polar_fake::FakePolar) -> u64 {
-    fake.stats().operation(polar_fake::Operation::List)
+    fake.stats().operation(polar_fake::Route::CustomersList)
 }
 
 #[tokio::test(start_paused = true)]
