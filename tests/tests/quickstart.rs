@@ -36,6 +36,7 @@ async fn quickstart_runs_against_a_served_fake_given_by_base_url_and_cleans_up()
     let around = [
         Route::CustomersMembersCreateExternal,
         Route::CustomersMembersGetExternal,
+        Route::CustomersMembersListExternal,
         Route::CustomersMembersUpdate,
         Route::CustomersMembersDeleteExternal,
         Route::CustomerSessionsCreate,

@@ -99,7 +99,11 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
 pub use export::{ExportColumn, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
-pub use members::*;
+pub use members::{
+    CreateMember, CreateMemberExternal, DeleteMember, DeleteMemberExternal, GetMember,
+    GetMemberExternal, ListMembers, ListMembersExternal, Members, MembersExternal, UpdateMember,
+    UpdateMemberExternal,
+};
 pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
 pub use operation::{ListOperation, Operation, Request, SortedList, WithBody};
 pub use pagination::{Items, Pages};
@@ -116,6 +120,6 @@ pub use types::{
     AddressInput, CountryCode, Customer, CustomerCreate, CustomerId, CustomerMeter,
     CustomerMeterId, CustomerSession, CustomerSortProperty, CustomerState, CustomerType,
     CustomerUpdate, CustomerUpdateExternalId, InputError, ListResource, Member, MemberId,
-    MemberOwnerCreate, MemberRole, Metadata, MetadataValue, Nullable, OrganizationId, Pagination,
-    PaymentMethod, SecretText, ValidationError,
+    MemberOwnerCreate, MemberRole, MemberSortProperty, Metadata, MetadataValue, Nullable,
+    OrganizationId, Pagination, PaymentMethod, SecretText, ValidationError,
 };

@@ -11,11 +11,13 @@
 mod create;
 mod delete;
 mod get;
+mod list;
 mod update;
 
 pub use create::{CreateMember, CreateMemberExternal};
 pub use delete::{DeleteMember, DeleteMemberExternal};
 pub use get::{GetMember, GetMemberExternal};
+pub use list::{ListMembers, ListMembersExternal};
 pub use update::{UpdateMember, UpdateMemberExternal};
 
 use crate::types::CustomerId;
