@@ -1,6 +1,6 @@
 //! The quickstart: every Customers operation once, then the calls around customers (a team
-//! member added, listed, changed and removed, saved payment methods, a customer-portal session, customer
-//! meters), through the SDK's default stack, with what happened at each step.
+//! member added, listed, changed and removed, saved payment methods, a customer-portal session,
+//! customer meters), through the SDK's default stack, with what happened at each step.
 //!
 //! ```sh
 //! cargo run --example quickstart
