@@ -28,9 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every operation is a builder: set its parameters, then `.await` it (or call `.send()` for
-//! the boxed `Send + 'static` future). Per-request options — another token, a timeout, a retry
-//! budget, extra headers — are methods of every builder. Failures are one [`Error`] type.
+//! Every operation is a [`Request`] of its generated params type (`GetCustomer` is
+//! `Request<CustomersGetParams>`, …; see [`Operation`]): set its parameters, then `.await` it (or
+//! call `.send()` for the boxed `Send + 'static` future). Per-request options — another token, a
+//! timeout, a retry budget, extra headers — are methods of every request, and every list has
+//! `page`, `limit`, `pages()` and `stream()`. Failures are one [`Error`] type.
 //!
 //! The transport is any `tower::Service` over `http` types: the default network stack
 //! ([`Client::builder`]), the same stack over your own service ([`ClientBuilder::build_with`]),
