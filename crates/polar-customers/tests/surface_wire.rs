@@ -68,6 +68,18 @@ fn assert_auth(requests: &[RecordedRequest]) {
     }
 }
 
+/// The field each error names; every one must be invalid input.
+#[track_caller]
+fn invalid_fields(errors: &[Error]) -> Vec<&str> {
+    errors
+        .iter()
+        .map(|e| match e {
+            Error::InvalidInput(i) => i.field.as_str(),
+            other => panic!("expected invalid input, got {other:?}"),
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn member_calls_by_polar_ids() {
     let mock = MockTransport::new();
@@ -294,14 +306,7 @@ async fn a_member_list_streams_every_page_and_refuses_bad_input_unsent() {
             .await
             .unwrap_err(),
     ];
-    let fields: Vec<_> = errors
-        .iter()
-        .map(|e| match e {
-            Error::InvalidInput(i) => i.field.as_str(),
-            other => panic!("expected invalid input, got {other:?}"),
-        })
-        .collect();
-    assert_eq!(fields, ["external_id", "limit", "page"]);
+    assert_eq!(invalid_fields(&errors), ["external_id", "limit", "page"]);
     assert_eq!(mock.request_count(), 3, "invalid input sends nothing");
 }
 
@@ -333,15 +338,8 @@ async fn empty_or_invalid_member_input_is_refused_before_sending() {
             .await
             .unwrap_err(),
     ];
-    let fields: Vec<String> = errors
-        .iter()
-        .map(|e| match e {
-            Error::InvalidInput(i) => i.field.clone(),
-            other => panic!("expected invalid input, got {other:?}"),
-        })
-        .collect();
     assert_eq!(
-        fields,
+        invalid_fields(&errors),
         [
             "external_id",
             "member_external_id",

@@ -361,13 +361,14 @@ async fn member_update_and_delete_rules() {
     );
 }
 
-#[tokio::test]
-async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
-    let fake = FakePolar::new();
+/// A team with external ID `shared` in the fake's organization (owner `a@polar.sh`) and in a
+/// second one (owner `b@polar.sh`); answers the second organization's token and a user token
+/// reaching both.
+async fn shared_external_id(fake: &FakePolar) -> (String, String) {
     let (second, second_token) = fake.add_organization();
-    team(&fake, "a@polar.sh", "shared").await;
+    team(fake, "a@polar.sh", "shared").await;
     let (s, _) = call(
-        &fake,
+        fake,
         &second_token,
         Method::POST,
         "/v1/customers/",
@@ -376,6 +377,13 @@ async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
     .await;
     assert_eq!(s, 201);
     let both = fake.add_user_token(&[fake.organization_id(), second], Scopes::ReadWrite);
+    (second_token, both)
+}
+
+#[tokio::test]
+async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
+    let fake = FakePolar::new();
+    let (_, both) = shared_external_id(&fake).await;
     let (s, v) = call(
         &fake,
         &both,
@@ -914,18 +922,7 @@ async fn a_member_list_refuses_as_polar_does() {
 #[tokio::test]
 async fn a_member_list_by_an_external_id_two_organizations_share_is_ambiguous() {
     let fake = FakePolar::new();
-    let (second, second_token) = fake.add_organization();
-    team(&fake, "a@polar.sh", "shared").await;
-    let (s, _) = call(
-        &fake,
-        &second_token,
-        Method::POST,
-        "/v1/customers/",
-        Some(json!({"type": "team", "email": "b@polar.sh", "external_id": "shared"})),
-    )
-    .await;
-    assert_eq!(s, 201);
-    let both = fake.add_user_token(&[fake.organization_id(), second], Scopes::ReadWrite);
+    let (second_token, both) = shared_external_id(&fake).await;
     let path = "/v1/customers/external/shared/members";
     let (s, v) = call(&fake, &both, Method::GET, path, None).await;
     assert_eq!(s, 409);
