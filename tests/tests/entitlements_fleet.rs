@@ -24,6 +24,18 @@ fn client(fake: &FakePolar) -> Client {
         .unwrap()
 }
 
+/// A new customer of the fake, with an external ID.
+async fn customer(fake: &FakePolar, email: &str, external_id: &str) -> CustomerId {
+    client(fake)
+        .customers()
+        .create()
+        .email(email)
+        .external_id(external_id)
+        .await
+        .unwrap()
+        .id()
+}
+
 fn state_calls(fake: &FakePolar) -> u64 {
     let s = fake.stats();
     s.operation(Operation::GetState) + s.operation(Operation::GetStateExternal)
@@ -59,14 +71,7 @@ async fn two_handles_share_fetches_and_webhooks_through_redis() {
         return;
     };
     let fake = FakePolar::new();
-    let id = client(&fake)
-        .customers()
-        .create()
-        .email("pair@polar.sh")
-        .external_id("pair")
-        .await
-        .unwrap()
-        .id();
+    let id = customer(&fake, "pair@polar.sh", "pair").await;
     let grant = samples::benefit_grant(BenefitType::FeatureFlag);
     fake.add_benefit_grant(id, &grant);
     let prefix = prefix(&fake);
@@ -142,14 +147,7 @@ async fn a_fleet_applies_each_delivery_once_and_every_member_sees_it() {
         return;
     };
     let fake = FakePolar::new();
-    let id = client(&fake)
-        .customers()
-        .create()
-        .email("hooks@polar.sh")
-        .external_id("fleet_hooks")
-        .await
-        .unwrap()
-        .id();
+    let id = customer(&fake, "hooks@polar.sh", "fleet_hooks").await;
     // Polar delivers to member `a`; `b` sits behind the same endpoint.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
