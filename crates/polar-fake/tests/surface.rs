@@ -41,6 +41,16 @@ fn issue(kind: &str, loc: Value, msg: &str) -> (Value, Value, Value) {
     (json!(kind), loc, json!(msg))
 }
 
+/// The `loc` of every issue of a 422 body, in order.
+fn locs(v: &Value) -> Vec<&Value> {
+    v["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["loc"])
+        .collect()
+}
+
 fn first_issue(v: &Value) -> (Value, Value, Value) {
     let d = &v["detail"][0];
     (d["type"].clone(), d["loc"].clone(), d["msg"].clone())
@@ -349,14 +359,8 @@ async fn member_update_and_delete_rules() {
     )
     .await;
     assert_eq!(s, 422);
-    let locs: Vec<&Value> = v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["loc"])
-        .collect();
     assert_eq!(
-        locs,
+        locs(&v),
         [&json!(["path", "id"]), &json!(["path", "member_id"])]
     );
 }
@@ -478,14 +482,8 @@ async fn customer_session_rules() {
     )
     .await;
     assert_eq!(s, 422);
-    let locs: Vec<&Value> = v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["loc"])
-        .collect();
     assert_eq!(
-        locs,
+        locs(&v),
         [
             &json!(["body", "CustomerSessionCustomerIDCreate", "customer_id"]),
             &json!([
@@ -910,13 +908,10 @@ async fn a_member_list_refuses_as_polar_does() {
     )
     .await;
     assert_eq!(s, 422);
-    let locs: Vec<&Value> = v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["loc"])
-        .collect();
-    assert_eq!(locs, [&json!(["query", "limit"]), &json!(["path", "id"])]);
+    assert_eq!(
+        locs(&v),
+        [&json!(["query", "limit"]), &json!(["path", "id"])]
+    );
 }
 
 #[tokio::test]
