@@ -203,9 +203,10 @@ pub(crate) struct MemberListQuery {
 }
 
 /// Decodes a member list query: `page`, `limit`, `sorting`, `role` (`MemberRole | None`), with
-/// `customer`, the path parameter already read. Its issues come in FastAPI's order: those of
-/// the dependencies (pagination, then sorting) first, then the path's, then the query's
-/// (`list_members` in server/polar/member/endpoints.py takes them that way).
+/// `customer`, the path parameter already read. Its issues come in FastAPI's order
+/// (`solve_dependencies` in fastapi/dependencies/utils.py): those of the dependencies
+/// (pagination, then sorting, as `list_members` in server/polar/member/endpoints.py declares
+/// them) first, then the path's, then the query's.
 pub(crate) fn parse_member_list<K>(
     pairs: &[(String, String)],
     customer: Result<K, Vec<Issue>>,
