@@ -1,6 +1,6 @@
 //! The quickstart: every Customers operation once, then the calls around customers (a team
-//! member added, changed and removed, saved payment methods, a customer-portal session, customer
-//! meters), through the SDK's default stack, with what happened at each step.
+//! member added, listed, changed and removed, saved payment methods, a customer-portal session,
+//! customer meters), through the SDK's default stack, with what happened at each step.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -493,7 +493,7 @@ pub async fn run(env: Env<'_>) -> Result<usize, String> {
     Ok(walk.failures)
 }
 
-/// The calls around customers: a member of the team added, read, changed and removed; Ada's
+/// The calls around customers: a member of the team added, read, listed, changed and removed; Ada's
 /// saved payment methods and meters; a portal session for the new member.
 async fn surroundings(
     walk: &mut Walk,
@@ -523,6 +523,17 @@ async fn surroundings(
         "/v1/customers/external/{external_id}/members/{member_external_id}",
         members.get(grace_ext).send(),
         |m| format!("{} <{}>", m.name.as_deref().unwrap_or("(no name)"), m.email),
+    )
+    .await;
+    walk.step(
+        "list team members",
+        "GET",
+        "/v1/customers/external/{external_id}/members",
+        members.list().stream().try_collect::<Vec<_>>(),
+        |all| {
+            let roles: Vec<String> = all.iter().map(|m| m.role.to_string()).collect();
+            format!("{} member(s): {}", all.len(), roles.join(", "))
+        },
     )
     .await;
     match (team_id, &grace) {

@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::StatusCode;
 use polar_customers::{ApiErrorKind, Client, CustomerType, Error};
 use polar_e2e::{Harness, StatusLog, Transport};
-use polar_fake::{FakePolar, Operation, samples};
+use polar_fake::{FakePolar, Route, samples};
 use polar_types::{CustomerId, LocItem, SubscriptionStatus};
 
 polar_e2e::suite!(
@@ -138,9 +138,9 @@ async fn every_operation_succeeds(t: Transport) {
     );
     let stats = h.fake.stats();
     // The eleven Customers operations (the calls around them are in e2e_surface.rs).
-    for op in &Operation::ALL[..11] {
+    for op in &Route::ALL[..11] {
         let op = *op;
-        let want = if op == Operation::Create { 2 } else { 1 };
+        let want = if op == Route::CustomersCreate { 2 } else { 1 };
         assert_eq!(stats.operation(op), want, "{op:?}");
     }
     assert_eq!(stats.requests, 12);
@@ -334,7 +334,7 @@ async fn rate_limit_429_is_retried_by_the_client(t: Transport) {
     }
     let stats = h.fake.stats();
     assert_eq!(stats.rate_limited, 1, "{stats:?}");
-    assert_eq!(stats.operation(Operation::List), 3);
+    assert_eq!(stats.operation(Route::CustomersList), 3);
     assert_eq!(
         log.take(),
         [200, 200, 429, 200],
@@ -368,7 +368,7 @@ async fn injected_503_is_retried_for_get_but_not_for_post(t: Transport) {
     let stats = h.fake.stats();
     assert_eq!(stats.injected_failures, 2);
     assert_eq!(
-        stats.operation(Operation::Create),
+        stats.operation(Route::CustomersCreate),
         1,
         "a POST is not sent twice"
     );
@@ -450,7 +450,7 @@ async fn list_stream_walks_every_page(t: Transport) {
     assert_eq!(emails, sorted);
     assert_eq!(emails.len(), 25);
     assert_eq!(
-        h.fake.stats().operation(Operation::List),
+        h.fake.stats().operation(Route::CustomersList),
         3,
         "stops at max_page"
     );
@@ -606,7 +606,7 @@ async fn served_dropped_connection_is_retried_for_get() {
     let stats = h.fake.stats();
     assert_eq!(stats.dropped_connections, 1);
     assert_eq!(
-        stats.operation(Operation::Get),
+        stats.operation(Route::CustomersGet),
         1,
         "the dropped attempt never reached the store"
     );
@@ -648,5 +648,5 @@ async fn in_process_429s_from_a_stricter_server_are_absorbed() {
     }
     let stats = h.fake.stats();
     assert!(stats.rate_limited >= 1, "{stats:?}");
-    assert_eq!(stats.operation(Operation::List), 250);
+    assert_eq!(stats.operation(Route::CustomersList), 250);
 }

@@ -3,7 +3,9 @@
 //! HTTP and in-process ([`polar_e2e::suite!`]).
 
 use futures_util::TryStreamExt;
-use polar_customers::types::{CustomerMeterSortProperty, MemberRole, PaymentMethod};
+use polar_customers::types::{
+    CustomerMeterSortProperty, MemberRole, MemberSortProperty, PaymentMethod,
+};
 use polar_customers::{ApiErrorKind, Error};
 use polar_e2e::{Harness, Transport};
 use polar_fake::{FakePolar, samples};
@@ -14,6 +16,7 @@ polar_e2e::suite!(
     a_member_of_another_customer_is_not_found,
     member_rules_refuse_with_polars_answers,
     deleting_a_customer_removes_its_members,
+    a_customers_members_are_listed_and_streamed,
     payment_methods_are_listed_and_streamed,
     customer_sessions_open_the_portal,
     customer_meters_reflect_the_seeded_state,
@@ -233,6 +236,76 @@ async fn deleting_a_customer_removes_its_members(t: Transport) {
     // A new team may reuse the external ID; its members start afresh.
     let again = team(&h, "gone@polar.sh", "gone").await;
     assert_eq!(h.fake.members_json(again).len(), 1);
+}
+
+async fn a_customers_members_are_listed_and_streamed(t: Transport) {
+    let h = Harness::start(t, FakePolar::new()).await;
+    let team_ext = "team 7?x#y é";
+    let id = team(&h, "owner@polar.sh", team_ext).await;
+    let customers = h.client().customers();
+    let members = customers.members(id);
+    for (email, role) in [
+        ("a@polar.sh", MemberRole::Member),
+        ("b@polar.sh", MemberRole::BillingManager),
+        ("c@polar.sh", MemberRole::Member),
+    ] {
+        members.create(email).role(role).await.unwrap();
+    }
+    let emails = |list: &[polar_customers::Member]| -> Vec<String> {
+        list.iter().map(|m| m.email.clone()).collect()
+    };
+
+    // One page, newest first by default.
+    let page = members.list().limit(2).await.unwrap();
+    assert_eq!(emails(&page.items), ["c@polar.sh", "b@polar.sh"]);
+    assert_eq!(page.pagination.total_count, 4);
+    assert_eq!(page.pagination.max_page, 2);
+
+    // Every member, oldest first, through the external ID, two pages of two.
+    let all: Vec<_> = customers
+        .members_external(team_ext)
+        .list()
+        .sort_by(MemberSortProperty::CreatedAt)
+        .limit(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(&all),
+        ["owner@polar.sh", "a@polar.sh", "b@polar.sh", "c@polar.sh"]
+    );
+    assert_eq!(all[0].role, MemberRole::Owner);
+
+    // One role, as whole pages.
+    let pages: Vec<_> = members
+        .list()
+        .role(MemberRole::Member)
+        .limit(1)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(emails(&pages[0].items), ["c@polar.sh"]);
+
+    // An unknown customer: 404, by ID and by external ID.
+    let unknown = customers
+        .members(CustomerId::from(uuid::Uuid::new_v4()))
+        .list()
+        .await
+        .unwrap_err();
+    assert_eq!(api(unknown).detail(), Some("Customer not found"));
+    assert!(
+        customers
+            .members_external("nobody")
+            .list()
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 async fn payment_methods_are_listed_and_streamed(t: Transport) {

@@ -12,7 +12,7 @@ use polar_customers::{Client, CustomerId};
 use polar_e2e::redis_server::RedisServer;
 use polar_entitlements::redis::SharedCache;
 use polar_entitlements::{Applied, Entitlements};
-use polar_fake::{CUSTOMER_EVENTS, FakePolar, Operation, WebhookEndpoint, samples};
+use polar_fake::{CUSTOMER_EVENTS, FakePolar, Route, WebhookEndpoint, samples};
 use polar_webhooks::dedup::RedisDedup;
 use polar_webhooks::{Event, Receiver, Webhook};
 
@@ -38,7 +38,7 @@ async fn customer(fake: &FakePolar, email: &str, external_id: &str) -> CustomerI
 
 fn state_calls(fake: &FakePolar) -> u64 {
     let s = fake.stats();
-    s.operation(Operation::GetState) + s.operation(Operation::GetStateExternal)
+    s.operation(Route::CustomersGetState) + s.operation(Route::CustomersGetStateExternal)
 }
 
 /// `customer.state_changed` with the customer's state as the fake holds it now.

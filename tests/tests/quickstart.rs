@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod quickstart;
 
-use polar_fake::{FakePolar, Operation};
+use polar_fake::{FakePolar, Route};
 
 fn env_of(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
     move |key| {
@@ -34,15 +34,16 @@ async fn quickstart_runs_against_a_served_fake_given_by_base_url_and_cleans_up()
     // Every Customers operation, and one of each kind of call around customers (the other
     // forms of those are the same builders on another path; e2e_surface.rs covers them).
     let around = [
-        Operation::CreateMemberExternal,
-        Operation::GetMemberExternal,
-        Operation::UpdateMember,
-        Operation::DeleteMemberExternal,
-        Operation::CreateCustomerSession,
-        Operation::ListPaymentMethods,
-        Operation::ListCustomerMeters,
+        Route::CustomersMembersCreateExternal,
+        Route::CustomersMembersGetExternal,
+        Route::CustomersMembersListExternal,
+        Route::CustomersMembersUpdate,
+        Route::CustomersMembersDeleteExternal,
+        Route::CustomerSessionsCreate,
+        Route::CustomersListPaymentMethods,
+        Route::CustomerMetersList,
     ];
-    for op in Operation::ALL[..11].iter().chain(&around) {
+    for op in Route::ALL[..11].iter().chain(&around) {
         assert!(
             stats.operation(*op) >= 1,
             "{op:?} was not called: {stats:?}"

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::TryStreamExt;
 use polar_customers::{ApiErrorKind, Client};
 use polar_e2e::{Harness, Transport};
-use polar_fake::{FakePolar, Operation};
+use polar_fake::{FakePolar, Route};
 use polar_types::CustomerId;
 
 const TOTAL_OPS: usize = 10_000;
@@ -266,5 +266,5 @@ async fn soak_10k_mixed_operations_at_concurrency_256() {
         0,
         "{stats:?}"
     );
-    assert!(stats.operation(Operation::Create) > 0);
+    assert!(stats.operation(Route::CustomersCreate) > 0);
 }

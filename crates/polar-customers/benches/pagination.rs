@@ -1,6 +1,7 @@
 //! Walking 100 pages from a loopback server that waits a fixed time before each answer, while
-//! the caller spends a fixed time on each page: the prefetching stream against a sequential
-//! loop, and the server's time alone as the baseline.
+//! the caller spends a fixed time on each page: the page walk fetching one page ahead
+//! (`.concurrency(1)`), the walk by default (each page when asked for) and a sequential loop,
+//! against the server's time alone as the baseline.
 //!
 //! `cargo bench -p polar-customers --bench pagination`
 
@@ -125,20 +126,26 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    group.bench_function("prefetch_stream", |b| {
-        b.to_async(&rt).iter(|| {
-            let client = client.clone();
-            async move {
-                let mut pages = client.customers().list().limit(PER_PAGE as u32).pages();
-                let mut seen = 0;
-                while let Some(p) = pages.next().await {
-                    seen += p.unwrap().items.len();
-                    work().await;
+    // `None`: the default, each page requested when asked for; `Some(1)`: one page ahead.
+    for (name, ahead) in [("prefetch_stream", Some(1)), ("on_demand_stream", None)] {
+        group.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| {
+                let client = client.clone();
+                async move {
+                    let mut pages = client.customers().list().limit(PER_PAGE as u32).pages();
+                    if let Some(n) = ahead {
+                        pages = pages.concurrency(n);
+                    }
+                    let mut seen = 0;
+                    while let Some(p) = pages.next().await {
+                        seen += p.unwrap().items.len();
+                        work().await;
+                    }
+                    assert_eq!(seen, PAGES as usize * PER_PAGE);
                 }
-                assert_eq!(seen, PAGES as usize * PER_PAGE);
-            }
-        })
-    });
+            })
+        });
+    }
     group.finish();
 
     // A one-off print of wall time per variant, for the ratios in the report.

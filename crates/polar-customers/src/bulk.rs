@@ -28,13 +28,9 @@ use futures_util::StreamExt;
 use futures_util::stream::{BoxStream, FuturesUnordered};
 use polar_transport::{RequestOptions, RetryLater};
 
-use crate::Error;
-use crate::customers::{
-    CreateCustomer, Customers, DeleteCustomer, GetCustomer, GetCustomerState, UpdateCustomer,
-    UpdateCustomerExternal,
-};
+use crate::customers::Customers;
 use crate::request::ResponseFuture;
-use crate::types::{Customer, CustomerState};
+use crate::{Error, Operation, Request};
 
 /// Operations run by default at once in a batch.
 pub const DEFAULT_BULK_CONCURRENCY: usize = 8;
@@ -43,8 +39,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// An operation builder a batch can run: [`CreateCustomer`], [`GetCustomer`],
-/// [`GetCustomerState`], [`UpdateCustomer`], [`UpdateCustomerExternal`], [`DeleteCustomer`].
+/// An operation request a batch can run: any [`Request`] (a create, get, update, delete …).
 pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     /// What the operation returns.
     type Output: Send + 'static;
@@ -56,30 +51,20 @@ pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     fn resume(self, later: RetryLater) -> Self;
 }
 
-macro_rules! bulk_operation {
-    ($($builder:ty => $output:ty;)*) => {$(
-        impl sealed::Sealed for $builder {}
-        impl BulkOperation for $builder {
-            type Output = $output;
-            fn start(self) -> ResponseFuture<$output> {
-                self.send()
-            }
-            fn resume(self, later: RetryLater) -> Self {
-                let mut options = RequestOptions::default();
-                options.resume = Some(later);
-                self.request_options(options)
-            }
-        }
-    )*};
-}
+impl<P: Operation> sealed::Sealed for Request<P> {}
 
-bulk_operation! {
-    CreateCustomer => Customer;
-    GetCustomer => Customer;
-    GetCustomerState => CustomerState;
-    UpdateCustomer => Customer;
-    UpdateCustomerExternal => Customer;
-    DeleteCustomer => ();
+impl<P: Operation> BulkOperation for Request<P> {
+    type Output = P::Output;
+
+    fn start(self) -> ResponseFuture<P::Output> {
+        self.send()
+    }
+
+    fn resume(self, later: RetryLater) -> Self {
+        let mut options = RequestOptions::default();
+        options.resume = Some(later);
+        self.request_options(options)
+    }
 }
 
 impl Customers {

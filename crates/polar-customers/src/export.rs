@@ -135,14 +135,110 @@ pub struct ExportRow {
     pub metadata: Metadata,
 }
 
-/// The header names of the export, in the order the server writes them.
-pub const EXPORT_COLUMNS: [&str; 13] = crate::types::CUSTOMER_EXPORT_COLUMNS;
+/// A column of the export the row parser reads, found by its name in the header row that
+/// arrives (wherever it stands there; columns it does not know are skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExportColumn {
+    /// `ID`.
+    Id,
+    /// `External ID`.
+    ExternalId,
+    /// `Created At`.
+    CreatedAt,
+    /// `Email`.
+    Email,
+    /// `Name`.
+    Name,
+    /// `Tax ID`.
+    TaxId,
+    /// `Billing Address Line 1`.
+    BillingAddressLine1,
+    /// `Billing Address Line 2`.
+    BillingAddressLine2,
+    /// `Billing Address City`.
+    BillingAddressCity,
+    /// `Billing Address State`.
+    BillingAddressState,
+    /// `Billing Address Zip`.
+    BillingAddressZip,
+    /// `Billing Address Country`.
+    BillingAddressCountry,
+    /// `Metadata`.
+    Metadata,
+}
+
+impl ExportColumn {
+    /// Every column, in the order Polar's server writes them
+    /// (`server/polar/customer/endpoints.py`, `export`).
+    pub const ALL: [ExportColumn; 13] = [
+        ExportColumn::Id,
+        ExportColumn::ExternalId,
+        ExportColumn::CreatedAt,
+        ExportColumn::Email,
+        ExportColumn::Name,
+        ExportColumn::TaxId,
+        ExportColumn::BillingAddressLine1,
+        ExportColumn::BillingAddressLine2,
+        ExportColumn::BillingAddressCity,
+        ExportColumn::BillingAddressState,
+        ExportColumn::BillingAddressZip,
+        ExportColumn::BillingAddressCountry,
+        ExportColumn::Metadata,
+    ];
+
+    /// The column's name in the header row.
+    ///
+    /// ```
+    /// assert_eq!(polar_customers::ExportColumn::TaxId.header(), "Tax ID");
+    /// ```
+    pub const fn header(self) -> &'static str {
+        match self {
+            ExportColumn::Id => "ID",
+            ExportColumn::ExternalId => "External ID",
+            ExportColumn::CreatedAt => "Created At",
+            ExportColumn::Email => "Email",
+            ExportColumn::Name => "Name",
+            ExportColumn::TaxId => "Tax ID",
+            ExportColumn::BillingAddressLine1 => "Billing Address Line 1",
+            ExportColumn::BillingAddressLine2 => "Billing Address Line 2",
+            ExportColumn::BillingAddressCity => "Billing Address City",
+            ExportColumn::BillingAddressState => "Billing Address State",
+            ExportColumn::BillingAddressZip => "Billing Address Zip",
+            ExportColumn::BillingAddressCountry => "Billing Address Country",
+            ExportColumn::Metadata => "Metadata",
+        }
+    }
+}
+
+/// Where each [`ExportColumn`] stands in the header row received.
+#[derive(Clone, Copy, Debug)]
+struct Columns([usize; ExportColumn::ALL.len()]);
+
+impl Columns {
+    /// Finds every column by name in `names`; the first one missing is the error.
+    fn find(names: &[String]) -> Result<Self, ExportColumn> {
+        let mut at = [0; ExportColumn::ALL.len()];
+        for column in ExportColumn::ALL {
+            at[column as usize] = names
+                .iter()
+                .position(|n| n == column.header())
+                .ok_or(column)?;
+        }
+        Ok(Columns(at))
+    }
+
+    fn of(&self, column: ExportColumn) -> usize {
+        self.0[column as usize]
+    }
+}
 
 /// A stream of [`ExportRow`]s parsed from an [`ExportStream`] at constant memory.
 ///
 /// The parser holds the current network chunk and the record being assembled (at most
-/// [`MAX_RECORD_BYTES`]). The header row is checked: every column of [`EXPORT_COLUMNS`] must be
-/// present; columns added by a later API version are ignored and the order may change.
+/// [`MAX_RECORD_BYTES`]). The header row is checked: every [`ExportColumn`] must be present;
+/// columns are read by name, so columns added by a later API version are ignored and the order
+/// may change.
 ///
 /// A row whose CSV is intact but whose values do not decode (an ID that is not a UUID, text
 /// that is not UTF-8, metadata that is not JSON, such as a `NaN` written by Python) yields an
@@ -158,8 +254,8 @@ pub struct ExportRows {
     record_len: usize,
     ends: Vec<usize>,
     ends_len: usize,
-    /// Column index of each of `EXPORT_COLUMNS`, once the header is read.
-    columns: Option<[usize; 13]>,
+    /// Where each column stands, once the header is read.
+    columns: Option<Columns>,
     row: u64,
     eof: bool,
     done: bool,
@@ -297,7 +393,6 @@ impl ExportRows {
     }
 
     fn read_header(&mut self) -> Result<(), Error> {
-        let mut columns = [0usize; 13];
         let names: Vec<String> = (0..self.ends_len)
             .map(|i| {
                 let raw = self.field(i).unwrap_or_default();
@@ -309,25 +404,28 @@ impl ExportRows {
                 String::from_utf8_lossy(raw).trim().to_owned()
             })
             .collect();
-        for (slot, wanted) in columns.iter_mut().zip(EXPORT_COLUMNS) {
-            *slot = names.iter().position(|n| n == wanted).ok_or_else(|| {
-                self.decode_error(
-                    "header",
-                    format!("the export has no `{wanted}` column (header: {names:?})"),
-                )
-            })?;
-        }
+        let columns = Columns::find(&names).map_err(|missing| {
+            self.decode_error(
+                "header",
+                format!(
+                    "the export has no `{}` column (header: {names:?})",
+                    missing.header()
+                ),
+            )
+        })?;
         self.columns = Some(columns);
         Ok(())
     }
 
-    fn parse_row(&self, columns: &[usize; 13]) -> Result<ExportRow, Error> {
+    fn parse_row(&self, columns: &Columns) -> Result<ExportRow, Error> {
+        use ExportColumn as C;
         let row = self.row;
-        let text = |c: usize| -> Result<Option<String>, Error> {
-            let raw = self.field(columns[c]).ok_or_else(|| {
+        let at = |c: ExportColumn| format!("row {row} column `{}`", c.header());
+        let text = |c: ExportColumn| -> Result<Option<String>, Error> {
+            let raw = self.field(columns.of(c)).ok_or_else(|| {
                 self.decode_error(
                     format!("row {row}"),
-                    format!("missing column `{}`", EXPORT_COLUMNS[c]),
+                    format!("missing column `{}`", c.header()),
                 )
             })?;
             if raw.is_empty() {
@@ -335,47 +433,33 @@ impl ExportRows {
             }
             std::str::from_utf8(raw)
                 .map(|s| Some(s.to_owned()))
-                .map_err(|_| {
-                    self.decode_error(
-                        format!("row {row} column `{}`", EXPORT_COLUMNS[c]),
-                        "not UTF-8".into(),
-                    )
-                })
+                .map_err(|_| self.decode_error(at(c), "not UTF-8".into()))
         };
-        let required = |c: usize| -> Result<String, Error> {
-            text(c)?.ok_or_else(|| {
-                self.decode_error(
-                    format!("row {row} column `{}`", EXPORT_COLUMNS[c]),
-                    "empty".into(),
-                )
-            })
-        };
-        let bad = |c: usize, e: &dyn fmt::Display| {
-            self.decode_error(
-                format!("row {row} column `{}`", EXPORT_COLUMNS[c]),
-                e.to_string(),
-            )
-        };
+        let required =
+            |c: ExportColumn| text(c)?.ok_or_else(|| self.decode_error(at(c), "empty".into()));
+        let bad = |c: ExportColumn, e: &dyn fmt::Display| self.decode_error(at(c), e.to_string());
 
-        let id: CustomerId = required(0)?.parse().map_err(|e| bad(0, &e))?;
-        let created_at = parse_timestamp(&required(2)?).map_err(|e| bad(2, &e))?;
-        let metadata = match text(12)? {
+        let id: CustomerId = required(C::Id)?.parse().map_err(|e| bad(C::Id, &e))?;
+        let created_at =
+            parse_timestamp(&required(C::CreatedAt)?).map_err(|e| bad(C::CreatedAt, &e))?;
+        let metadata = match text(C::Metadata)? {
             None => Metadata::default(),
-            Some(json) => serde_json::from_str(&json).map_err(|e| bad(12, &e))?,
+            Some(json) => serde_json::from_str(&json).map_err(|e| bad(C::Metadata, &e))?,
         };
         Ok(ExportRow {
             id,
-            external_id: text(1)?,
+            external_id: text(C::ExternalId)?,
             created_at,
-            email: text(3)?,
-            name: text(4)?,
-            tax_id: text(5)?,
-            billing_address_line1: text(6)?,
-            billing_address_line2: text(7)?,
-            billing_address_city: text(8)?,
-            billing_address_state: text(9)?,
-            billing_address_postal_code: text(10)?,
-            billing_address_country: text(11)?.map(|c| CountryCode::from(c.as_str())),
+            email: text(C::Email)?,
+            name: text(C::Name)?,
+            tax_id: text(C::TaxId)?,
+            billing_address_line1: text(C::BillingAddressLine1)?,
+            billing_address_line2: text(C::BillingAddressLine2)?,
+            billing_address_city: text(C::BillingAddressCity)?,
+            billing_address_state: text(C::BillingAddressState)?,
+            billing_address_postal_code: text(C::BillingAddressZip)?,
+            billing_address_country: text(C::BillingAddressCountry)?
+                .map(|c| CountryCode::from(c.as_str())),
             metadata,
         })
     }

@@ -28,9 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every operation is a builder: set its parameters, then `.await` it (or call `.send()` for
-//! the boxed `Send + 'static` future). Per-request options — another token, a timeout, a retry
-//! budget, extra headers — are methods of every builder. Failures are one [`Error`] type.
+//! Every operation is a [`Request`] of its generated params type (`GetCustomer` is
+//! `Request<CustomersGetParams>`, …; see [`Operation`]): set its parameters, then `.await` it (or
+//! call `.send()` for the boxed `Send + 'static` future). Per-request options — another token, a
+//! timeout, a retry budget, extra headers — are methods of every request, and every list has
+//! `page`, `limit`, `pages()` and `stream()`. Failures are one [`Error`] type.
 //!
 //! The transport is any `tower::Service` over `http` types: the default network stack
 //! ([`Client::builder`]), the same stack over your own service ([`ClientBuilder::build_with`]),
@@ -54,7 +56,28 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
-mod builder;
+/// Runs `$apply` on the value inside whichever of the listed variants `$value` is. The match is
+/// exhaustive: a variant added to the enum is a compile error where this is used.
+macro_rules! each_variant {
+    ($value:expr, $($variant:path)|+ => |$b:ident| $apply:expr) => {
+        match $value {
+            $($variant($b) => $apply,)+
+        }
+    };
+}
+
+/// The same items on each of several request types: the setters twin requests share (by
+/// Polar ID and by external ID), written once.
+macro_rules! impl_each {
+    ($request:ty => $items:tt) => {
+        impl $request $items
+    };
+    ($request:ty, $($rest:ty),+ => $items:tt) => {
+        impl_each!($request => $items);
+        impl_each!($($rest),+ => $items);
+    };
+}
+
 mod bulk;
 mod client;
 mod customers;
@@ -62,8 +85,8 @@ mod error;
 mod export;
 mod members;
 mod meters;
+mod operation;
 mod pagination;
-mod path;
 mod request;
 mod sessions;
 mod transport_compat;
@@ -77,9 +100,14 @@ pub use bulk::{Bulk, BulkOperation, DEFAULT_BULK_CONCURRENCY};
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use customers::*;
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RAW_EXCERPT_LIMIT};
-pub use export::{EXPORT_COLUMNS, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
-pub use members::{CreateMember, DeleteMember, GetMember, Members, MembersExternal, UpdateMember};
+pub use export::{ExportColumn, ExportRow, ExportRows, ExportStream, MAX_RECORD_BYTES};
+pub use members::{
+    CreateMember, CreateMemberExternal, DeleteMember, DeleteMemberExternal, GetMember,
+    GetMemberExternal, ListMembers, ListMembersExternal, Members, MembersExternal, UpdateMember,
+    UpdateMemberExternal,
+};
 pub use meters::{CustomerMeters, GetCustomerMeter, ListCustomerMeters};
+pub use operation::{ListOperation, Operation, Request, SortedList, WithBody};
 pub use pagination::{Items, Pages};
 /// The rate-limit store shared by several processes through Redis (feature `redis`).
 #[cfg(feature = "redis")]
@@ -94,6 +122,6 @@ pub use types::{
     AddressInput, CountryCode, Customer, CustomerCreate, CustomerId, CustomerMeter,
     CustomerMeterId, CustomerSession, CustomerSortProperty, CustomerState, CustomerType,
     CustomerUpdate, CustomerUpdateExternalId, InputError, ListResource, Member, MemberId,
-    MemberOwnerCreate, MemberRole, Metadata, MetadataValue, Nullable, OrganizationId, Pagination,
-    PaymentMethod, SecretText, ValidationError,
+    MemberOwnerCreate, MemberRole, MemberSortProperty, Metadata, MetadataValue, Nullable,
+    OrganizationId, Pagination, PaymentMethod, SecretText, ValidationError,
 };

@@ -1,5 +1,6 @@
-//! Page-number pagination with a bounded look-ahead: page k can be requested before page k-1
-//! has been read, because pages are addressed by number.
+//! Page-number pagination: each page is requested when the reader asks for it, or, when the
+//! caller opts in, up to `n` pages ahead of the reader (pages are addressed by number, so page k
+//! can be requested before page k-1 has been read).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -18,8 +19,9 @@ use crate::types::ListResource;
 /// Fetches one page by number.
 pub(crate) type PageFetcher<T> = Arc<dyn Fn(i64) -> ResponseFuture<ListResource<T>> + Send + Sync>;
 
-/// A page request in flight: on a task of the current tokio runtime when there is one (so it
-/// progresses while the caller works on the previous page), else polled in place.
+/// A page request in flight. One made ahead of the reader runs on a task of the current tokio
+/// runtime when there is one (so it progresses while the caller works on the previous page);
+/// one the reader waits for, or one without a runtime, is polled in place.
 ///
 /// The task runs in the caller's tracing span (the one current when the request starts), and a
 /// panic in it is resumed in the caller, as if the request had run in place.
@@ -29,10 +31,12 @@ enum InFlight<T> {
 }
 
 impl<T: Send + 'static> InFlight<T> {
-    fn start(fut: ResponseFuture<ListResource<T>>) -> Self {
+    fn start(fut: ResponseFuture<ListResource<T>>, ahead: bool) -> Self {
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => InFlight::Task(handle.spawn(fut.instrument(tracing::Span::current()))),
-            Err(_) => InFlight::Local(fut),
+            Ok(handle) if ahead => {
+                InFlight::Task(handle.spawn(fut.instrument(tracing::Span::current())))
+            }
+            _ => InFlight::Local(fut),
         }
     }
 
@@ -60,18 +64,20 @@ impl<T> Drop for InFlight<T> {
     }
 }
 
-/// A stream of whole pages of a list, requesting the next pages while earlier ones are read.
+/// A stream of whole pages of a list.
 ///
-/// Pages come out in order. The first page is requested alone (its `max_page` says how many
-/// there are); from then on up to [`concurrency`](Self::concurrency) requests (default 1) are
-/// in flight, never for a page past the last `max_page` seen. Every request goes through the
-/// client's transport, so its rate limiter paces the look-ahead like any other call.
+/// Pages come out in order. By default a page is requested when you ask for it, and no request
+/// is made for a page you have not asked for: reading the first page of a long list costs one
+/// request. With [`concurrency`](Self::concurrency) you opt in to requesting pages ahead of
+/// your reading. The first page is always requested alone (its `max_page` says how many there
+/// are), and no page past the last `max_page` seen is ever requested. Every request goes
+/// through the client's transport, so its rate limiter paces the walk like any other call.
 ///
 /// It ends after the page numbered `max_page`, at the first empty page, or after yielding an
 /// error (no request is made after an error, and those already in flight are cancelled).
 /// Dropping it cancels the requests in flight.
 ///
-/// A look-ahead request is a call like any other, sent when there is room for it: its call
+/// A request made ahead is a call like any other, sent when there is room for it: its call
 /// timeout (and its rate-limit wait) start then, not when you ask for its page. That is on
 /// purpose: the timeout bounds how long the request itself takes, and a request that is already
 /// sent must stay bounded whether or not you are reading. If it completes in time its page waits
@@ -88,7 +94,8 @@ pub struct Pages<T> {
     max_page: Option<i64>,
     /// Requests in flight, for pages `next_page`, `next_page + 1`, ...
     in_flight: VecDeque<InFlight<T>>,
-    concurrency: usize,
+    /// How many requests may be in flight while the reader holds a page (0: none, the default).
+    ahead: usize,
     done: bool,
 }
 
@@ -97,7 +104,7 @@ impl<T> fmt::Debug for Pages<T> {
         f.debug_struct("Pages")
             .field("next_page", &self.next_page)
             .field("in_flight", &self.in_flight.len())
-            .field("concurrency", &self.concurrency)
+            .field("ahead", &self.ahead)
             .field("done", &self.done)
             .finish()
     }
@@ -112,33 +119,39 @@ impl<T: Send + 'static> Pages<T> {
             next_request: first,
             max_page: None,
             in_flight: VecDeque::new(),
-            concurrency: 1,
+            ahead: 0,
             done: false,
         }
     }
 
-    /// At most `n` page requests in flight at once (default 1; 0 is taken as 1).
+    /// Requests pages ahead of your reading: up to `n` page requests in flight at once, kept
+    /// going while you handle the pages already read. `concurrency(1)` fetches the next page
+    /// while you handle the current one. Without this call (or with `n` = 0) each page is
+    /// requested only when you ask for it.
     ///
     /// With a server that answers in `L`, a walk of `P` pages takes about `P × L / n` instead
-    /// of `P × L`, until the rate limiter binds. Up to `n` pages may be held in memory.
+    /// of `P × L`, until the rate limiter binds. Up to `n` pages may be held in memory, and up
+    /// to `n` requests are spent on pages you may never read (when you stop early).
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        self.ahead = n;
         self
     }
 
-    /// Starts requests until `concurrency` are in flight, none past the last page known.
-    fn fill(&mut self) {
+    /// Starts requests until `limit` are in flight, none past the last page known.
+    fn fill(&mut self, limit: usize) {
         loop {
             let room = match self.max_page {
                 // Before the first page only one request: the walk may have a single page.
-                None => self.in_flight.is_empty(),
-                Some(max) => self.in_flight.len() < self.concurrency && self.next_request <= max,
+                None => self.in_flight.is_empty() && limit > 0,
+                Some(max) => self.in_flight.len() < limit && self.next_request <= max,
             };
             if !room {
                 return;
             }
             let fut = (self.fetch)(self.next_request);
-            self.in_flight.push_back(InFlight::start(fut));
+            // Only the page the reader waits for is polled by the reader alone.
+            let ahead = self.ahead > 0;
+            self.in_flight.push_back(InFlight::start(fut, ahead));
             self.next_request = self.next_request.saturating_add(1);
         }
     }
@@ -158,7 +171,8 @@ impl<T: Send + 'static> Stream for Pages<T> {
         if this.done {
             return Poll::Ready(None);
         }
-        this.fill();
+        // The reader asks for the next page: it is requested now if it is not yet.
+        this.fill(this.ahead.max(1));
         let result = ready!(
             this.in_flight
                 .front_mut()
@@ -178,8 +192,9 @@ impl<T: Send + 'static> Stream for Pages<T> {
                 if current >= page.pagination.max_page {
                     this.finish();
                 } else {
-                    // Look-ahead: the next pages are fetched while the caller handles this one.
-                    this.fill();
+                    // Only when the caller opted in: the next pages are fetched while it
+                    // handles this one.
+                    this.fill(this.ahead);
                 }
                 Poll::Ready(Some(Ok(page)))
             }
@@ -191,8 +206,9 @@ impl<T: Send + 'static> Stream for Pages<T> {
     }
 }
 
-/// A stream of the items of every page, one at a time and in order, with the look-ahead of
-/// [`Pages`] (see [`concurrency`](Self::concurrency)).
+/// A stream of the items of every page, one at a time and in order. A page is requested when
+/// its first item is asked for, unless you opt in to requesting ahead with
+/// [`concurrency`](Self::concurrency).
 ///
 /// Obtained from [`ListCustomers::stream`](crate::ListCustomers::stream).
 pub struct Items<T> {
@@ -217,7 +233,8 @@ impl<T: Send + 'static> Items<T> {
         }
     }
 
-    /// At most `n` page requests in flight at once (default 1); see [`Pages::concurrency`].
+    /// Requests up to `n` pages ahead of your reading; see [`Pages::concurrency`] (by default
+    /// none: a page is requested when its first item is asked for).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {

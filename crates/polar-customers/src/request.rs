@@ -98,8 +98,10 @@ impl CallOptions {
 }
 
 /// One HTTP call, before it becomes an `http::Request`.
+///
+/// `pub` only so that the sealed traits of `operation` may name it; this module is private.
 #[derive(Debug)]
-pub(crate) struct Call {
+pub struct Call {
     pub(crate) method: Method,
     pub(crate) route: &'static str,
     pub(crate) path: String,
@@ -109,36 +111,14 @@ pub(crate) struct Call {
     pub(crate) options: CallOptions,
 }
 
+/// Serializes a request body as JSON.
+pub(crate) fn json_bytes<B: serde::Serialize>(body: &B) -> Result<Bytes, Error> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| Error::invalid("body", e.to_string()))
+}
+
 impl Call {
-    pub(crate) fn new(method: Method, route: &'static str, path: String) -> Self {
-        Call {
-            method,
-            route,
-            path,
-            query: Vec::new(),
-            body: None,
-            accept: JSON,
-            options: CallOptions::default(),
-        }
-    }
-
-    pub(crate) fn query(mut self, query: Vec<(String, String)>) -> Self {
-        self.query = query;
-        self
-    }
-
-    pub(crate) fn options(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Serializes `body` as the JSON payload.
-    pub(crate) fn json_body<B: serde::Serialize>(mut self, body: &B) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid("body", e.to_string()))?;
-        self.body = Some(Bytes::from(bytes));
-        Ok(self)
-    }
-
     pub(crate) fn path_and_query(&self) -> String {
         let mut out = self.path.clone();
         for (i, (k, v)) in self.query.iter().enumerate() {

@@ -1,17 +1,23 @@
 //! Customer sessions: `POST /v1/customer-sessions/` opens the customer portal for one customer
 //! and hands back the link to send them.
 
-use http::Method;
-
-use crate::builder::{awaitable, request_options};
-use crate::request::{Call, CallOptions, ResponseFuture};
+use crate::operation::operation;
+use crate::types::CustomerSessionCreate::{CustomerId as ById, ExternalCustomerId as ByExternalId};
 use crate::types::{
     CustomerId, CustomerSession, CustomerSessionCreate, CustomerSessionCustomerExternalIdCreate,
-    CustomerSessionCustomerIdCreate, MemberId, Nullable, Validate,
+    CustomerSessionCustomerIdCreate, CustomerSessionsCreateParams, MemberId, Nullable,
 };
-use crate::{Client, Error};
+use crate::{Client, Request};
 
-const ROUTE: &str = crate::types::CustomerSessionsCreateParams::PATH;
+operation!(CustomerSessionsCreateParams => CustomerSession, body: CustomerSessionCreate);
+
+/// Request of `POST /v1/customer-sessions/`, from [`CustomerSessions::create`] or
+/// [`CustomerSessions::create_external`]; the answer (201) is the session.
+///
+/// An unknown customer is a 422 at `body.customer_id` (or `body.external_customer_id`), not a
+/// 404. The answer holds a secret (the session token, also inside the portal URL): when it does
+/// not decode, the error keeps no excerpt of it.
+pub type CreateCustomerSession = Request<CustomerSessionsCreateParams>;
 
 /// The customer-session operation, from [`Client::customer_sessions`].
 ///
@@ -56,35 +62,8 @@ impl CustomerSessions {
     }
 
     fn builder(&self, body: CustomerSessionCreate) -> CreateCustomerSession {
-        CreateCustomerSession {
-            client: self.client.clone(),
-            body,
-            options: CallOptions::default(),
-        }
+        Request::new(self.client.clone(), CustomerSessionsCreateParams { body })
     }
-}
-
-/// Sets a field present in both body shapes.
-macro_rules! both {
-    ($body:expr, |$b:ident| $e:expr) => {
-        match &mut $body {
-            CustomerSessionCreate::CustomerId($b) => $e,
-            CustomerSessionCreate::ExternalCustomerId($b) => $e,
-        }
-    };
-}
-
-/// Builder of `POST /v1/customer-sessions/`, from [`CustomerSessions::create`] or
-/// [`CustomerSessions::create_external`].
-///
-/// An unknown customer is a 422 at `body.customer_id` (or `body.external_customer_id`), not a
-/// 404.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct CreateCustomerSession {
-    client: Client,
-    body: CustomerSessionCreate,
-    options: CallOptions,
 }
 
 impl CreateCustomerSession {
@@ -92,13 +71,17 @@ impl CreateCustomerSession {
     /// characters).
     pub fn return_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
-        both!(self.body, |b| b.return_url = Nullable::Value(url));
+        each_variant!(&mut self.params.body, ById | ByExternalId => |b| {
+            b.return_url = Nullable::Value(url)
+        });
         self
     }
 
     /// Opens the session as this member of the customer (organizations with the member model).
     pub fn member_id(mut self, member: MemberId) -> Self {
-        both!(self.body, |b| b.member_id = Nullable::Value(member));
+        each_variant!(&mut self.params.body, ById | ByExternalId => |b| {
+            b.member_id = Nullable::Value(member)
+        });
         self
     }
 
@@ -106,34 +89,9 @@ impl CreateCustomerSession {
     /// [`member_id`](Self::member_id)).
     pub fn external_member_id(mut self, external_id: impl Into<String>) -> Self {
         let external_id = external_id.into();
-        both!(self.body, |b| b.external_member_id =
-            Nullable::Value(external_id));
+        each_variant!(&mut self.params.body, ById | ByExternalId => |b| {
+            b.external_member_id = Nullable::Value(external_id)
+        });
         self
     }
-
-    request_options!();
-
-    fn call(&self) -> Result<Call, Error> {
-        self.body.validate()?;
-        Ok(Call::new(Method::POST, ROUTE, ROUTE.to_owned())
-            .json_body(&self.body)?
-            .options(self.options.clone()))
-    }
-
-    /// Sends the request; the answer (201) is the session.
-    ///
-    /// The answer holds a secret (the session token, also inside the portal URL): when it does
-    /// not decode, the error keeps no excerpt of it.
-    pub fn send(self) -> ResponseFuture<CustomerSession> {
-        let call = self.call();
-        let client = self.client;
-        Box::pin(async move {
-            client.send_json(call?).await.map_err(|e| match e {
-                Error::Decode(d) => Error::Decode(Box::new(d.withheld())),
-                other => other,
-            })
-        })
-    }
 }
-
-awaitable!(CreateCustomerSession => CustomerSession);

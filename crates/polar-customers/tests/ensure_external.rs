@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use polar_customers::Client;
-use polar_fake::{FakePolar, Operation};
+use polar_fake::{FakePolar, Route};
 
 fn in_process(fake: &FakePolar) -> Client {
     Client::builder()
@@ -40,7 +40,7 @@ async fn an_existing_customer_is_returned_without_a_create() {
         .await
         .unwrap();
     assert_eq!(got.id(), ada.id());
-    assert_eq!(fake.stats().operation(Operation::Create), 0);
+    assert_eq!(fake.stats().operation(Route::CustomersCreate), 0);
 }
 
 #[tokio::test]
@@ -57,8 +57,8 @@ async fn a_new_customer_is_created_with_the_fields_and_the_external_id() {
         .unwrap();
     assert_eq!(created.external_id(), Some("user_7"));
     assert_eq!(created.name(), Some("Grace"));
-    assert_eq!(fake.stats().operation(Operation::GetExternal), 1);
-    assert_eq!(fake.stats().operation(Operation::Create), 1);
+    assert_eq!(fake.stats().operation(Route::CustomersGetExternal), 1);
+    assert_eq!(fake.stats().operation(Route::CustomersCreate), 1);
 }
 
 /// Both calls get 404, both create, one create gets Polar's 422, and that call gets the
@@ -79,13 +79,13 @@ async fn two_concurrent_calls_end_with_one_customer(client: Client, fake: FakePo
     assert_eq!(fake.customer_count(), 1);
     let stats = fake.stats();
     assert_eq!(
-        stats.operation(Operation::Create),
+        stats.operation(Route::CustomersCreate),
         2,
         "both tried to create"
     );
     assert_eq!(stats.status(422), 1, "one create lost the race");
     assert_eq!(
-        stats.operation(Operation::GetExternal),
+        stats.operation(Route::CustomersGetExternal),
         3,
         "the loser got again"
     );
@@ -123,7 +123,7 @@ async fn an_email_taken_by_another_customer_is_an_error_not_a_loop() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
     assert_eq!(
-        fake.stats().operation(Operation::Create),
+        fake.stats().operation(Route::CustomersCreate),
         2,
         "one try, no retry"
     );

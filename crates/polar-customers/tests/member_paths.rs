@@ -27,6 +27,10 @@ async fn check(client_for: impl Fn(std::net::SocketAddr) -> polar_customers::Cli
                 _ if path.ends_with("/payment-methods") => {
                     json_response(200, &page_json(payment_methods_json(TEAM_ID), 2, 1))
                 }
+                "GET" if path.ends_with("/members") => json_response(
+                    200,
+                    &page_json(vec![member_json(TEAM_ID, "a@example.com", None)], 1, 1),
+                ),
                 "POST" => json_response(201, &member_json(TEAM_ID, "a@example.com", None)),
                 _ => json_response(200, &member_json(TEAM_ID, "a@example.com", None)),
             }
@@ -36,7 +40,8 @@ async fn check(client_for: impl Fn(std::net::SocketAddr) -> polar_customers::Cli
     let client = client_for(addr);
     let ids = corpus();
     // Each ID as the customer's (with a plain member ID) and as the member's (with a plain
-    // customer ID), on all five member routes, and as the customer's for payment methods.
+    // customer ID), on the four member routes, as the customer's for payment methods and for
+    // the member list.
     for id in &ids {
         for (customer, member) in [(id.as_str(), "m_1"), ("team_7", id.as_str())] {
             let members = client.customers().members_external(customer);
@@ -50,15 +55,22 @@ async fn check(client_for: impl Fn(std::net::SocketAddr) -> polar_customers::Cli
             .payment_methods_external(id.as_str())
             .await
             .unwrap();
+        client
+            .customers()
+            .members_external(id.as_str())
+            .list()
+            .await
+            .unwrap();
     }
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), ids.len() * 9);
+    assert_eq!(seen.len(), ids.len() * 10);
     for (i, id) in ids.iter().enumerate() {
-        let calls = &seen[i * 9..i * 9 + 9];
+        let calls = &seen[i * 10..i * 10 + 10];
         for (j, (method, raw)) in calls.iter().enumerate() {
             let segments = decoded_segments(raw);
             let want: Vec<String> = match j {
                 8 => vec!["v1", "customers", "external", id, "payment-methods"],
+                9 => vec!["v1", "customers", "external", id, "members"],
                 _ => {
                     let (customer, member) = if j < 4 {
                         (id.as_str(), "m_1")

@@ -1,4 +1,5 @@
-//! The list stream: where it stops, what it does on errors, and that it looks one page ahead.
+//! The list stream: where it stops, what it does on errors, that it requests no page before it
+//! is asked for, and how far ahead it runs when the caller opts in.
 
 mod support;
 
@@ -214,7 +215,7 @@ async fn invalid_page_is_refused_without_a_request() {
 fn assert_send_unpin_static<T: Send + Unpin + 'static>(_: &T) {}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn next_page_is_requested_while_the_current_one_is_consumed() {
+async fn with_concurrency_1_the_next_page_is_requested_while_the_current_one_is_consumed() {
     // The server reports each page request on a channel and counts requests in flight.
     let (arrived_tx, mut arrived) = mpsc::unbounded_channel::<i64>();
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -237,7 +238,7 @@ async fn next_page_is_requested_while_the_current_one_is_consumed() {
     .await;
     let client = support::plain_client(addr);
 
-    let mut stream = client.customers().list().limit(5).stream();
+    let mut stream = client.customers().list().limit(5).stream().concurrency(1);
     assert_send_unpin_static(&stream);
 
     for page in 1..=4 {
@@ -414,4 +415,73 @@ async fn concurrent_walk_stays_within_the_rate_limiter() {
         .unwrap();
     assert_eq!(all.len(), 8);
     assert_eq!(start.elapsed(), Duration::from_secs(3));
+}
+
+/// A fake holding `n` customers and a client of it (in process: with the clock paused, every
+/// request the stream starts has reached the fake before the clock moves).
+async fn fake_of(n: usize) -> (polar_fake::FakePolar, Client) {
+    let fake = polar_fake::FakePolar::new();
+    let client = Client::builder()
+        .token(fake.token())
+        .build_with(fake.clone())
+        .unwrap();
+    for i in 0..n {
+        client
+            .customers()
+            .create()
+            .email(format!("c{i}@polar.sh"))
+            .await
+            .unwrap();
+    }
+    fake.reset_stats();
+    (fake, client)
+}
+
+fn lists_sent(fake: &polar_fake::FakePolar) -> u64 {
+    fake.stats().operation(polar_fake::Route::CustomersList)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_item_of_a_stream_costs_one_request() {
+    let (fake, client) = fake_of(3).await;
+    let mut stream = client.customers().list().limit(1).stream();
+    stream.next().await.unwrap().unwrap();
+    // Anything the stream started on its own has run by the time the paused clock moves.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        lists_sent(&fake),
+        1,
+        "a page nobody asked for was requested"
+    );
+
+    // The next page is requested when its first item is asked for, and only then.
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_page_of_a_page_walk_costs_one_request() {
+    let (fake, client) = fake_of(3).await;
+    let mut pages = client.customers().list().limit(1).pages();
+    pages.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn look_ahead_is_what_the_caller_asks_for() {
+    let (fake, client) = fake_of(5).await;
+    // One page ahead: while page 1 is read, page 2 is on its way.
+    let mut stream = client.customers().list().limit(1).stream().concurrency(1);
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 2);
+
+    // Three ahead: pages 2, 3 and 4 while page 1 is read.
+    fake.reset_stats();
+    let mut stream = client.customers().list().limit(1).stream().concurrency(3);
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lists_sent(&fake), 4);
 }

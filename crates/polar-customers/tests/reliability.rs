@@ -1,6 +1,6 @@
 //! Issue 12 on the SDK side: a retried DELETE that finds nothing, decode errors that keep the
-//! token out, bodies that are not customers, one `Retry-After` reading, and the look-ahead page's
-//! span and panics. Each case runs over real HTTP on loopback unless it is about the SDK alone.
+//! token out, bodies that are not customers, one `Retry-After` reading, and the span and panics
+//! of page requests. Each case runs over real HTTP on loopback unless it is about the SDK alone.
 
 mod support;
 
@@ -357,7 +357,7 @@ async fn retry_after_is_read_as_the_transport_reads_it() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Look-ahead pages: the caller's span, panics resumed
+// Pages, asked for or fetched ahead: the caller's span, panics resumed
 
 /// A transport answering pages 1..=3 (one customer each), calling `on_page` first.
 fn paged_client(on_page: impl Fn(i64) + Send + Sync + 'static) -> Client {
@@ -398,16 +398,20 @@ async fn every_page_is_requested_in_the_callers_span() {
             .unwrap()
             .push(tracing::Span::current().metadata().map(|m| m.name()));
     });
-    let all: Vec<Customer> = client
-        .customers()
-        .list()
-        .stream()
-        .try_collect()
-        .instrument(tracing::info_span!("export_job"))
-        .await
-        .unwrap();
-    assert_eq!(all.len(), 3);
-    assert_eq!(*spans.lock().unwrap(), vec![Some("export_job"); 3]);
+    // On demand (polled by the caller), then one page ahead (on a task).
+    for ahead in [0, 1] {
+        let all: Vec<Customer> = client
+            .customers()
+            .list()
+            .stream()
+            .concurrency(ahead)
+            .try_collect()
+            .instrument(tracing::info_span!("export_job"))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3);
+    }
+    assert_eq!(*spans.lock().unwrap(), vec![Some("export_job"); 6]);
 }
 
 #[tokio::test]
@@ -417,11 +421,13 @@ async fn a_panic_while_fetching_a_page_is_resumed_in_the_caller() {
             panic!("page two exploded");
         }
     });
+    // Page two is fetched ahead, on a task of its own.
     let consumer = tokio::spawn(async move {
         client
             .customers()
             .list()
             .stream()
+            .concurrency(1)
             .try_collect::<Vec<Customer>>()
             .await
     });

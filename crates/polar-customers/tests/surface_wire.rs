@@ -1,5 +1,5 @@
-//! What goes on the wire for the members, payment-method, customer-session and customer-meter
-//! calls, recorded by polar-transport's mock: as the SDK builds them and under the full default
+//! What goes on the wire for the members (their lists too), payment-method, customer-session and
+//! customer-meter calls, recorded by polar-transport's mock: as the SDK builds them and under the full default
 //! stack; and how each route's refusals come back.
 
 use http::Method;
@@ -66,6 +66,18 @@ fn assert_auth(requests: &[RecordedRequest]) {
         r.assert_header("authorization", &format!("Bearer {TOKEN}"));
         r.assert_header("accept", "application/json");
     }
+}
+
+/// The field each error names; every one must be invalid input.
+#[track_caller]
+fn invalid_fields(errors: &[Error]) -> Vec<&str> {
+    errors
+        .iter()
+        .map(|e| match e {
+            Error::InvalidInput(i) => i.field.as_str(),
+            other => panic!("expected invalid input, got {other:?}"),
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -169,6 +181,136 @@ async fn member_calls_by_external_ids_encode_each_id_as_one_segment() {
 }
 
 #[tokio::test]
+async fn member_lists_by_polar_id_and_by_external_id() {
+    use polar_customers::types::MemberSortProperty;
+    let mock = MockTransport::new();
+    let listed = || {
+        MockResponse::json(
+            200,
+            &page_json(
+                vec![member_json(TEAM_ID, "grace@example.com", Some("g/1"))],
+                1,
+                1,
+            ),
+        )
+    };
+    for client in clients(&mock) {
+        mock.push(listed()).push(listed());
+        let page = client
+            .customers()
+            .members(team())
+            .list()
+            .role(MemberRole::BillingManager)
+            .page(2)
+            .limit(5)
+            .sort_by(MemberSortProperty::CreatedAt)
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].email, "grace@example.com");
+        assert_eq!(page.pagination.total_count, 1);
+        client
+            .customers()
+            .members_external("team/7?x")
+            .list()
+            .await
+            .unwrap();
+    }
+    let requests = mock.requests();
+    assert_auth(&requests);
+    for r in requests.chunks(2) {
+        r[0].assert_method(Method::GET)
+            .assert_path(&format!("/v1/customers/{TEAM_ID}/members"))
+            .assert_query(&[
+                ("role", "billing_manager"),
+                ("page", "2"),
+                ("limit", "5"),
+                ("sorting", "created_at"),
+            ]);
+        assert_no_body(&r[0]);
+        assert_route(&r[0], "/v1/customers/{id}/members");
+        // Nothing set, nothing sent: Polar's defaults (page 1, 10, `-created_at`) apply.
+        r[1].assert_method(Method::GET);
+        assert_eq!(
+            r[1].uri().path(),
+            "/v1/customers/external/team%2F7%3Fx/members"
+        );
+        assert_eq!(r[1].query(), None);
+        assert_route(&r[1], "/v1/customers/external/{external_id}/members");
+    }
+}
+
+#[tokio::test]
+async fn a_member_list_streams_every_page_and_refuses_bad_input_unsent() {
+    use futures_util::{StreamExt, TryStreamExt};
+    let mock = MockTransport::new();
+    for email in ["a@example.com", "b@example.com"] {
+        mock.push(MockResponse::json(
+            200,
+            &page_json(vec![member_json(TEAM_ID, email, None)], 2, 2),
+        ));
+    }
+    let client = Client::from_service(mock.clone());
+    let all: Vec<_> = client
+        .customers()
+        .members_external("team_7")
+        .list()
+        .limit(1)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let emails: Vec<_> = all.iter().map(|m| m.email.as_str()).collect();
+    assert_eq!(emails, ["a@example.com", "b@example.com"]);
+    let pages: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(pages, ["page=1&limit=1", "page=2&limit=1"]);
+
+    // Whole pages too.
+    mock.push(MockResponse::json(
+        200,
+        &page_json(vec![member_json(TEAM_ID, "a@example.com", None)], 1, 1),
+    ));
+    let pages: Vec<_> = client
+        .customers()
+        .members(team())
+        .list()
+        .pages()
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 1);
+
+    let errors = [
+        client
+            .customers()
+            .members_external("")
+            .list()
+            .await
+            .unwrap_err(),
+        client
+            .customers()
+            .members(team())
+            .list()
+            .limit(0)
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err(),
+        client
+            .customers()
+            .members(team())
+            .list()
+            .page(0)
+            .await
+            .unwrap_err(),
+    ];
+    assert_eq!(invalid_fields(&errors), ["external_id", "limit", "page"]);
+    assert_eq!(mock.request_count(), 3, "invalid input sends nothing");
+}
+
+#[tokio::test]
 async fn empty_or_invalid_member_input_is_refused_before_sending() {
     let mock = MockTransport::new();
     let client = Client::from_service(mock.clone());
@@ -196,15 +338,8 @@ async fn empty_or_invalid_member_input_is_refused_before_sending() {
             .await
             .unwrap_err(),
     ];
-    let fields: Vec<String> = errors
-        .iter()
-        .map(|e| match e {
-            Error::InvalidInput(i) => i.field.clone(),
-            other => panic!("expected invalid input, got {other:?}"),
-        })
-        .collect();
     assert_eq!(
-        fields,
+        invalid_fields(&errors),
         [
             "external_id",
             "member_external_id",
@@ -550,6 +685,27 @@ async fn each_route_maps_its_refusals() {
         (e.kind(), e.code()),
         (ApiErrorKind::Conflict, Some("AmbiguousExternalCustomerID"))
     );
+
+    // The members of an unknown customer: 404, by ID and in a stream alike.
+    mock.push(MockResponse::json(
+        404,
+        &json!({"error": "ResourceNotFound", "detail": "Customer not found"}),
+    ));
+    let e = api(client.customers().members(team()).list().await.unwrap_err());
+    assert_eq!(
+        (e.kind(), e.detail()),
+        (ApiErrorKind::NotFound, Some("Customer not found"))
+    );
+    mock.push(MockResponse::json(
+        409,
+        &json!({"error": "AmbiguousExternalCustomerID", "detail": "several"}),
+    ));
+    let e = futures_util::TryStreamExt::try_collect::<Vec<_>>(
+        client.customers().members_external("t").list().stream(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(api(e).kind(), ApiErrorKind::Conflict);
 
     // Payment methods of an unknown customer: 404.
     mock.push(MockResponse::json(

@@ -134,21 +134,21 @@ async fn an_unknown_customer_costs_one_call_per_negative_lifetime() {
     }
     assert_eq!(
         fake.stats()
-            .operation(polar_fake::Operation::GetStateExternal),
+            .operation(polar_fake::Route::CustomersGetStateExternal),
         1
     );
     tokio::time::advance(Duration::from_secs(9)).await;
     assert!(!ent.has_benefit("ghost", benefit).await.unwrap());
     assert_eq!(
         fake.stats()
-            .operation(polar_fake::Operation::GetStateExternal),
+            .operation(polar_fake::Route::CustomersGetStateExternal),
         1
     );
     tokio::time::advance(Duration::from_secs(2)).await;
     assert!(!ent.has_benefit("ghost", benefit).await.unwrap());
     assert_eq!(
         fake.stats()
-            .operation(polar_fake::Operation::GetStateExternal),
+            .operation(polar_fake::Route::CustomersGetStateExternal),
         2
     );
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::StatusCode;
 use tokio::time::Instant;
 
-use crate::Operation;
+use crate::Route;
 use crate::sync::lock;
 
 /// Polar's limiter: per key, a counter that starts with the first request and expires one
@@ -103,7 +103,7 @@ pub(crate) struct Counters {
     pub rate_limited: AtomicU64,
     pub injected: AtomicU64,
     pub dropped: AtomicU64,
-    pub operations: [AtomicU64; Operation::ALL.len()],
+    pub operations: [AtomicU64; Route::ALL.len()],
     pub statuses: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -117,9 +117,9 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> crate::Stats {
-        let operations = Operation::ALL
+        let operations = Route::ALL
             .iter()
-            .map(|op| (*op, self.operations[op.index()].load(Ordering::Relaxed)))
+            .map(|r| (*r, self.operations[*r as usize].load(Ordering::Relaxed)))
             .filter(|(_, n)| *n > 0)
             .collect();
         crate::Stats {

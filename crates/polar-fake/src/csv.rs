@@ -8,8 +8,22 @@ fn tax_id_repr(value: &str, format: &str) -> String {
     format!("('{value}', <TaxIDFormat.{format}: '{format}'>)")
 }
 
-/// The header row, as the server writes it.
-pub(crate) const HEADER: [&str; 13] = polar_types::CUSTOMER_EXPORT_COLUMNS;
+/// The header row, as the server writes it (`server/polar/customer/endpoints.py`, `export`).
+pub(crate) const HEADER: [&str; 13] = [
+    "ID",
+    "External ID",
+    "Created At",
+    "Email",
+    "Name",
+    "Tax ID",
+    "Billing Address Line 1",
+    "Billing Address Line 2",
+    "Billing Address City",
+    "Billing Address State",
+    "Billing Address Zip",
+    "Billing Address Country",
+    "Metadata",
+];
 
 /// Rows per chunk of the streamed body.
 pub(crate) const ROWS_PER_CHUNK: usize = 100;

@@ -211,7 +211,7 @@ impl FakePolar {
     /// assert_eq!(response.status(), 401, "no token");
     /// let stats = fake.stats();
     /// assert_eq!(stats.requests, 1);
-    /// assert_eq!(stats.operation(polar_fake::Operation::List), 1);
+    /// assert_eq!(stats.operation(polar_fake::Route::CustomersList), 1);
     /// assert_eq!(stats.status(401), 1);
     /// # }
     /// ```

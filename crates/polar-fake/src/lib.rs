@@ -22,8 +22,10 @@
 //! |---|---|---|
 //! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405 | modelled |
 //! | Routes | Routing on the percent-decoded path: an external ID holding `/` cannot be addressed (`a%2Fb` → 404 `{"detail":"Not Found"}`, `a%2Fstate` → the state route of `a`) | modelled |
-//! | Routes | A customer's payment methods (by ID and external ID), its members (eight routes, both IDs of the by-external route each one segment), customer sessions, customer meters; the member list `/v1/members/` and the customer portal's own routes | modelled, except `/v1/members/` and the portal (404) |
+//! | Routes | A customer's payment methods (by ID and external ID), its members (ten routes, both IDs of the by-external route each one segment), customer sessions, customer meters; the member list `/v1/members/` and the customer portal's own routes | modelled, except `/v1/members/` and the portal (404) |
+//! | Routes | Every route of polar-types' generated table ([`Route`]), tried in the server's order: the customer router, then the member routes nested under `/customers` (server/polar/api.py) | modelled; the member list routes, newer than the server code at hand, are tried after the other member routes, which only matters for a by-ID path whose customer ID is literally `external` |
 //! | Members | Member management on by default ([`FakePolar::set_member_management`]): a customer is created with an owner member (from `owner`, else its email, name and external ID); an individual holds only that one (adding another → 403 `NotPermitted` "Individual customers can only have one member (the owner). …"); off, adding → 403 "Member management is not enabled for this organization"; an email already in the customer (case-insensitive) answers the existing member (201); unknown customer → 404 "Customer not found", unknown member or a member of another customer → 404 "Member not found"; create takes role `member` (default) or `billing_manager` (any other, `owner` included → 422 `literal_error` `Input should be <MemberRole.member: 'member'> or <MemberRole.billing_manager: 'billing_manager'>`, the schema's literal of enum members, server/polar/member/schemas.py); update: `null` changes nothing, making a member `owner` moves ownership (the old owner becomes `billing_manager`), the only owner cannot step down (422 at `["body","role"]`) nor be deleted (422 at `["body"]`), an email taken in the customer → 422, an individual's owner keeps the customer's email (422), and a new email on the individual customer (not a change of case) moves to its owner, also with member management since turned off, while a team's owner, or one whose customer the same update makes a team, keeps its own (`customer/service.py::update` → `member/service.py::sync_owner_email`); a customer's members go when it is deleted; an external customer ID shared by organizations the token reaches → 409 `AmbiguousExternalCustomerID`; routes need the write scope on writes (403 names `members:write`) | modelled (server/polar/member/service.py) |
+//! | Members | Listing a customer's members (`GET /v1/customers/{id}/members`, `…/external/{external_id}/members`): `ListResource[Member]` of its live members, filter `role`, `sorting` `created_at` / `-created_at` (default `-created_at`), `page` / `limit` as for customers; an unknown or deleted customer → 404 "Customer not found", an ambiguous external ID → 409, a bad `role` → 422 `enum` at `["query","role"]`; an individual lists its owner, and with member management off there are no members to list | modelled as Polar's SDKs of November 2026 call it (polar-sdk 1.0.2 `services/customers/members.py`) and as server/polar/member/service.py `list` and member/sorting.py filter and sort; the routes are newer than the server code at hand |
 //! | Members | A member external ID already used in the customer | modelled as the server's unhandled unique-index failure: 500 `Internal Server Error`, text |
 //! | Members | `member.created` / `member.updated` / `member.deleted` webhooks, seats and member benefit grants | not modelled |
 //! | Payment methods | Seeded by tests ([`FakePolar::add_payment_method`], [`samples::card`]); listed newest first, paginated like customers; `is_default` from the customer's `default_payment_method_id`, which the customer shows; unknown customer → 404 | modelled (server/polar/customer/endpoints.py) |
@@ -139,152 +141,9 @@ pub async fn serve(
 /// The API versions the server knows (`Polar-Version`); any other gets 404.
 pub const KNOWN_API_VERSIONS: [&str; 2] = ["2026-04", "2026-10"];
 
-/// One of the operations the fake implements: the eleven Customers operations, then a
-/// customer's payment methods and members, customer sessions and customer meters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `GET /v1/customers/`
-    List,
-    /// `POST /v1/customers/`
-    Create,
-    /// `GET /v1/customers/export`
-    Export,
-    /// `GET /v1/customers/{id}`
-    Get,
-    /// `PATCH /v1/customers/{id}`
-    Update,
-    /// `DELETE /v1/customers/{id}`
-    Delete,
-    /// `GET /v1/customers/external/{external_id}`
-    GetExternal,
-    /// `PATCH /v1/customers/external/{external_id}`
-    UpdateExternal,
-    /// `DELETE /v1/customers/external/{external_id}`
-    DeleteExternal,
-    /// `GET /v1/customers/{id}/state`
-    GetState,
-    /// `GET /v1/customers/external/{external_id}/state`
-    GetStateExternal,
-    /// `GET /v1/customers/{id}/payment-methods`
-    ListPaymentMethods,
-    /// `GET /v1/customers/external/{external_id}/payment-methods`
-    ListPaymentMethodsExternal,
-    /// `POST /v1/customers/{id}/members`
-    CreateMember,
-    /// `GET /v1/customers/{id}/members/{member_id}`
-    GetMember,
-    /// `PATCH /v1/customers/{id}/members/{member_id}`
-    UpdateMember,
-    /// `DELETE /v1/customers/{id}/members/{member_id}`
-    DeleteMember,
-    /// `POST /v1/customers/external/{external_id}/members`
-    CreateMemberExternal,
-    /// `GET /v1/customers/external/{external_id}/members/{member_external_id}`
-    GetMemberExternal,
-    /// `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`
-    UpdateMemberExternal,
-    /// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`
-    DeleteMemberExternal,
-    /// `POST /v1/customer-sessions/`
-    CreateCustomerSession,
-    /// `GET /v1/customer-meters/`
-    ListCustomerMeters,
-    /// `GET /v1/customer-meters/{id}`
-    GetCustomerMeter,
-}
-
-impl Operation {
-    /// All operations, in declaration order.
-    pub const ALL: [Operation; 24] = [
-        Operation::List,
-        Operation::Create,
-        Operation::Export,
-        Operation::Get,
-        Operation::Update,
-        Operation::Delete,
-        Operation::GetExternal,
-        Operation::UpdateExternal,
-        Operation::DeleteExternal,
-        Operation::GetState,
-        Operation::GetStateExternal,
-        Operation::ListPaymentMethods,
-        Operation::ListPaymentMethodsExternal,
-        Operation::CreateMember,
-        Operation::GetMember,
-        Operation::UpdateMember,
-        Operation::DeleteMember,
-        Operation::CreateMemberExternal,
-        Operation::GetMemberExternal,
-        Operation::UpdateMemberExternal,
-        Operation::DeleteMemberExternal,
-        Operation::CreateCustomerSession,
-        Operation::ListCustomerMeters,
-        Operation::GetCustomerMeter,
-    ];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The HTTP method.
-    ///
-    /// ```
-    /// assert_eq!(polar_fake::Operation::Update.method(), "PATCH");
-    /// ```
-    pub fn method(self) -> &'static str {
-        match self {
-            Operation::Create
-            | Operation::CreateMember
-            | Operation::CreateMemberExternal
-            | Operation::CreateCustomerSession => "POST",
-            Operation::Update
-            | Operation::UpdateExternal
-            | Operation::UpdateMember
-            | Operation::UpdateMemberExternal => "PATCH",
-            Operation::Delete
-            | Operation::DeleteExternal
-            | Operation::DeleteMember
-            | Operation::DeleteMemberExternal => "DELETE",
-            _ => "GET",
-        }
-    }
-
-    /// The path template, as the spec writes it.
-    ///
-    /// ```
-    /// assert_eq!(polar_fake::Operation::GetState.path_template(), "/v1/customers/{id}/state");
-    /// ```
-    pub fn path_template(self) -> &'static str {
-        match self {
-            Operation::List | Operation::Create => "/v1/customers/",
-            Operation::Export => "/v1/customers/export",
-            Operation::Get | Operation::Update | Operation::Delete => "/v1/customers/{id}",
-            Operation::GetExternal | Operation::UpdateExternal | Operation::DeleteExternal => {
-                "/v1/customers/external/{external_id}"
-            }
-            Operation::GetState => "/v1/customers/{id}/state",
-            Operation::GetStateExternal => "/v1/customers/external/{external_id}/state",
-            Operation::ListPaymentMethods => "/v1/customers/{id}/payment-methods",
-            Operation::ListPaymentMethodsExternal => {
-                "/v1/customers/external/{external_id}/payment-methods"
-            }
-            Operation::CreateMember => "/v1/customers/{id}/members",
-            Operation::GetMember | Operation::UpdateMember | Operation::DeleteMember => {
-                "/v1/customers/{id}/members/{member_id}"
-            }
-            Operation::CreateMemberExternal => "/v1/customers/external/{external_id}/members",
-            Operation::GetMemberExternal
-            | Operation::UpdateMemberExternal
-            | Operation::DeleteMemberExternal => {
-                "/v1/customers/external/{external_id}/members/{member_external_id}"
-            }
-            Operation::CreateCustomerSession => "/v1/customer-sessions/",
-            Operation::ListCustomerMeters => "/v1/customer-meters/",
-            Operation::GetCustomerMeter => "/v1/customer-meters/{id}",
-        }
-    }
-}
+/// The operations the fake serves: every route of polar-types' generated table, so an operation
+/// the SDK gains is one the fake must answer (its dispatch matches on every route).
+pub use polar_types::Route;
 
 /// What the fake has received and answered since it was built (or [`FakePolar::reset_stats`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -299,19 +158,21 @@ pub struct Stats {
     /// Connections dropped by fault injection ([`FakePolar::drop_next`]).
     pub dropped_connections: u64,
     /// Requests routed to each operation (only those seen at least once are present).
-    pub operations: BTreeMap<Operation, u64>,
+    pub operations: BTreeMap<Route, u64>,
     /// Responses by status code.
     pub statuses: BTreeMap<u16, u64>,
 }
 
 impl Stats {
-    /// Requests routed to `op`.
+    /// Requests routed to `route`.
     ///
     /// ```
-    /// assert_eq!(polar_fake::FakePolar::new().stats().operation(polar_fake::Operation::List), 0);
+    /// use polar_fake::{FakePolar, Route};
+    ///
+    /// assert_eq!(FakePolar::new().stats().operation(Route::CustomersList), 0);
     /// ```
-    pub fn operation(&self, op: Operation) -> u64 {
-        self.operations.get(&op).copied().unwrap_or(0)
+    pub fn operation(&self, route: Route) -> u64 {
+        self.operations.get(&route).copied().unwrap_or(0)
     }
 
     /// Responses with status `code`.

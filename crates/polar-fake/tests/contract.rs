@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use http::{Method, Request};
 use http_body_util::{BodyExt, Full};
-use polar_fake::{FakePolar, Operation, samples};
+use polar_fake::{FakePolar, Route, samples};
 use polar_types::{BenefitType, SubscriptionStatus};
 use serde_json::{Value, json};
 use tower_service::Service;
@@ -52,9 +52,9 @@ impl Contract {
             content: HashMap::new(),
             requests: HashMap::new(),
         };
-        for op in Operation::ALL {
-            let method = op.method().to_ascii_lowercase();
-            let path = op.path_template().to_owned();
+        for op in Route::ALL {
+            let method = op.method().as_str().to_ascii_lowercase();
+            let path = op.template().to_owned();
             let o = &spec["paths"][&path][&method];
             assert!(o.is_object(), "the spec has {method} {path}");
             for (status, r) in o["responses"].as_object().unwrap() {
@@ -276,11 +276,11 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         // Kept out of `ids`, so no random delete removes them.
         teams.push(team);
     }
-    let mut seen: HashMap<(Operation, u16), u32> = HashMap::new();
+    let mut seen: HashMap<(Route, u16), u32> = HashMap::new();
     let mut failures = Vec::new();
     for n in 0..4000u64 {
-        let op = *pick(&mut rng, &Operation::ALL);
-        let member_route = op.path_template().contains("/members");
+        let op = *pick(&mut rng, &Route::ALL);
+        let member_route = op.template().contains("/members");
         // Mostly members added to the teams (not owners), sometimes any member (owners too).
         let added: Vec<&KnownMember> = members
             .iter()
@@ -305,7 +305,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         };
         let id = match (&known, rng.u8(..6)) {
             (_, 0) => "not-a-uuid".to_owned(),
-            _ if op == Operation::GetCustomerMeter && !meters.is_empty() => {
+            _ if op == Route::CustomerMetersGet && !meters.is_empty() => {
                 meters[rng.usize(..meters.len())].clone()
             }
             (Some((id, _)), _) => id.clone(),
@@ -326,7 +326,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         let ext_enc =
             percent_encoding::utf8_percent_encode(&ext, percent_encoding::NON_ALPHANUMERIC)
                 .to_string();
-        let template = op.path_template();
+        let template = op.template();
         let mut path = template
             .replace("{id}", &id)
             .replace("{external_id}", &ext_enc)
@@ -340,7 +340,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 .to_string(),
             );
         let query = match op {
-            Operation::List => pick(
+            Route::CustomersList => pick(
                 &mut rng,
                 &[
                     "",
@@ -354,14 +354,26 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 ],
             )
             .to_string(),
-            Operation::Delete | Operation::DeleteExternal => {
+            Route::CustomersDelete | Route::CustomersDeleteExternal => {
                 pick(&mut rng, &["", "?anonymize=true", "?anonymize=perhaps"]).to_string()
             }
-            Operation::Export => pick(&mut rng, &["", "?organization_id=nope"]).to_string(),
-            Operation::ListPaymentMethods | Operation::ListPaymentMethodsExternal => {
+            Route::CustomersExport => pick(&mut rng, &["", "?organization_id=nope"]).to_string(),
+            Route::CustomersListPaymentMethods | Route::CustomersListPaymentMethodsExternal => {
                 pick(&mut rng, &["", "?limit=1&page=2", "?limit=0"]).to_string()
             }
-            Operation::ListCustomerMeters => pick(
+            Route::CustomersMembersList | Route::CustomersMembersListExternal => pick(
+                &mut rng,
+                &[
+                    "",
+                    "?role=member",
+                    "?sorting=created_at&limit=1&page=2",
+                    "?role=boss",
+                    "?sorting=age",
+                    "?limit=0",
+                ],
+            )
+            .to_string(),
+            Route::CustomerMetersList => pick(
                 &mut rng,
                 &[
                     String::new(),
@@ -391,16 +403,16 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
             "organization_id",
         ];
         let req_body = match op {
-            Operation::Create => Some(body(&mut rng, &FIELDS, n)),
-            Operation::Update => Some(body(&mut rng, &FIELDS[..8], n)),
-            Operation::UpdateExternal => Some(body(&mut rng, &FIELDS[..6], n)),
-            Operation::CreateMember | Operation::CreateMemberExternal => {
+            Route::CustomersCreate => Some(body(&mut rng, &FIELDS, n)),
+            Route::CustomersUpdate => Some(body(&mut rng, &FIELDS[..8], n)),
+            Route::CustomersUpdateExternal => Some(body(&mut rng, &FIELDS[..6], n)),
+            Route::CustomersMembersCreate | Route::CustomersMembersCreateExternal => {
                 Some(body(&mut rng, &["email", "name", "external_id", "role"], n))
             }
-            Operation::UpdateMember | Operation::UpdateMemberExternal => {
+            Route::CustomersMembersUpdate | Route::CustomersMembersUpdateExternal => {
                 Some(body(&mut rng, &["name", "email", "role"], n))
             }
-            Operation::CreateCustomerSession => {
+            Route::CustomerSessionsCreate => {
                 let mut b = body(&mut rng, &["return_url"], n);
                 if let Value::Object(m) = &mut b {
                     m.remove("email");
@@ -421,7 +433,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
             }
             _ => None,
         };
-        let method: Method = op.method().parse().unwrap();
+        let method: Method = op.method();
         let mut b = Request::builder()
             .method(method)
             .uri(&path)
@@ -451,13 +463,13 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         if status == 500
             && matches!(
                 op,
-                Operation::CreateMember | Operation::CreateMemberExternal
+                Route::CustomersMembersCreate | Route::CustomersMembersCreateExternal
             )
         {
             continue;
         }
         let key = (
-            op.method().to_ascii_lowercase(),
+            op.method().as_str().to_ascii_lowercase(),
             template.to_owned(),
             status,
         );
@@ -490,9 +502,10 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         }
         if let (Some(rb), Some(validator)) = (
             &req_body,
-            contract
-                .requests
-                .get(&(op.method().to_ascii_lowercase(), template.to_owned())),
+            contract.requests.get(&(
+                op.method().as_str().to_ascii_lowercase(),
+                template.to_owned(),
+            )),
         ) && !validator.is_valid(rb)
             && status != 422
         {
@@ -502,7 +515,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         }
         if matches!(
             op,
-            Operation::CreateMember | Operation::CreateMemberExternal
+            Route::CustomersMembersCreate | Route::CustomersMembersCreateExternal
         ) && status == 201
         {
             let v: Value = serde_json::from_slice(&answer).unwrap();
@@ -514,7 +527,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
                 .unwrap();
             learn_members(&fake, &customer, &mut members);
         }
-        if op == Operation::Create && status == 201 {
+        if op == Route::CustomersCreate && status == 201 {
             let v: Value = serde_json::from_slice(&answer).unwrap();
             let id: polar_fake::CustomerId = v["id"].as_str().unwrap().parse().unwrap();
             // Seeded state, so the state answers carry subscriptions, grants and meters too.
@@ -556,7 +569,7 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         failures.len(),
         &failures[..failures.len().min(5)]
     );
-    for op in Operation::ALL {
+    for op in Route::ALL {
         assert!(
             seen.keys().any(|(o, s)| *o == op && *s < 300),
             "seed {seed}: {op:?} never succeeded: {seen:?}"
@@ -564,7 +577,9 @@ async fn every_answer_matches_the_spec_and_invalid_requests_are_refused() {
         // Reads by external id take any string: they can only miss (404), never be invalid.
         let can_be_invalid = !matches!(
             op,
-            Operation::GetExternal | Operation::GetStateExternal | Operation::GetMemberExternal
+            Route::CustomersGetExternal
+                | Route::CustomersGetStateExternal
+                | Route::CustomersMembersGetExternal
         );
         assert!(
             !can_be_invalid || seen.keys().any(|(o, s)| *o == op && *s == 422),

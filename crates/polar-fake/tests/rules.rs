@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
-use polar_fake::{FakePolar, Operation, Scopes, samples};
+use polar_fake::{FakePolar, Route, Scopes, samples};
 use polar_types::{BenefitType, CustomerId, SubscriptionStatus};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -997,7 +997,7 @@ async fn injected_failures_latency_and_counters() {
     assert_eq!(s.requests, 4);
     assert_eq!(s.injected_failures, 2);
     assert_eq!(s.dropped_connections, 1);
-    assert_eq!(s.operation(Operation::List), 1);
+    assert_eq!(s.operation(Route::CustomersList), 1);
     assert_eq!(s.status(503), 2);
     assert_eq!(s.status(200), 1);
     api.fake.reset_stats();

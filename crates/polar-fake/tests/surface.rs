@@ -41,6 +41,16 @@ fn issue(kind: &str, loc: Value, msg: &str) -> (Value, Value, Value) {
     (json!(kind), loc, json!(msg))
 }
 
+/// The `loc` of every issue of a 422 body, in order.
+fn locs(v: &Value) -> Vec<&Value> {
+    v["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["loc"])
+        .collect()
+}
+
 fn first_issue(v: &Value) -> (Value, Value, Value) {
     let d = &v["detail"][0];
     (d["type"].clone(), d["loc"].clone(), d["msg"].clone())
@@ -349,25 +359,20 @@ async fn member_update_and_delete_rules() {
     )
     .await;
     assert_eq!(s, 422);
-    let locs: Vec<&Value> = v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["loc"])
-        .collect();
     assert_eq!(
-        locs,
+        locs(&v),
         [&json!(["path", "id"]), &json!(["path", "member_id"])]
     );
 }
 
-#[tokio::test]
-async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
-    let fake = FakePolar::new();
+/// A team with external ID `shared` in the fake's organization (owner `a@polar.sh`) and in a
+/// second one (owner `b@polar.sh`); answers the second organization's token and a user token
+/// reaching both.
+async fn shared_external_id(fake: &FakePolar) -> (String, String) {
     let (second, second_token) = fake.add_organization();
-    team(&fake, "a@polar.sh", "shared").await;
+    team(fake, "a@polar.sh", "shared").await;
     let (s, _) = call(
-        &fake,
+        fake,
         &second_token,
         Method::POST,
         "/v1/customers/",
@@ -376,6 +381,13 @@ async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
     .await;
     assert_eq!(s, 201);
     let both = fake.add_user_token(&[fake.organization_id(), second], Scopes::ReadWrite);
+    (second_token, both)
+}
+
+#[tokio::test]
+async fn an_external_customer_id_in_two_organizations_is_ambiguous() {
+    let fake = FakePolar::new();
+    let (_, both) = shared_external_id(&fake).await;
     let (s, v) = call(
         &fake,
         &both,
@@ -470,14 +482,8 @@ async fn customer_session_rules() {
     )
     .await;
     assert_eq!(s, 422);
-    let locs: Vec<&Value> = v["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["loc"])
-        .collect();
     assert_eq!(
-        locs,
+        locs(&v),
         [
             &json!(["body", "CustomerSessionCustomerIDCreate", "customer_id"]),
             &json!([
@@ -696,4 +702,233 @@ async fn customer_meters_follow_the_seeded_state() {
     assert_eq!(s, 204);
     let page = ok(&fake, Method::GET, "/v1/customer-meters/", None).await;
     assert_eq!(page["pagination"]["total_count"], 3);
+}
+
+fn emails(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_customers_members_are_listed_newest_first() {
+    let fake = FakePolar::new();
+    let id = team(&fake, "boss@polar.sh", "acme").await;
+    for (email, role) in [
+        ("ada@polar.sh", "member"),
+        ("grace@polar.sh", "billing_manager"),
+        ("alan@polar.sh", "member"),
+    ] {
+        ok(
+            &fake,
+            Method::POST,
+            &format!("/v1/customers/{id}/members"),
+            Some(json!({"email": email, "role": role})),
+        )
+        .await;
+    }
+    // Another customer's members are not listed.
+    let other = team(&fake, "other@polar.sh", "other").await;
+    ok(
+        &fake,
+        Method::POST,
+        &format!("/v1/customers/{other}/members"),
+        Some(json!({"email": "x@polar.sh"})),
+    )
+    .await;
+
+    // `-created_at` by default (server/polar/member/sorting.py), in Polar's envelope.
+    let page = ok(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/{id}/members"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        emails(&page),
+        [
+            "alan@polar.sh",
+            "grace@polar.sh",
+            "ada@polar.sh",
+            "boss@polar.sh"
+        ]
+    );
+    assert_eq!(page["pagination"], json!({"total_count": 4, "max_page": 1}));
+    assert_eq!(page["items"][3]["role"], "owner");
+    assert_eq!(page["items"][0]["customer_id"], json!(id));
+
+    // The same by external ID, oldest first, a page at a time.
+    let page = ok(
+        &fake,
+        Method::GET,
+        "/v1/customers/external/acme/members?sorting=created_at&limit=3&page=2",
+        None,
+    )
+    .await;
+    assert_eq!(emails(&page), ["alan@polar.sh"]);
+    assert_eq!(page["pagination"], json!({"total_count": 4, "max_page": 2}));
+
+    // One role.
+    let page = ok(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/{id}/members?role=member"),
+        None,
+    )
+    .await;
+    assert_eq!(emails(&page), ["alan@polar.sh", "ada@polar.sh"]);
+
+    // A removed member is gone from the list.
+    let ada = ok(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/{id}/members?role=member&sorting=created_at&limit=1"),
+        None,
+    )
+    .await;
+    let ada = ada["items"][0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = call(
+        &fake,
+        fake.token(),
+        Method::DELETE,
+        &format!("/v1/customers/{id}/members/{ada}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let page = ok(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/{id}/members"),
+        None,
+    )
+    .await;
+    assert_eq!(page["pagination"]["total_count"], 3);
+
+    // An individual lists its owner.
+    let ind = ok(
+        &fake,
+        Method::POST,
+        "/v1/customers/",
+        Some(json!({"email": "solo@polar.sh"})),
+    )
+    .await;
+    let page = ok(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/{}/members", ind["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(emails(&page), ["solo@polar.sh"]);
+}
+
+#[tokio::test]
+async fn a_member_list_refuses_as_polar_does() {
+    let fake = FakePolar::new();
+    let id = team(&fake, "boss@polar.sh", "acme").await;
+    let not_found = json!({"error": "ResourceNotFound", "detail": "Customer not found"});
+
+    // An unknown customer, by ID and by external ID: 404.
+    let unknown = uuid::Uuid::new_v4();
+    let (s, v) = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        &format!("/v1/customers/{unknown}/members"),
+        None,
+    )
+    .await;
+    assert_eq!((s, v), (404, not_found.clone()));
+    let (s, v) = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/external/nobody/members",
+        None,
+    )
+    .await;
+    assert_eq!((s, v), (404, not_found.clone()));
+
+    // A deleted customer: 404.
+    let (s, _) = call(
+        &fake,
+        fake.token(),
+        Method::DELETE,
+        &format!("/v1/customers/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, v) = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        &format!("/v1/customers/{id}/members"),
+        None,
+    )
+    .await;
+    assert_eq!((s, v), (404, not_found));
+
+    // A role that is none, and a sort key that is none: pydantic's `enum` errors.
+    let id = team(&fake, "b2@polar.sh", "acme2").await;
+    let (s, v) = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        &format!("/v1/customers/{id}/members?role=boss&sorting=age"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    // The sorting dependency's issue comes before the query parameter's, as FastAPI solves
+    // dependencies first.
+    assert_eq!(
+        v,
+        json!({"error": "RequestValidationError", "detail": [
+            {"type": "enum", "loc": ["query", "sorting", 0],
+             "msg": "Input should be 'created_at' or '-created_at'", "input": "age",
+             "ctx": {"expected": "'created_at' or '-created_at'"}},
+            {"type": "enum", "loc": ["query", "role"],
+             "msg": "Input should be 'owner', 'billing_manager' or 'member'", "input": "boss",
+             "ctx": {"expected": "'owner', 'billing_manager' or 'member'"}}
+        ]})
+    );
+    // A malformed customer ID is the path's 422, after the pagination dependency's.
+    let (s, v) = call(
+        &fake,
+        fake.token(),
+        Method::GET,
+        "/v1/customers/not-a-uuid/members?limit=0",
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        locs(&v),
+        [&json!(["query", "limit"]), &json!(["path", "id"])]
+    );
+}
+
+#[tokio::test]
+async fn a_member_list_by_an_external_id_two_organizations_share_is_ambiguous() {
+    let fake = FakePolar::new();
+    let (second_token, both) = shared_external_id(&fake).await;
+    let path = "/v1/customers/external/shared/members";
+    let (s, v) = call(&fake, &both, Method::GET, path, None).await;
+    assert_eq!(s, 409);
+    assert_eq!(v["error"], "AmbiguousExternalCustomerID");
+    // Each organization's own token sees its customer's members.
+    let (s, v) = call(&fake, &second_token, Method::GET, path, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(emails(&v), ["b@polar.sh"]);
+    // A read-only token may list.
+    let reader = fake.add_token(&[fake.organization_id()], Scopes::ReadOnly);
+    let (s, v) = call(&fake, &reader, Method::GET, path, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(emails(&v), ["a@polar.sh"]);
 }

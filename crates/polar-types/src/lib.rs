@@ -36,7 +36,6 @@
 #![deny(missing_docs)]
 
 mod customer_ext;
-mod export;
 // Formatted by the generator (prettyplease, in-process), not by the installed rustfmt: see
 // xtask/src/codegen.
 #[rustfmt::skip]
@@ -51,7 +50,6 @@ mod support;
 mod validate;
 
 pub use customer_ext::UnknownCustomer;
-pub use export::CUSTOMER_EXPORT_COLUMNS;
 pub use generated::*;
 pub use ids::*;
 pub use list::{ListResource, ListResourceCustomer};

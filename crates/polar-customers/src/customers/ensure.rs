@@ -1,41 +1,64 @@
 //! "The customer with this external ID, created if it does not exist yet": the sign-up path.
 
-use super::{CreateCustomer, GetCustomer};
-use crate::Error;
-use crate::builder::{awaitable, request_options};
-use crate::request::{CallOptions, ResponseFuture};
-use crate::types::{Customer, LocItem};
+use super::{CreateCustomer, Customers};
+use crate::request::ResponseFuture;
+use crate::types::{Customer, CustomersCreateParams, CustomersGetExternalParams, LocItem};
+use crate::{Error, Request};
 
 /// How many get-then-create rounds are made before the last error is returned. A round is
 /// repeated only when the create lost a race to another caller.
 const ROUNDS: usize = 3;
 
-/// Builder of [`Customers::ensure_external`](super::Customers::ensure_external): gets the
-/// customer by external ID; on 404 creates it with the fields given here; when the create
-/// loses a race to another caller (Polar's 422 "A customer with this external ID already
-/// exists."), gets it again. Two concurrent calls for one new external ID end with one
-/// customer, and both return it.
+/// What [`Customers::ensure_external`] sends: a get by external ID, and the create made when
+/// Polar does not know the customer yet.
+#[derive(Clone, Debug)]
+pub struct EnsureExternalParams {
+    get: CustomersGetExternalParams,
+    create: CustomersCreateParams,
+}
+
+/// Request of [`Customers::ensure_external`]: gets the customer by external ID; on 404 creates
+/// it with the fields given here; when the create loses a race to another caller (Polar's 422
+/// "A customer with this external ID already exists."), gets it again. Two concurrent calls
+/// for one new external ID end with one customer, and both return it.
 ///
 /// Safe to call again after any error: a create that may have reached Polar and failed on the
-/// way back is found by the next call's get.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct EnsureExternal {
-    pub(super) external_id: String,
-    pub(super) get: GetCustomer,
-    pub(super) create: CreateCustomer,
-    pub(super) options: CallOptions,
+/// way back is found by the next call's get. The per-call options apply to each request.
+pub type EnsureExternal = Request<EnsureExternalParams>;
+
+impl Customers {
+    /// The customer with this external ID, created when Polar does not know it yet: the
+    /// sign-up path. Gets by external ID; on 404 creates it (set its fields on the builder);
+    /// when the create loses a race to a concurrent call, gets again. See [`EnsureExternal`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// let first = client.customers().ensure_external("user_42").email("ada@polar.sh").await?;
+    /// let again = client.customers().ensure_external("user_42").email("ada@polar.sh").await?;
+    /// assert_eq!(first.id(), again.id());
+    /// # Ok(()) }
+    /// ```
+    pub fn ensure_external(&self, external_id: impl Into<String>) -> EnsureExternal {
+        let external_id = external_id.into();
+        let create = self.create().external_id(external_id.clone()).params;
+        self.request(EnsureExternalParams {
+            get: CustomersGetExternalParams { external_id },
+            create,
+        })
+    }
 }
 
 impl EnsureExternal {
     /// The email of the customer to create (an individual needs one).
-    pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.create = self.create.email(email);
-        self
+    pub fn email(self, email: impl Into<String>) -> Self {
+        self.create_with(|c| c.email(email))
     }
 
     /// Sets any other field of the customer to create, with the setters of
-    /// [`CreateCustomer`]; the external ID stays the one being ensured.
+    /// [`CreateCustomer`]; the external ID stays the one being ensured, and per-call options
+    /// set there are not used (set them on this request).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
@@ -51,23 +74,30 @@ impl EnsureExternal {
     /// # Ok(()) }
     /// ```
     pub fn create_with(mut self, fields: impl FnOnce(CreateCustomer) -> CreateCustomer) -> Self {
-        let external_id = self.external_id.clone();
-        self.create = fields(self.create).external_id(external_id);
+        let EnsureExternalParams { get, create } = self.params;
+        let create = Request::new(self.client.clone(), create);
+        let create = fields(create).external_id(get.external_id.clone()).params;
+        self.params = EnsureExternalParams { get, create };
         self
     }
 
-    request_options!();
-
     /// Sends the requests (a get, and a create when needed).
     pub fn send(self) -> ResponseFuture<Customer> {
-        let EnsureExternal {
-            mut get,
-            mut create,
+        let Request {
+            client,
+            params: EnsureExternalParams { get, create },
             options,
-            ..
         } = self;
-        get.options = options.clone();
-        create.options = options;
+        let get = Request {
+            client: client.clone(),
+            params: get,
+            options: options.clone(),
+        };
+        let create = Request {
+            client,
+            params: create,
+            options,
+        };
         Box::pin(async move {
             let mut last = None;
             for _ in 0..ROUNDS {
@@ -87,7 +117,14 @@ impl EnsureExternal {
     }
 }
 
-awaitable!(EnsureExternal => Customer);
+impl std::future::IntoFuture for EnsureExternal {
+    type Output = Result<Customer, Error>;
+    type IntoFuture = ResponseFuture<Customer>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 
 /// Polar's 422 for a create whose external ID another customer took first
 /// (`server/polar/customer/service.py`: "A customer with this external ID already exists.",

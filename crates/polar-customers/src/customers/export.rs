@@ -1,23 +1,52 @@
 //! `GET /v1/customers/export`: every customer as CSV, streamed.
 
-use http::Method;
-
-use super::ROUTE_EXPORT;
-use crate::Client;
-use crate::builder::{awaitable, request_options};
+use super::Customers;
+use crate::Request;
 use crate::export::{ExportRows, ExportStream};
-use crate::request::{CSV, Call, CallOptions, ResponseFuture};
+use crate::operation::operation;
+use crate::request::ResponseFuture;
 use crate::types::{CustomersExportParams, OrganizationId};
 
-/// Builder of `GET /v1/customers/export`, from [`Customers::export`](super::Customers::export).
+operation!(CustomersExportParams => ExportStream, query);
+
+/// Request of `GET /v1/customers/export`, from [`Customers::export`].
 ///
-/// `.await` gives an [`ExportStream`] of raw CSV bytes; [`rows`](Self::rows) gives parsed rows.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct ExportCustomers {
-    pub(super) client: Client,
-    pub(super) params: CustomersExportParams,
-    pub(super) options: CallOptions,
+/// `.await` gives an [`ExportStream`] of raw CSV bytes; [`rows`](Request::rows) gives parsed
+/// rows.
+///
+/// The call timeout (the client's, or [`timeout`](Request::timeout)) bounds the wait for the
+/// answer to start, not the whole download: a large export may stream for longer. A stream
+/// that stalls fails with [`Error::Timeout`](crate::Error::Timeout) once no data has arrived
+/// for the transport's body idle timeout
+/// ([`ClientBuilder::body_idle_timeout`](crate::ClientBuilder::body_idle_timeout), 30 s by
+/// default).
+pub type ExportCustomers = Request<CustomersExportParams>;
+
+impl Customers {
+    /// `GET /v1/customers/export`: every customer as CSV, streamed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # client.customers().create().email("setup@polar.sh").external_id("user_42").await?;
+    /// use futures_util::TryStreamExt;
+    ///
+    /// // Into a file (or any `AsyncWrite`), one chunk at a time.
+    /// let mut file = Vec::new();
+    /// let bytes = client.customers().export().await?.write_to(&mut file).await?;
+    /// assert_eq!(bytes as usize, file.len());
+    ///
+    /// // Or as typed rows.
+    /// let mut rows = client.customers().export().rows().await?;
+    /// while let Some(row) = rows.try_next().await? {
+    ///     println!("{} {:?}", row.id, row.email);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn export(&self) -> ExportCustomers {
+        self.request(CustomersExportParams::default())
+    }
 }
 
 impl ExportCustomers {
@@ -27,39 +56,9 @@ impl ExportCustomers {
         self
     }
 
-    request_options!();
-
-    /// Sends the request; the answer's body is handed out as it arrives.
-    ///
-    /// The call timeout (the client's, or [`timeout`](Self::timeout)) bounds the wait for the
-    /// answer to start, not the whole download: a large export may stream for longer. A stream
-    /// that stalls fails with [`Error::Timeout`](crate::Error::Timeout) once no data has arrived for the transport's
-    /// body idle timeout ([`ClientBuilder::body_idle_timeout`](crate::ClientBuilder::body_idle_timeout),
-    /// 30 s by default).
-    pub fn send(self) -> ResponseFuture<ExportStream> {
-        let query = self.params.query_pairs();
-        let mut options = self.options;
-        // An export of many customers may take longer than the call timeout: only its head is
-        // bounded by it; the body fails when the server sends nothing for the transport's body
-        // idle timeout.
-        options.transport.streaming_body = true;
-        let mut call = Call::new(Method::GET, ROUTE_EXPORT, ROUTE_EXPORT.to_owned())
-            .query(query)
-            .options(options);
-        call.accept = CSV;
-        let client = self.client;
-        Box::pin(async move {
-            let (response, tokens) = client.send_raw(call).await?;
-            let status = response.status();
-            Ok(ExportStream::new(status, response.into_body(), tokens))
-        })
-    }
-
     /// Sends the request and parses the answer into typed rows as it arrives.
     pub fn rows(self) -> ResponseFuture<ExportRows> {
         let fut = self.send();
         Box::pin(async move { Ok(fut.await?.rows()) })
     }
 }
-
-awaitable!(ExportCustomers => ExportStream);

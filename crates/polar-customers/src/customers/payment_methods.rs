@@ -1,139 +1,75 @@
 //! `GET /v1/customers/{id}/payment-methods` and its by-external-ID twin: a customer's saved
 //! payment methods, page by page.
 
-use http::Method;
-
-use super::Target;
-use crate::builder::{awaitable, pages, request_options, send_json};
-use crate::pagination::{Items, Pages};
-use crate::path::{encode_segment, join};
-use crate::request::{Call, CallOptions, ResponseFuture};
+use super::Customers;
+use crate::Request;
+use crate::operation::operation;
 use crate::types::{
-    CustomersListPaymentMethodsExternalParams, CustomersListPaymentMethodsParams, InputError,
-    ListResource, PaymentMethod, Validate,
+    CustomerId, CustomersListPaymentMethodsExternalParams, CustomersListPaymentMethodsParams,
+    PaymentMethod,
 };
-use crate::{Client, Error};
 
-const ROUTE_ID: &str = crate::types::CustomersListPaymentMethodsParams::PATH;
-const ROUTE_EXTERNAL: &str = crate::types::CustomersListPaymentMethodsExternalParams::PATH;
+operation!(CustomersListPaymentMethodsParams => pages of PaymentMethod);
+operation!(CustomersListPaymentMethodsExternalParams => pages of PaymentMethod);
 
-/// Builder of `GET /v1/customers/{id}/payment-methods` and
-/// `GET /v1/customers/external/{external_id}/payment-methods`, from
-/// [`Customers::payment_methods`](super::Customers::payment_methods)(crate::Customers::payment_methods) or
-/// [`Customers::payment_methods_external`](super::Customers::payment_methods_external)(crate::Customers::payment_methods_external).
+/// Request of `GET /v1/customers/{id}/payment-methods`, from [`Customers::payment_methods`].
 ///
-/// `.await` returns one page (newest first); [`stream`](Self::stream) yields every payment
-/// method of every page and [`pages`](Self::pages) every page. A method's
+/// `.await` returns one page (newest first); [`stream`](Request::stream) yields every payment
+/// method of every page and [`pages`](Request::pages) every page. A method's
 /// [`is_default`](crate::types::CustomerPaymentMethodCard::is_default) tells whether it is the
 /// customer's default one.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct ListPaymentMethods {
-    pub(super) client: Client,
-    pub(super) target: Target,
-    pub(super) page: Option<u32>,
-    pub(super) limit: Option<u32>,
-    pub(super) options: CallOptions,
-}
+pub type ListPaymentMethods = Request<CustomersListPaymentMethodsParams>;
 
-impl ListPaymentMethods {
-    /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
-    /// page to start from.
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page);
-        self
-    }
+/// Request of `GET /v1/customers/external/{external_id}/payment-methods`, from
+/// [`Customers::payment_methods_external`]; see [`ListPaymentMethods`].
+pub type ListPaymentMethodsExternal = Request<CustomersListPaymentMethodsExternalParams>;
 
-    /// Payment methods per page (1..=100; the server cuts larger values to 100).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    request_options!();
-
-    /// Sends the request and returns one page.
-    pub fn send(self) -> ResponseFuture<ListResource<PaymentMethod>> {
-        let call = page_call(&self.target, self.page, self.limit, &self.options);
-        send_json(self.client, call)
-    }
-
-    /// Every page from [`page`](Self::page) (default 1) on, fetching the next page while the
-    /// current one is handled. Ends after `max_page`, at an empty page or after an error.
-    pub fn pages(self) -> Pages<PaymentMethod> {
-        let first = self.page.unwrap_or(1);
-        let invalid = page_query(&self.target, self.page, self.limit).err();
-        let ListPaymentMethods {
-            client,
-            target,
-            limit,
-            options,
-            ..
-        } = self;
-        pages(client, first, invalid, move |page| {
-            page_call(&target, Some(page), limit, &options)
+impl Customers {
+    /// `GET /v1/customers/{id}/payment-methods`: the customer's saved payment methods.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # let id = client.customers().create().email("setup@polar.sh").external_id("user_42").await?.id();
+    /// use futures_util::TryStreamExt;
+    /// use polar_customers::types::PaymentMethod;
+    ///
+    /// let mut methods = client.customers().payment_methods(id).stream();
+    /// while let Some(method) = methods.try_next().await? {
+    ///     if let PaymentMethod::Card(card) = method {
+    ///         println!("{} ending in {}", card.method_metadata.brand, card.method_metadata.last4);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn payment_methods(&self, id: CustomerId) -> ListPaymentMethods {
+        self.request(CustomersListPaymentMethodsParams {
+            id,
+            page: None,
+            limit: None,
         })
     }
 
-    /// Every payment method of every page, in order, with one page of look-ahead.
-    pub fn stream(self) -> Items<PaymentMethod> {
-        Items::new(self.pages())
+    /// `GET /v1/customers/external/{external_id}/payment-methods`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
+    /// # let fake = polar_fake::FakePolar::new();
+    /// # let client = polar_customers::Client::builder().token(fake.token()).build_with(fake.clone())?;
+    /// # client.customers().create().email("setup@polar.sh").external_id("user_42").await?;
+    /// let page = client.customers().payment_methods_external("user_42").limit(5).await?;
+    /// println!("{} saved payment methods", page.pagination.total_count);
+    /// # Ok(()) }
+    /// ```
+    pub fn payment_methods_external(
+        &self,
+        external_id: impl Into<String>,
+    ) -> ListPaymentMethodsExternal {
+        self.request(CustomersListPaymentMethodsExternalParams {
+            external_id: external_id.into(),
+            page: None,
+            limit: None,
+        })
     }
-}
-
-awaitable!(ListPaymentMethods => ListResource<PaymentMethod>);
-
-/// The query of one page, checked against Polar's rules (an empty external ID too).
-fn page_query(
-    target: &Target,
-    page: Option<u32>,
-    limit: Option<u32>,
-) -> Result<Vec<(String, String)>, InputError> {
-    match target {
-        Target::Id(id) => {
-            let params = CustomersListPaymentMethodsParams {
-                id: *id,
-                page,
-                limit,
-            };
-            params.validate()?;
-            Ok(params.query_pairs())
-        }
-        Target::External(external_id) => {
-            let params = CustomersListPaymentMethodsExternalParams {
-                external_id: external_id.clone(),
-                page,
-                limit,
-            };
-            params.validate()?;
-            Ok(params.query_pairs())
-        }
-    }
-}
-
-/// The call for one page.
-fn page_call(
-    target: &Target,
-    page: Option<u32>,
-    limit: Option<u32>,
-    options: &CallOptions,
-) -> Result<Call, Error> {
-    let query = page_query(target, page, limit)?;
-    let (route, path) = match target {
-        Target::Id(id) => (
-            ROUTE_ID,
-            join("/v1/customers/", &id.to_string(), "/payment-methods"),
-        ),
-        Target::External(external_id) => (
-            ROUTE_EXTERNAL,
-            join(
-                "/v1/customers/external/",
-                &encode_segment("external_id", external_id)?,
-                "/payment-methods",
-            ),
-        ),
-    };
-    Ok(Call::new(Method::GET, route, path)
-        .query(query)
-        .options(options.clone()))
 }

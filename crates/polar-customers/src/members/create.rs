@@ -1,60 +1,61 @@
 //! `POST` a member to a customer.
 
-use http::Method;
+use super::{Members, MembersExternal};
+use crate::Request;
+use crate::operation::operation;
+use crate::types::{
+    CustomersMembersCreateExternalParams, CustomersMembersCreateParams, Member,
+    MemberCreateFromCustomer, MemberRole, Nullable,
+};
 
-use super::MemberPath;
-use crate::builder::{awaitable, request_options, send_json};
-use crate::request::{Call, CallOptions, ResponseFuture};
-use crate::types::{Member, MemberCreateFromCustomer, MemberRole, Nullable, Validate};
-use crate::{Client, Error};
+operation!(CustomersMembersCreateParams => Member, body: MemberCreateFromCustomer);
+operation!(CustomersMembersCreateExternalParams => Member, body: MemberCreateFromCustomer);
 
-/// Builder of `POST /v1/customers/{id}/members` and
-/// `POST /v1/customers/external/{external_id}/members`, from [`Members::create`](crate::Members::create)
-/// or [`MembersExternal::create`](crate::MembersExternal::create).
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct CreateMember {
-    pub(super) client: Client,
-    pub(super) target: MemberPath,
-    pub(super) body: MemberCreateFromCustomer,
-    pub(super) options: CallOptions,
+/// Request of `POST /v1/customers/{id}/members`, from [`Members::create`]; the answer (201) is
+/// the new member.
+pub type CreateMember = Request<CustomersMembersCreateParams>;
+
+/// Request of `POST /v1/customers/external/{external_id}/members`, from
+/// [`MembersExternal::create`].
+pub type CreateMemberExternal = Request<CustomersMembersCreateExternalParams>;
+
+impl Members {
+    /// `POST /v1/customers/{id}/members`: adds a member with this email (answer 201).
+    pub fn create(&self, email: impl Into<String>) -> CreateMember {
+        self.request(CustomersMembersCreateParams {
+            id: self.customer,
+            body: MemberCreateFromCustomer::new(email.into()),
+        })
+    }
 }
 
-impl CreateMember {
+impl MembersExternal {
+    /// `POST /v1/customers/external/{external_id}/members`: adds a member with this email.
+    pub fn create(&self, email: impl Into<String>) -> CreateMemberExternal {
+        self.request(CustomersMembersCreateExternalParams {
+            external_id: self.customer.clone(),
+            body: MemberCreateFromCustomer::new(email.into()),
+        })
+    }
+}
+
+impl_each!(CreateMember, CreateMemberExternal => {
     /// The member's name (at most 256 characters).
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.body.name = Nullable::Value(name.into());
+        self.params.body.name = Nullable::Value(name.into());
         self
     }
 
     /// Your own ID for the member, unique within its customer.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
-        self.body.external_id = Nullable::Value(external_id.into());
+        self.params.body.external_id = Nullable::Value(external_id.into());
         self
     }
 
     /// The role: [`MemberRole::Member`] (Polar's default) or [`MemberRole::BillingManager`].
     /// Polar refuses [`MemberRole::Owner`] here (422); make a member the owner with an update.
     pub fn role(mut self, role: MemberRole) -> Self {
-        self.body.role = Some(role);
+        self.params.body.role = Some(role);
         self
     }
-
-    request_options!();
-
-    fn call(&self) -> Result<Call, Error> {
-        let (route, path) = self.target.path()?;
-        self.body.validate()?;
-        Ok(Call::new(Method::POST, route, path)
-            .json_body(&self.body)?
-            .options(self.options.clone()))
-    }
-
-    /// Sends the request; the answer (201) is the new member.
-    pub fn send(self) -> ResponseFuture<Member> {
-        let call = self.call();
-        send_json(self.client, call)
-    }
-}
-
-awaitable!(CreateMember => Member);
+});

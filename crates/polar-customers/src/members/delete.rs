@@ -1,37 +1,41 @@
 //! `DELETE` a member of a customer.
 
-use http::Method;
+use super::{Members, MembersExternal};
+use crate::Request;
+use crate::operation::operation;
+use crate::types::{CustomersMembersDeleteExternalParams, CustomersMembersDeleteParams, MemberId};
 
-use super::MemberPath;
-use crate::builder::{awaitable, request_options};
-use crate::request::{Call, CallOptions, ResponseFuture};
-use crate::{Client, Error};
+operation!(CustomersMembersDeleteParams => ());
+operation!(CustomersMembersDeleteExternalParams => ());
 
-/// Builder of `DELETE /v1/customers/{id}/members/{member_id}` and its by-external-IDs twin.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct DeleteMember {
-    pub(super) client: Client,
-    pub(super) target: MemberPath,
-    pub(super) options: CallOptions,
-}
+/// Request of `DELETE /v1/customers/{id}/members/{member_id}`, from [`Members::delete`]; the
+/// answer is 204 with no body.
+///
+/// Like a customer's delete, a 404 to a retry after an attempt that may have been carried out
+/// (its answer was lost, or a gateway answered 502/504) means the member is already gone, and
+/// the call succeeds.
+pub type DeleteMember = Request<CustomersMembersDeleteParams>;
 
-impl DeleteMember {
-    request_options!();
+/// Request of `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`,
+/// from [`MembersExternal::delete`]; see [`DeleteMember`].
+pub type DeleteMemberExternal = Request<CustomersMembersDeleteExternalParams>;
 
-    /// Sends the request; the answer is 204 with no body.
-    ///
-    /// Like a customer's delete, a 404 to a retry after an attempt that may have been carried
-    /// out (its answer was lost, or a gateway answered 502/504) means the member is already
-    /// gone, and the call succeeds.
-    pub fn send(self) -> ResponseFuture<()> {
-        let call: Result<Call, Error> = self
-            .target
-            .path()
-            .map(|(route, path)| Call::new(Method::DELETE, route, path).options(self.options));
-        let client = self.client;
-        Box::pin(async move { client.send_delete(call?).await })
+impl Members {
+    /// `DELETE /v1/customers/{id}/members/{member_id}` (answer 204).
+    pub fn delete(&self, member: MemberId) -> DeleteMember {
+        self.request(CustomersMembersDeleteParams {
+            id: self.customer,
+            member_id: member,
+        })
     }
 }
 
-awaitable!(DeleteMember => ());
+impl MembersExternal {
+    /// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`.
+    pub fn delete(&self, member_external_id: impl Into<String>) -> DeleteMemberExternal {
+        self.request(CustomersMembersDeleteExternalParams {
+            external_id: self.customer.clone(),
+            member_external_id: member_external_id.into(),
+        })
+    }
+}

@@ -1,35 +1,40 @@
 //! `GET` one member of a customer.
 
-use http::Method;
+use super::{Members, MembersExternal};
+use crate::Request;
+use crate::operation::operation;
+use crate::types::{
+    CustomersMembersGetExternalParams, CustomersMembersGetParams, Member, MemberId,
+};
 
-use super::MemberPath;
-use crate::builder::{awaitable, request_options, send_json};
-use crate::request::{Call, CallOptions, ResponseFuture};
-use crate::types::Member;
-use crate::{Client, Error};
+operation!(CustomersMembersGetParams => Member);
+operation!(CustomersMembersGetExternalParams => Member);
 
-/// Builder of `GET /v1/customers/{id}/members/{member_id}` and its by-external-IDs twin.
+/// Request of `GET /v1/customers/{id}/members/{member_id}`, from [`Members::get`].
 ///
 /// A member of another customer is not found (404), as is an unknown one.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct GetMember {
-    pub(super) client: Client,
-    pub(super) target: MemberPath,
-    pub(super) options: CallOptions,
-}
+pub type GetMember = Request<CustomersMembersGetParams>;
 
-impl GetMember {
-    request_options!();
+/// Request of `GET /v1/customers/external/{external_id}/members/{member_external_id}`, from
+/// [`MembersExternal::get`].
+pub type GetMemberExternal = Request<CustomersMembersGetExternalParams>;
 
-    /// Sends the request.
-    pub fn send(self) -> ResponseFuture<Member> {
-        let call: Result<Call, Error> = self
-            .target
-            .path()
-            .map(|(route, path)| Call::new(Method::GET, route, path).options(self.options));
-        send_json(self.client, call)
+impl Members {
+    /// `GET /v1/customers/{id}/members/{member_id}`.
+    pub fn get(&self, member: MemberId) -> GetMember {
+        self.request(CustomersMembersGetParams {
+            id: self.customer,
+            member_id: member,
+        })
     }
 }
 
-awaitable!(GetMember => Member);
+impl MembersExternal {
+    /// `GET /v1/customers/external/{external_id}/members/{member_external_id}`.
+    pub fn get(&self, member_external_id: impl Into<String>) -> GetMemberExternal {
+        self.request(CustomersMembersGetExternalParams {
+            external_id: self.customer.clone(),
+            member_external_id: member_external_id.into(),
+        })
+    }
+}

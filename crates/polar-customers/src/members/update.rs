@@ -1,66 +1,65 @@
 //! `PATCH` a member: only the fields set are sent.
 
-use http::Method;
+use super::{Members, MembersExternal};
+use crate::Request;
+use crate::operation::operation;
+use crate::types::{
+    CustomersMembersUpdateExternalParams, CustomersMembersUpdateParams, Member, MemberId,
+    MemberRole, MemberUpdate, Nullable,
+};
 
-use super::MemberPath;
-use crate::builder::{awaitable, request_options, send_json};
-use crate::request::{Call, CallOptions, ResponseFuture};
-use crate::types::{Member, MemberRole, MemberUpdate, Nullable, Validate};
-use crate::{Client, Error};
+operation!(CustomersMembersUpdateParams => Member, body: MemberUpdate);
+operation!(CustomersMembersUpdateExternalParams => Member, body: MemberUpdate);
 
-/// Builder of `PATCH /v1/customers/{id}/members/{member_id}` and its by-external-IDs twin.
+/// Request of `PATCH /v1/customers/{id}/members/{member_id}`, from [`Members::update`]; the
+/// answer is the updated member.
 ///
 /// With nothing set the body is `{}` and the member comes back unchanged.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until awaited"]
-pub struct UpdateMember {
-    pub(super) client: Client,
-    pub(super) target: MemberPath,
-    pub(super) body: MemberUpdate,
-    pub(super) options: CallOptions,
+pub type UpdateMember = Request<CustomersMembersUpdateParams>;
+
+/// Request of `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`,
+/// from [`MembersExternal::update`].
+pub type UpdateMemberExternal = Request<CustomersMembersUpdateExternalParams>;
+
+impl Members {
+    /// `PATCH /v1/customers/{id}/members/{member_id}`: changes only the fields set.
+    pub fn update(&self, member: MemberId) -> UpdateMember {
+        self.request(CustomersMembersUpdateParams {
+            id: self.customer,
+            member_id: member,
+            body: MemberUpdate::default(),
+        })
+    }
 }
 
-impl UpdateMember {
-    /// Uses this complete body, replacing whatever was set before.
-    pub fn body(mut self, body: MemberUpdate) -> Self {
-        self.body = body;
-        self
+impl MembersExternal {
+    /// `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`.
+    pub fn update(&self, member_external_id: impl Into<String>) -> UpdateMemberExternal {
+        self.request(CustomersMembersUpdateExternalParams {
+            external_id: self.customer.clone(),
+            member_external_id: member_external_id.into(),
+            body: MemberUpdate::default(),
+        })
     }
+}
 
+impl_each!(UpdateMember, UpdateMemberExternal => {
     /// Sets the name (at most 256 characters).
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.body.name = Nullable::Value(name.into());
+        self.params.body.name = Nullable::Value(name.into());
         self
     }
 
     /// Sets the email (unique within the customer).
     pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.body.email = Nullable::Value(email.into());
+        self.params.body.email = Nullable::Value(email.into());
         self
     }
 
     /// Sets the role. [`MemberRole::Owner`] moves ownership to this member; the previous owner
     /// becomes a billing manager. The only owner cannot take another role (422).
     pub fn role(mut self, role: MemberRole) -> Self {
-        self.body.role = Nullable::Value(role);
+        self.params.body.role = Nullable::Value(role);
         self
     }
-
-    request_options!();
-
-    fn call(&self) -> Result<Call, Error> {
-        let (route, path) = self.target.path()?;
-        self.body.validate()?;
-        Ok(Call::new(Method::PATCH, route, path)
-            .json_body(&self.body)?
-            .options(self.options.clone()))
-    }
-
-    /// Sends the request; the answer is the updated member.
-    pub fn send(self) -> ResponseFuture<Member> {
-        let call = self.call();
-        send_json(self.client, call)
-    }
-}
-
-awaitable!(UpdateMember => Member);
+});

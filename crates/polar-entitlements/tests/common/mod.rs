@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use jiff::Timestamp;
 use polar_customers::{Client, CustomerId, CustomerState};
 use polar_entitlements::Entitlements;
-use polar_fake::{CUSTOMER_EVENTS, FakePolar, Operation, WebhookEndpoint};
+use polar_fake::{CUSTOMER_EVENTS, FakePolar, Route, WebhookEndpoint};
 use polar_webhooks::{Event, Receiver, Webhook};
 use tokio::net::TcpListener;
 
@@ -38,7 +38,7 @@ pub fn over_loopback(server: &polar_fake::ServeHandle, token: &str) -> Client {
 /// `GET state` calls the fake answered, by ID and by external ID.
 pub fn state_calls(fake: &FakePolar) -> u64 {
     let stats = fake.stats();
-    stats.operation(Operation::GetState) + stats.operation(Operation::GetStateExternal)
+    stats.operation(Route::CustomersGetState) + stats.operation(Route::CustomersGetStateExternal)
 }
 
 /// A new customer (with `external_id`) created through a client of its own, so that the

@@ -4,6 +4,8 @@
 use serde_json::{Value, json};
 
 use super::fields::{email, name, raw_string, text};
+use super::paging::{Page, page};
+use super::query::{last, parse_sorting};
 use crate::issue::{Issue, at, missing, not_a_string, not_an_object, root};
 use crate::rules::email::Deliverability;
 
@@ -24,6 +26,9 @@ impl Role {
         }
     }
 }
+
+/// Every role, in `MemberRole`'s order (server/polar/models/member.py).
+const ROLES: [Role; 3] = [Role::Owner, Role::BillingManager, Role::Member];
 
 /// A checked `MemberCreateFromCustomer`.
 #[derive(Clone, Debug)]
@@ -76,9 +81,15 @@ impl RoleField {
     }
 }
 
-/// A role from `allowed`, else pydantic's error for `field` (`a, b or c`, as pydantic-core joins
-/// the expected values).
-fn role(value: &Value, allowed: &[Role], field: RoleField, errs: &mut Vec<Issue>) -> Option<Role> {
+/// A role from `allowed`, else pydantic's error for `field` at `loc` (`a, b or c`, as
+/// pydantic-core joins the expected values).
+fn role(
+    value: &Value,
+    allowed: &[Role],
+    field: RoleField,
+    loc: Vec<Value>,
+    errs: &mut Vec<Issue>,
+) -> Option<Role> {
     let found = allowed.iter().find(|r| value.as_str() == Some(r.as_str()));
     if found.is_none() {
         let names: Vec<String> = allowed.iter().map(|r| field.name(*r)).collect();
@@ -89,7 +100,7 @@ fn role(value: &Value, allowed: &[Role], field: RoleField, errs: &mut Vec<Issue>
         errs.push(
             Issue::new(
                 field.kind(),
-                at(&root("body"), "role"),
+                loc,
                 format!("Input should be {expected}"),
                 value.clone(),
             )
@@ -136,6 +147,7 @@ pub(crate) fn parse_member_create(
             v,
             &[Role::Member, Role::BillingManager],
             RoleField::LiteralOfMembers,
+            at(&base, "role"),
             &mut errs,
         ),
     };
@@ -163,12 +175,7 @@ pub(crate) fn parse_member_update(
     let address = email(address, at(&base, "email"), rules, &mut errs);
     let role = match obj.get("role") {
         None | Some(Value::Null) => None,
-        Some(v) => role(
-            v,
-            &[Role::Owner, Role::BillingManager, Role::Member],
-            RoleField::Enum,
-            &mut errs,
-        ),
+        Some(v) => role(v, &ROLES, RoleField::Enum, at(&base, "role"), &mut errs),
     };
     if !errs.is_empty() {
         return Err(errs);
@@ -178,4 +185,54 @@ pub(crate) fn parse_member_update(
         email: address.into_option().flatten(),
         role,
     })
+}
+
+/// The sort keys of a customer's member list (server/polar/member/sorting.py).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MemberSort {
+    CreatedAt,
+}
+
+/// The checked query of `GET /v1/customers/{id}/members` and its by-external-ID twin.
+#[derive(Clone, Debug)]
+pub(crate) struct MemberListQuery {
+    pub role: Option<Role>,
+    pub page: Page,
+    /// (key, descending), applied in order; `-created_at` when none is given.
+    pub sorting: Vec<(MemberSort, bool)>,
+}
+
+/// Decodes a member list query: `page`, `limit`, `sorting`, `role` (`MemberRole | None`), with
+/// `customer`, the path parameter already read. Its issues come in FastAPI's order
+/// (`solve_dependencies` in fastapi/dependencies/utils.py): those of the dependencies
+/// (pagination, then sorting, as `list_members` in server/polar/member/endpoints.py declares
+/// them) first, then the path's, then the query's.
+pub(crate) fn parse_member_list<K>(
+    pairs: &[(String, String)],
+    customer: Result<K, Vec<Issue>>,
+) -> Result<(K, MemberListQuery), Vec<Issue>> {
+    let mut errs = Vec::new();
+    let page = page(pairs, &mut errs);
+    let sorting = parse_sorting(
+        pairs,
+        &[("created_at", MemberSort::CreatedAt)],
+        (MemberSort::CreatedAt, true),
+        &mut errs,
+    );
+    let customer = customer.map_err(|issues| errs.extend(issues)).ok();
+    let role = last(pairs, "role").and_then(|v| {
+        let loc = at(&root("query"), "role");
+        role(&Value::from(v), &ROLES, RoleField::Enum, loc, &mut errs)
+    });
+    match customer {
+        Some(customer) if errs.is_empty() => Ok((
+            customer,
+            MemberListQuery {
+                role,
+                page,
+                sorting,
+            },
+        )),
+        _ => Err(errs),
+    }
 }

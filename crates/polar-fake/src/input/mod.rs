@@ -18,7 +18,8 @@ use crate::rules::email::Deliverability;
 use crate::rules::{Address, Kind};
 
 pub(crate) use members::{
-    MemberInput, MemberUpdateInput, Role, parse_member_create, parse_member_update,
+    MemberInput, MemberListQuery, MemberSort, MemberUpdateInput, Role, parse_member_create,
+    parse_member_list, parse_member_update,
 };
 pub(crate) use paging::{MeterQuery, MeterSort, parse_meter_list, parse_page};
 pub(crate) use query::{ListQuery, SortKey, parse_delete, parse_export, parse_list, query_pairs};

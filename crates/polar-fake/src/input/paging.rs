@@ -1,9 +1,10 @@
-//! Page-number queries of the payment-method and customer-meter lists.
+//! Page-number queries of the payment-method, member and customer-meter lists, and the
+//! `sorting` parameter every list shares.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::query::{last, query_loc};
+use super::query::{last, parse_sorting, query_loc};
 use crate::issue::{Issue, at, parse_positive, parse_uuid4};
 use crate::rules;
 
@@ -32,7 +33,7 @@ impl Page {
     }
 }
 
-fn page(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Page {
+pub(super) fn page(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Page {
     let page = match last(pairs, "page") {
         Some(v) => parse_positive(query_loc("page"), v, errs).unwrap_or(1),
         None => 1,
@@ -111,37 +112,12 @@ pub(crate) fn parse_meter_list(pairs: &[(String, String)]) -> Result<MeterQuery,
         .collect();
     let meter_id = uuids(pairs, "meter_id", &mut errs);
     let page = page(pairs, &mut errs);
-    let expected = METER_SORTS
-        .iter()
-        .flat_map(|(n, _)| [format!("'{n}'"), format!("'-{n}'")])
-        .collect::<Vec<_>>();
-    let expected = format!(
-        "{} or {}",
-        expected[..expected.len() - 1].join(", "),
-        expected[expected.len() - 1]
+    let sorting = parse_sorting(
+        pairs,
+        &METER_SORTS,
+        (MeterSort::ModifiedAt, true),
+        &mut errs,
     );
-    let mut sorting = Vec::new();
-    for (i, (_, v)) in pairs.iter().filter(|(k, _)| k == "sorting").enumerate() {
-        let (desc, name) = match v.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, v.as_str()),
-        };
-        match METER_SORTS.iter().find(|(n, _)| *n == name) {
-            Some((_, key)) => sorting.push((*key, desc)),
-            None => errs.push(
-                Issue::new(
-                    "enum",
-                    at(&query_loc("sorting"), i),
-                    format!("Input should be {expected}"),
-                    v.as_str(),
-                )
-                .with_ctx(json!({ "expected": expected })),
-            ),
-        }
-    }
-    if sorting.is_empty() {
-        sorting.push((MeterSort::ModifiedAt, true));
-    }
     if !errs.is_empty() {
         return Err(errs);
     }

@@ -75,35 +75,16 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Is
         None => 10,
     }
     .min(rules::LIST_LIMIT_MAX);
-    let mut sorting = Vec::new();
-    let expected = "'created_at', '-created_at', 'email', '-email', 'name' or '-name'";
-    for (i, (_, v)) in pairs.iter().filter(|(k, _)| k == "sorting").enumerate() {
-        let (desc, name) = match v.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, v.as_str()),
-        };
-        let key = match name {
-            "created_at" => SortKey::CreatedAt,
-            "email" => SortKey::Email,
-            "name" => SortKey::Name,
-            _ => {
-                errs.push(
-                    Issue::new(
-                        "enum",
-                        at(&query_loc("sorting"), i),
-                        format!("Input should be {expected}"),
-                        v.as_str(),
-                    )
-                    .with_ctx(json!({ "expected": expected })),
-                );
-                continue;
-            }
-        };
-        sorting.push((key, desc));
-    }
-    if sorting.is_empty() {
-        sorting.push((SortKey::CreatedAt, true));
-    }
+    let sorting = parse_sorting(
+        pairs,
+        &[
+            ("created_at", SortKey::CreatedAt),
+            ("email", SortKey::Email),
+            ("name", SortKey::Name),
+        ],
+        (SortKey::CreatedAt, true),
+        &mut errs,
+    );
     let mut metadata: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in pairs {
         // Polar matches `metadata\[([^\]]+)\]` at the start of the name.
@@ -153,4 +134,47 @@ pub(crate) fn parse_delete(pairs: &[(String, String)]) -> Result<bool, Vec<Issue
     } else {
         Err(errs)
     }
+}
+
+/// The `sorting` values of a list query (kit/sorting.py's `SortingGetter`): each a key of
+/// `keys`, with `-` in front for descending, applied in order; `default` when none is given. An
+/// unknown value is pydantic's `enum` error at `["query","sorting",i]`, naming every accepted
+/// value (`'a', '-a', 'b' or '-b'`).
+pub(crate) fn parse_sorting<K: Copy>(
+    pairs: &[(String, String)],
+    keys: &[(&str, K)],
+    default: (K, bool),
+    errs: &mut Vec<Issue>,
+) -> Vec<(K, bool)> {
+    let accepted: Vec<String> = keys
+        .iter()
+        .flat_map(|(n, _)| [format!("'{n}'"), format!("'-{n}'")])
+        .collect();
+    let expected = match accepted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => accepted.concat(),
+    };
+    let mut sorting = Vec::new();
+    for (i, (_, v)) in pairs.iter().filter(|(k, _)| k == "sorting").enumerate() {
+        let (desc, name) = match v.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, v.as_str()),
+        };
+        match keys.iter().find(|(n, _)| *n == name) {
+            Some((_, key)) => sorting.push((*key, desc)),
+            None => errs.push(
+                Issue::new(
+                    "enum",
+                    at(&query_loc("sorting"), i),
+                    format!("Input should be {expected}"),
+                    v.as_str(),
+                )
+                .with_ctx(json!({ "expected": expected })),
+            ),
+        }
+    }
+    if sorting.is_empty() {
+        sorting.push(default);
+    }
+    sorting
 }

@@ -1,14 +1,14 @@
-//! The eight member routes under `/v1/customers/…/members` (server/polar/member/endpoints.py,
-//! `customer_members_router`).
+//! The ten member routes under `/v1/customers/…/members` (server/polar/member/endpoints.py,
+//! `customer_members_router`; the two lists as Polar's SDKs of November 2026 call them).
 
 use std::sync::Arc;
 
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Shared, both, path_id};
-use crate::Operation;
-use crate::input::{parse_member_create, parse_member_update};
+use super::{Shared, both, by_external_id, customer_key};
+use crate::Route;
+use crate::input::{parse_member_create, parse_member_list, parse_member_update};
 use crate::issue::{Issue, at, root, uuid_issue};
 use crate::response::{self as resp, Res};
 use crate::store::{Access, Key, MemberKey, MemberRefusal};
@@ -48,73 +48,99 @@ fn member_id(raw: &str) -> Result<uuid::Uuid, Vec<Issue>> {
     }
 }
 
-/// Answers one member route; `params` are the path parameters in order.
-pub(super) fn handle(
+/// The customer and member a route's path names (`params`: both path parameters, in order);
+/// the issues of both at once, as FastAPI reports them.
+fn keys<'p>(route: Route, params: &'p [String]) -> Result<(Key<'p>, MemberKey<'p>), Res> {
+    let customer = params.first().map(String::as_str).unwrap_or_default();
+    let member = params.get(1).map(String::as_str).unwrap_or_default();
+    let member = if by_external_id(route) {
+        Ok(MemberKey::External(member))
+    } else {
+        member_id(member).map(MemberKey::Id)
+    };
+    both(customer_key(route, customer), member)
+}
+
+/// `POST …/members`.
+pub(super) fn create(
     shared: &Arc<Shared>,
-    op: Operation,
+    route: Route,
     params: &[String],
     body: &Value,
     access: &Access,
 ) -> Result<Res, Res> {
     let rules = &shared.config.deliverability;
     let customer = params.first().map(String::as_str).unwrap_or_default();
-    let member = params.get(1).map(String::as_str).unwrap_or_default();
-    let by_external = matches!(
-        op,
-        Operation::CreateMemberExternal
-            | Operation::GetMemberExternal
-            | Operation::UpdateMemberExternal
-            | Operation::DeleteMemberExternal
-    );
-    let key = || -> Result<Key<'_>, Vec<Issue>> {
-        if by_external {
-            Ok(Key::External(customer))
-        } else {
-            path_id(customer).map(Key::Id)
-        }
-    };
-    let member_key = || -> Result<MemberKey<'_>, Vec<Issue>> {
-        if by_external {
-            Ok(MemberKey::External(member))
-        } else {
-            member_id(member).map(MemberKey::Id)
-        }
-    };
-    // Path issues of both parameters at once, as FastAPI reports them.
-    let keys = || both(key(), member_key());
-    match op {
-        Operation::CreateMember | Operation::CreateMemberExternal => {
-            let (k, input) = both(key(), parse_member_create(body, rules))?;
-            let created = shared
-                .store()
-                .create_member(access, k, input)
-                .map_err(refusal)?;
-            Ok(resp::json(StatusCode::CREATED, &created))
-        }
-        Operation::GetMember | Operation::GetMemberExternal => {
-            let (k, m) = keys()?;
-            let found = shared.store().get_member(access, k, m).map_err(refusal)?;
-            Ok(resp::json(StatusCode::OK, &found))
-        }
-        Operation::UpdateMember | Operation::UpdateMemberExternal => {
-            let ((k, m), input) = match (keys(), parse_member_update(body, rules)) {
-                (Ok(keys), Ok(input)) => (keys, input),
-                (Err(res), _) => return Err(res),
-                (Ok(_), Err(issues)) => return Err(resp::invalid(&issues, false)),
-            };
-            let updated = shared
-                .store()
-                .update_member(access, k, m, input)
-                .map_err(refusal)?;
-            Ok(resp::json(StatusCode::OK, &updated))
-        }
-        _ => {
-            let (k, m) = keys()?;
-            shared
-                .store()
-                .delete_member(access, k, m)
-                .map_err(refusal)?;
-            Ok(resp::empty(StatusCode::NO_CONTENT))
-        }
-    }
+    let (k, input) = both(
+        customer_key(route, customer),
+        parse_member_create(body, rules),
+    )?;
+    let created = shared
+        .store()
+        .create_member(access, k, input)
+        .map_err(refusal)?;
+    Ok(resp::json(StatusCode::CREATED, &created))
+}
+
+/// `GET …/members/{member}`.
+pub(super) fn get(
+    shared: &Arc<Shared>,
+    route: Route,
+    params: &[String],
+    access: &Access,
+) -> Result<Res, Res> {
+    let (k, m) = keys(route, params)?;
+    let found = shared.store().get_member(access, k, m).map_err(refusal)?;
+    Ok(resp::json(StatusCode::OK, &found))
+}
+
+/// `PATCH …/members/{member}`: path issues first, then the body's.
+pub(super) fn update(
+    shared: &Arc<Shared>,
+    route: Route,
+    params: &[String],
+    body: &Value,
+    access: &Access,
+) -> Result<Res, Res> {
+    let rules = &shared.config.deliverability;
+    let (k, m) = keys(route, params)?;
+    let input = parse_member_update(body, rules).map_err(|issues| resp::invalid(&issues, false))?;
+    let updated = shared
+        .store()
+        .update_member(access, k, m, input)
+        .map_err(refusal)?;
+    Ok(resp::json(StatusCode::OK, &updated))
+}
+
+/// `DELETE …/members/{member}`.
+pub(super) fn delete(
+    shared: &Arc<Shared>,
+    route: Route,
+    params: &[String],
+    access: &Access,
+) -> Result<Res, Res> {
+    let (k, m) = keys(route, params)?;
+    shared
+        .store()
+        .delete_member(access, k, m)
+        .map_err(refusal)?;
+    Ok(resp::empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET …/members`: one page of the customer's members, `-created_at` first unless sorted
+/// otherwise, optionally of one role.
+pub(super) fn list(
+    shared: &Arc<Shared>,
+    route: Route,
+    customer: &str,
+    pairs: &[(String, String)],
+    access: &Access,
+) -> Result<Res, Res> {
+    let (k, query) = parse_member_list(pairs, customer_key(route, customer))
+        .map_err(|issues| resp::invalid(&issues, false))?;
+    let members = shared
+        .store()
+        .list_members(access, k, &query)
+        .map_err(refusal)?;
+    Ok(resp::json(StatusCode::OK, &query.page.envelope(members)))
 }

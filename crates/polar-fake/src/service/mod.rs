@@ -31,7 +31,7 @@ use crate::response::{self as resp, Res};
 use crate::state::Shared;
 use crate::store::{Access, Key, Refusal, Store};
 use crate::sync::lock;
-use crate::{FakeError, FakePolar, Operation};
+use crate::{FakeError, FakePolar, Route};
 
 use routing::{Routed, decoded_path, location, route};
 
@@ -185,7 +185,7 @@ where
     let path = decoded_path(raw_path);
     let routed = route(&parts.method, &path);
     if let Routed::Found(op, _) = &routed {
-        Counters::bump(&shared.counters.operations[op.index()]);
+        Counters::bump(&shared.counters.operations[*op as usize]);
     }
     // Authentication runs before routing: a bad token is 401 whatever the path.
     let token = match auth::authenticate(&shared.tokens(), &parts.headers) {
@@ -201,7 +201,7 @@ where
         Routed::NotFound => return Ok(with_version(resp::route_not_found())),
     };
     let write = write_scope(op);
-    let json_body = if matches!(op.method(), "POST" | "PATCH") {
+    let json_body = if matches!(op.method(), Method::POST | Method::PATCH) {
         match body::read_json(&parts.headers, body, shared.config.max_body_bytes).await? {
             body::ReadBody::Json(v) => Ok(v),
             body::ReadBody::Refused(res) => return Ok(with_version(res)),
@@ -226,18 +226,35 @@ where
 }
 
 /// The scope a write needs (the 403 names it); `None` for a read.
-fn write_scope(op: Operation) -> Option<&'static str> {
-    match (op.method(), op) {
-        ("GET", _) => None,
-        (_, Operation::CreateCustomerSession) => Some("customer_sessions:write"),
-        (_, op) if op.path_template().contains("/members") => Some("members:write"),
-        _ => Some("customers:write"),
+fn write_scope(route: Route) -> Option<&'static str> {
+    if route.method() == Method::GET {
+        None
+    } else if route.template().starts_with("/v1/customer-sessions/") {
+        Some("customer_sessions:write")
+    } else if route.template().contains("/members") {
+        Some("members:write")
+    } else {
+        Some("customers:write")
+    }
+}
+
+/// Whether the route finds its customer by external ID (its first path parameter).
+pub(crate) fn by_external_id(route: Route) -> bool {
+    route.template().contains("{external_id}")
+}
+
+/// The customer a route's first path parameter names.
+pub(crate) fn customer_key(route: Route, param: &str) -> Result<Key<'_>, Vec<Issue>> {
+    if by_external_id(route) {
+        Ok(Key::External(param))
+    } else {
+        path_id(param).map(Key::Id)
     }
 }
 
 fn operation(
     shared: &Arc<Shared>,
-    op: Operation,
+    op: Route,
     params: Vec<String>,
     body: Option<Value>,
     pairs: &[(String, String)],
@@ -245,29 +262,21 @@ fn operation(
 ) -> Res {
     let rules = &shared.config.deliverability;
     let param = params.first().cloned().unwrap_or_default();
-    let key = || -> Result<Key<'_>, Vec<Issue>> {
-        match op {
-            Operation::GetExternal
-            | Operation::UpdateExternal
-            | Operation::DeleteExternal
-            | Operation::GetStateExternal => Ok(Key::External(param.as_str())),
-            _ => path_id(&param).map(Key::Id),
-        }
-    };
+    let key = || customer_key(op, &param);
     let body = body.unwrap_or(Value::Null);
     let result: Result<Res, Res> = (|| match op {
-        Operation::List => {
+        Route::CustomersList => {
             let q = input::parse_list(pairs).map_err(|e| resp::invalid(&e, false))?;
             let page = shared.store().list(access, &q);
             Ok(resp::json(StatusCode::OK, &page))
         }
-        Operation::Create => {
+        Route::CustomersCreate => {
             let input = input::parse_create(&body, rules).map_err(|e| resp::invalid(&e, false))?;
             let created = shared.store().create(access, input).map_err(refusal)?;
             crate::events::customer_changed(shared, "customer.created", &created);
             Ok(resp::json(StatusCode::CREATED, &created))
         }
-        Operation::Export => {
+        Route::CustomersExport => {
             let filter = input::parse_export(pairs).map_err(|e| resp::invalid(&e, false))?;
             let orgs = Store::export_orgs(access, &filter);
             let mut res = resp::with_body(
@@ -281,24 +290,24 @@ fn operation(
             );
             Ok(res)
         }
-        Operation::Get | Operation::GetExternal => {
+        Route::CustomersGet | Route::CustomersGetExternal => {
             let k = key().map_err(|e| resp::invalid(&e, false))?;
             let c = shared.store().get(access, k).map_err(refusal)?;
             Ok(resp::json(StatusCode::OK, &c))
         }
-        Operation::GetState | Operation::GetStateExternal => {
+        Route::CustomersGetState | Route::CustomersGetStateExternal => {
             let k = key().map_err(|e| resp::invalid(&e, false))?;
             let c = shared.store().state(access, k).map_err(refusal)?;
             Ok(resp::json(StatusCode::OK, &c))
         }
-        Operation::Update | Operation::UpdateExternal => {
-            let by_ext = op == Operation::UpdateExternal;
+        Route::CustomersUpdate | Route::CustomersUpdateExternal => {
+            let by_ext = by_external_id(op);
             let (k, input) = both(key(), input::parse_update(&body, by_ext, rules))?;
             let c = shared.store().update(access, k, input).map_err(refusal)?;
             crate::events::customer_changed(shared, "customer.updated", &c);
             Ok(resp::json(StatusCode::OK, &c))
         }
-        Operation::Delete | Operation::DeleteExternal => {
+        Route::CustomersDelete | Route::CustomersDeleteExternal => {
             let (k, anonymize) = both(key(), input::parse_delete(pairs))?;
             let before = shared.store().get(access, k).ok(); // for the webhook
             shared
@@ -308,20 +317,27 @@ fn operation(
             crate::events::customer_deleted(shared, before);
             Ok(resp::empty(StatusCode::NO_CONTENT))
         }
-        Operation::ListPaymentMethods | Operation::ListPaymentMethodsExternal => {
+        Route::CustomersListPaymentMethods | Route::CustomersListPaymentMethodsExternal => {
             payment_methods::list(shared, op, &param, pairs, access)
         }
-        Operation::CreateMember
-        | Operation::GetMember
-        | Operation::UpdateMember
-        | Operation::DeleteMember
-        | Operation::CreateMemberExternal
-        | Operation::GetMemberExternal
-        | Operation::UpdateMemberExternal
-        | Operation::DeleteMemberExternal => members::handle(shared, op, &params, &body, access),
-        Operation::CreateCustomerSession => sessions::create(shared, &body, access),
-        Operation::ListCustomerMeters => meters::list(shared, pairs, access),
-        Operation::GetCustomerMeter => meters::get(shared, &param, access),
+        Route::CustomersMembersCreate | Route::CustomersMembersCreateExternal => {
+            members::create(shared, op, &params, &body, access)
+        }
+        Route::CustomersMembersGet | Route::CustomersMembersGetExternal => {
+            members::get(shared, op, &params, access)
+        }
+        Route::CustomersMembersUpdate | Route::CustomersMembersUpdateExternal => {
+            members::update(shared, op, &params, &body, access)
+        }
+        Route::CustomersMembersDelete | Route::CustomersMembersDeleteExternal => {
+            members::delete(shared, op, &params, access)
+        }
+        Route::CustomersMembersList | Route::CustomersMembersListExternal => {
+            members::list(shared, op, &param, pairs, access)
+        }
+        Route::CustomerSessionsCreate => sessions::create(shared, &body, access),
+        Route::CustomerMetersList => meters::list(shared, pairs, access),
+        Route::CustomerMetersGet => meters::get(shared, &param, access),
     })();
     result.unwrap_or_else(|res| res)
 }

@@ -1,106 +1,35 @@
 //! The route table, matched the way Starlette does: on the percent-decoded path, so an encoded
 //! `/` inside a parameter splits it.
 
+use std::sync::LazyLock;
+
 use http::Method;
+use polar_types::Route;
 
-use crate::Operation;
+/// The server's routers, in the order `server/polar/api.py` includes them: the customer router,
+/// then the member routes it nests under `/customers` (`member/endpoints.py`,
+/// `customer_members_router`), then the others (sessions, meters), whose paths meet none of
+/// these.
+fn router(route: Route) -> u8 {
+    if route.operation_id().starts_with("customers:members:") {
+        1
+    } else if route.template().starts_with("/v1/customers/") {
+        0
+    } else {
+        2
+    }
+}
 
-/// The route table, in the order the server registers its routes.
-const ROUTES: [(Method, &str, Operation); 24] = [
-    (Method::GET, "/v1/customers/", Operation::List),
-    (Method::POST, "/v1/customers/", Operation::Create),
-    (Method::GET, "/v1/customers/export", Operation::Export),
-    (
-        Method::GET,
-        "/v1/customers/external/{external_id}",
-        Operation::GetExternal,
-    ),
-    (
-        Method::PATCH,
-        "/v1/customers/external/{external_id}",
-        Operation::UpdateExternal,
-    ),
-    (
-        Method::DELETE,
-        "/v1/customers/external/{external_id}",
-        Operation::DeleteExternal,
-    ),
-    (
-        Method::GET,
-        "/v1/customers/external/{external_id}/state",
-        Operation::GetStateExternal,
-    ),
-    (Method::GET, "/v1/customers/{id}", Operation::Get),
-    (Method::PATCH, "/v1/customers/{id}", Operation::Update),
-    (Method::DELETE, "/v1/customers/{id}", Operation::Delete),
-    (Method::GET, "/v1/customers/{id}/state", Operation::GetState),
-    (
-        Method::GET,
-        "/v1/customers/{id}/payment-methods",
-        Operation::ListPaymentMethods,
-    ),
-    (
-        Method::GET,
-        "/v1/customers/external/{external_id}/payment-methods",
-        Operation::ListPaymentMethodsExternal,
-    ),
-    // The member router is included after the customer router.
-    (
-        Method::POST,
-        "/v1/customers/{id}/members",
-        Operation::CreateMember,
-    ),
-    (
-        Method::POST,
-        "/v1/customers/external/{external_id}/members",
-        Operation::CreateMemberExternal,
-    ),
-    (
-        Method::GET,
-        "/v1/customers/{id}/members/{member_id}",
-        Operation::GetMember,
-    ),
-    (
-        Method::GET,
-        "/v1/customers/external/{external_id}/members/{member_external_id}",
-        Operation::GetMemberExternal,
-    ),
-    (
-        Method::PATCH,
-        "/v1/customers/{id}/members/{member_id}",
-        Operation::UpdateMember,
-    ),
-    (
-        Method::PATCH,
-        "/v1/customers/external/{external_id}/members/{member_external_id}",
-        Operation::UpdateMemberExternal,
-    ),
-    (
-        Method::DELETE,
-        "/v1/customers/{id}/members/{member_id}",
-        Operation::DeleteMember,
-    ),
-    (
-        Method::DELETE,
-        "/v1/customers/external/{external_id}/members/{member_external_id}",
-        Operation::DeleteMemberExternal,
-    ),
-    (
-        Method::GET,
-        "/v1/customer-meters/",
-        Operation::ListCustomerMeters,
-    ),
-    (
-        Method::GET,
-        "/v1/customer-meters/{id}",
-        Operation::GetCustomerMeter,
-    ),
-    (
-        Method::POST,
-        "/v1/customer-sessions/",
-        Operation::CreateCustomerSession,
-    ),
-];
+/// Every route of the generated table, in the order the server tries them (Starlette takes the
+/// first that matches): by router, and within a router in the table's order, which for the
+/// routes of one method is the order the server registers them. The member list routes are
+/// newer than the server code at hand; they come after the other member routes, which matters
+/// only for a by-ID path whose customer ID is literally `external`.
+static ROUTES: LazyLock<[Route; Route::ALL.len()]> = LazyLock::new(|| {
+    let mut routes = Route::ALL;
+    routes.sort_by_key(|r| router(*r));
+    routes
+});
 
 /// Matches a decoded path against a pattern; answers the parameters, in order.
 fn match_path<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
@@ -122,7 +51,7 @@ fn match_path<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
 
 /// Where a request goes.
 pub(crate) enum Routed<'p> {
-    Found(Operation, Vec<&'p str>),
+    Found(Route, Vec<&'p str>),
     MethodNotAllowed(String),
     Redirect(String),
     NotFound,
@@ -137,18 +66,20 @@ pub(crate) fn decoded_path(raw: &str) -> String {
 
 /// Routes a decoded path.
 pub(crate) fn route<'p>(method: &Method, path: &'p str) -> Routed<'p> {
-    let mut allowed: Vec<&str> = Vec::new();
-    for (m, pattern, op) in &ROUTES {
-        if let Some(param) = match_path(pattern, path) {
+    let mut allowed: Vec<Method> = Vec::new();
+    for route in ROUTES.iter() {
+        if let Some(param) = match_path(route.template(), path) {
+            let m = route.method();
             if m == method {
-                return Routed::Found(*op, param);
+                return Routed::Found(*route, param);
             }
-            if !allowed.contains(&m.as_str()) {
-                allowed.push(m.as_str());
+            if !allowed.contains(&m) {
+                allowed.push(m);
             }
         }
     }
     if !allowed.is_empty() {
+        let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
         return Routed::MethodNotAllowed(allowed.join(", "));
     }
     let other = match path.strip_suffix('/') {
@@ -158,7 +89,7 @@ pub(crate) fn route<'p>(method: &Method, path: &'p str) -> Routed<'p> {
     };
     if ROUTES
         .iter()
-        .any(|(_, pattern, _)| match_path(pattern, &other).is_some())
+        .any(|route| match_path(route.template(), &other).is_some())
     {
         Routed::Redirect(other)
     } else {
@@ -218,19 +149,25 @@ mod tests {
 
     #[test]
     fn routing_follows_the_server() {
-        assert_eq!(at(Method::GET, "/v1/customers/"), "List -");
-        assert_eq!(at(Method::POST, "/v1/customers/"), "Create -");
-        assert_eq!(at(Method::GET, "/v1/customers/export"), "Export -");
-        assert_eq!(at(Method::PATCH, "/v1/customers/export"), "Update export");
-        assert_eq!(at(Method::GET, "/v1/customers/abc/state"), "GetState abc");
+        assert_eq!(at(Method::GET, "/v1/customers/"), "CustomersList -");
+        assert_eq!(at(Method::POST, "/v1/customers/"), "CustomersCreate -");
+        assert_eq!(at(Method::GET, "/v1/customers/export"), "CustomersExport -");
+        assert_eq!(
+            at(Method::PATCH, "/v1/customers/export"),
+            "CustomersUpdate export"
+        );
+        assert_eq!(
+            at(Method::GET, "/v1/customers/abc/state"),
+            "CustomersGetState abc"
+        );
         assert_eq!(
             at(Method::GET, "/v1/customers/external/a%20b%3F"),
-            "GetExternal a b?"
+            "CustomersGetExternal a b?"
         );
         assert_eq!(at(Method::GET, "/v1/customers/external/a%2Fb"), "404");
         assert_eq!(
             at(Method::GET, "/v1/customers/external/a%2Fstate"),
-            "GetStateExternal a"
+            "CustomersGetStateExternal a"
         );
         assert_eq!(
             at(Method::DELETE, "/v1/customers/external/a%2Fstate"),
@@ -247,17 +184,28 @@ mod tests {
         );
         assert_eq!(
             at(Method::GET, "/v1/customers/abc/payment-methods"),
-            "ListPaymentMethods abc"
+            "CustomersListPaymentMethods abc"
         );
         assert_eq!(
             at(Method::PATCH, "/v1/customers/external/a%20b/members/m%3F1"),
-            "UpdateMemberExternal a b m?1"
+            "CustomersMembersUpdateExternal a b m?1"
         );
         assert_eq!(
             at(Method::GET, "/v1/customers/external/a%2Fb/members/m"),
             "404"
         );
-        assert_eq!(at(Method::GET, "/v1/customers/abc/members"), "405 POST");
+        assert_eq!(
+            at(Method::GET, "/v1/customers/abc/members"),
+            "CustomersMembersList abc"
+        );
+        assert_eq!(
+            at(Method::GET, "/v1/customers/external/a%20b/members"),
+            "CustomersMembersListExternal a b"
+        );
+        assert_eq!(
+            at(Method::PUT, "/v1/customers/abc/members"),
+            "405 POST, GET"
+        );
         assert_eq!(
             at(Method::GET, "/v1/customer-meters"),
             "307 /v1/customer-meters/"
@@ -267,5 +215,33 @@ mod tests {
         assert_eq!(at(Method::GET, "/v1/other"), "404");
         assert_eq!(at(Method::GET, "/"), "404");
         assert_eq!(at(Method::GET, "/v1/customers//state"), "404");
+    }
+
+    #[test]
+    fn the_customer_router_comes_before_the_member_routes() {
+        // Both a payment-method list by external ID and a member of customer `external`: the
+        // customer router, included first, answers.
+        assert_eq!(
+            at(
+                Method::GET,
+                "/v1/customers/external/members/payment-methods"
+            ),
+            "CustomersListPaymentMethodsExternal members"
+        );
+        assert_eq!(
+            at(Method::GET, "/v1/customers/external/members/state"),
+            "CustomersGetStateExternal members"
+        );
+    }
+
+    #[test]
+    fn every_route_is_served() {
+        let mut served: Vec<Route> = ROUTES.to_vec();
+        served.sort();
+        assert_eq!(served, Route::ALL);
+        // The counters index routes by their place in the table.
+        for (i, route) in Route::ALL.iter().enumerate() {
+            assert_eq!(*route as usize, i);
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Access, Key, Record, Store};
-use crate::input::{MemberInput, MemberUpdateInput, Role};
+use crate::input::{MemberInput, MemberListQuery, MemberSort, MemberUpdateInput, Role};
 use crate::issue::{Issue, at, root};
 use crate::rules::{self, Kind};
 
@@ -263,6 +263,38 @@ impl Store {
         let out = row.to_json();
         self.members.rows.push(row);
         Ok(out)
+    }
+
+    /// `GET …/members`: the live members of the customer at `key` (404 for an unknown
+    /// customer, 409 for an ambiguous external ID), of one role if asked, sorted as asked
+    /// (member/service.py `list`, member/sorting.py); members created at the same instant keep
+    /// the order they were added in.
+    pub(crate) fn list_members(
+        &self,
+        access: &Access,
+        key: Key<'_>,
+        query: &MemberListQuery,
+    ) -> Result<Vec<Value>, MemberRefusal> {
+        let customer = self.member_customer(access, key)?.id;
+        let mut rows: Vec<&Row> = self
+            .members
+            .live(customer)
+            .filter(|r| query.role.is_none_or(|role| r.role == role))
+            .collect();
+        rows.sort_by(|a, b| {
+            query
+                .sorting
+                .iter()
+                .map(|(key, desc)| {
+                    let order = match key {
+                        MemberSort::CreatedAt => a.created_at.cmp(&b.created_at),
+                    };
+                    if *desc { order.reverse() } else { order }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Ok(rows.into_iter().map(Row::to_json).collect())
     }
 
     /// `GET …/members/{member}`.

@@ -10,7 +10,8 @@ pub const API_VERSION: &str = "2026-10";
 ///
 /// Each params type names its own as `ROUTE`. A `match` on a route handles every operation
 /// in one place: a route added by a newer spec is a compile error until it is handled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Routes order as [`Route::ALL`] lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Route {
     /// `GET /v1/customers/` (`customers:list`, [`CustomersListParams`]).
     CustomersList,

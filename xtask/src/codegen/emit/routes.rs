@@ -25,7 +25,8 @@ impl Emitter<'_> {
              ///\n\
              /// Each params type names its own as `ROUTE`. A `match` on a route handles every operation\n\
              /// in one place: a route added by a newer spec is a compile error until it is handled.\n\
-             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum Route {\n",
+             /// Routes order as [`Route::ALL`] lists them.\n\
+             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum Route {\n",
         );
         for op in ops {
             let id = &op.op.operation_id;
