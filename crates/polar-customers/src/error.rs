@@ -55,11 +55,12 @@ pub enum Error {
     /// Writing the export to its destination failed.
     #[error("cannot write the export: {0}")]
     Io(#[source] std::io::Error),
-    /// The client could not be built (bad base URL, missing token, ...).
+    /// The client could not be built (bad base URL, missing token, ...):
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build)'s error, converted by `?`.
     #[error("cannot build the client: {source}")]
     Build {
         /// The builder's error.
-        #[source]
+        #[from]
         source: BuildError,
     },
 }
