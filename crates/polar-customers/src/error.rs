@@ -382,6 +382,16 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
         }
+        if self.status == StatusCode::UNAUTHORIZED && self.code.as_deref() == Some("invalid_token")
+        {
+            // The most common cause by far: a token of one of Polar's two environments sent to
+            // the other, which knows nothing of it.
+            f.write_str(
+                " (tokens of Polar's sandbox and production are separate: check that this one \
+                 was created on the server the client talks to; `Client::builder()` talks to \
+                 production unless given `.server(Server::Sandbox)`)",
+            )?;
+        }
         Ok(())
     }
 }
