@@ -35,7 +35,11 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         let path = dir.join(format!("{}.txt", package.name));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed == listing {
-            println!("{}: unchanged ({} lines)", package.name, listing.lines().count());
+            println!(
+                "{}: unchanged ({} lines)",
+                package.name,
+                listing.lines().count()
+            );
             continue;
         }
         if check {
@@ -47,7 +51,11 @@ pub fn run(root: &Path, check: bool) -> Result<(), String> {
         } else {
             std::fs::write(&path, &listing)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!("api/{}.txt: written ({} lines)", package.name, listing.lines().count());
+            println!(
+                "api/{}.txt: written ({} lines)",
+                package.name,
+                listing.lines().count()
+            );
         }
     }
     if changed.is_empty() {
@@ -85,7 +93,13 @@ fn check_tool() -> Result<(), String> {
 /// The workspace members that may be published, with their docs.rs features.
 fn publishable(root: &Path) -> Result<Vec<Package>, String> {
     let out = Command::new("cargo")
-        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--manifest-path",
+        ])
         .arg(root.join("Cargo.toml"))
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
@@ -123,7 +137,14 @@ fn list(root: &Path, package: &Package) -> Result<String, String> {
     let mut cmd = Command::new("cargo");
     cmd.args(["public-api", "--manifest-path"])
         .arg(root.join("Cargo.toml"))
-        .args(["-p", &package.name, "--omit", "blanket-impls", "--color", "never"]);
+        .args([
+            "-p",
+            &package.name,
+            "--omit",
+            "blanket-impls",
+            "--color",
+            "never",
+        ]);
     if package.all_features {
         cmd.arg("--all-features");
     } else if !package.features.is_empty() {
@@ -181,7 +202,10 @@ mod tests {
     fn difference_lists_removed_then_added_lines_once_each() {
         let old = "pub fn a()\npub fn b()\npub fn b()\n";
         let new = "pub fn b()\npub fn c()\n";
-        assert_eq!(difference(old, new), "- pub fn a()\n- pub fn b()\n+ pub fn c()\n");
+        assert_eq!(
+            difference(old, new),
+            "- pub fn a()\n- pub fn b()\n+ pub fn c()\n"
+        );
         assert_eq!(difference(new, new), "");
     }
 }
