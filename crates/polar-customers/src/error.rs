@@ -143,7 +143,9 @@ pub enum ApiErrorKind {
     Forbidden,
     /// 404: unknown id, deleted customer, unknown route or unknown `Polar-Version`.
     NotFound,
-    /// 409: the resource already exists.
+    /// 409: on the member routes by external customer ID, `AmbiguousExternalCustomerID` (the
+    /// ID names customers of several organizations the token reaches); elsewhere, the resource
+    /// already exists.
     Conflict,
     /// 410: the resource is no longer available.
     Gone,
