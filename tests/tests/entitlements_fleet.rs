@@ -1,5 +1,6 @@
 //! The entitlements cache shared through a real `redis-server`: two handles in one process,
-//! then a fleet of three OS processes (`src/bin/entitlements_worker.rs`) with Redis killed and
+//! two members receiving webhooks with their deduplication in the same Redis, then a fleet of
+//! three OS processes (`src/bin/entitlements_worker.rs`) with Redis killed and
 //! restarted mid-run.
 
 use std::io::{BufRead, BufReader, Write};
@@ -11,8 +12,9 @@ use polar_customers::{Client, CustomerId};
 use polar_e2e::redis_server::RedisServer;
 use polar_entitlements::redis::SharedCache;
 use polar_entitlements::{Applied, Entitlements};
-use polar_fake::{FakePolar, Operation, samples};
-use polar_webhooks::Event;
+use polar_fake::{CUSTOMER_EVENTS, FakePolar, Operation, WebhookEndpoint, samples};
+use polar_webhooks::dedup::RedisDedup;
+use polar_webhooks::{Event, Receiver, Webhook};
 
 fn client(fake: &FakePolar) -> Client {
     Client::builder()
@@ -20,6 +22,18 @@ fn client(fake: &FakePolar) -> Client {
         .disable_rate_limit()
         .build_with(fake.clone())
         .unwrap()
+}
+
+/// A new customer of the fake, with an external ID.
+async fn customer(fake: &FakePolar, email: &str, external_id: &str) -> CustomerId {
+    client(fake)
+        .customers()
+        .create()
+        .email(email)
+        .external_id(external_id)
+        .await
+        .unwrap()
+        .id()
 }
 
 fn state_calls(fake: &FakePolar) -> u64 {
@@ -57,14 +71,7 @@ async fn two_handles_share_fetches_and_webhooks_through_redis() {
         return;
     };
     let fake = FakePolar::new();
-    let id = client(&fake)
-        .customers()
-        .create()
-        .email("pair@polar.sh")
-        .external_id("pair")
-        .await
-        .unwrap()
-        .id();
+    let id = customer(&fake, "pair@polar.sh", "pair").await;
     let grant = samples::benefit_grant(BenefitType::FeatureFlag);
     fake.add_benefit_grant(id, &grant);
     let prefix = prefix(&fake);
@@ -110,6 +117,96 @@ async fn two_handles_share_fetches_and_webhooks_through_redis() {
     })
     .await;
     assert_eq!(state_calls(&fake), 0);
+}
+
+/// One process of a fleet as `docs/entitlements.md` ("A fleet") sets it up: the shared cache
+/// and the webhook receiver's deduplication in the same Redis.
+fn fleet_member(fake: &FakePolar, redis_url: &str, prefix: &str, secret: &str) -> Member {
+    let shared = SharedCache::new(redis_url, prefix).unwrap();
+    let entitlements = Entitlements::builder(client(fake), fake.organization_id())
+        .shared(shared.clone())
+        .build();
+    let dedup = RedisDedup::new(redis_url).unwrap();
+    let webhooks = Receiver::new(Webhook::new(secret).unwrap(), entitlements.clone()).dedup(dedup);
+    Member {
+        entitlements,
+        shared,
+        webhooks,
+    }
+}
+
+struct Member {
+    entitlements: Entitlements,
+    shared: SharedCache,
+    webhooks: Receiver,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_applies_each_delivery_once_and_every_member_sees_it() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "hooks@polar.sh", "fleet_hooks").await;
+    // Polar delivers to member `a`; `b` sits behind the same endpoint.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
+    let endpoint = WebhookEndpoint::new(&url, CUSTOMER_EVENTS).unwrap();
+    let prefix = prefix(&fake);
+    let a = fleet_member(&fake, &redis.url(), &prefix, endpoint.secret());
+    let b = fleet_member(&fake, &redis.url(), &prefix, endpoint.secret());
+    let app = axum::Router::new().route_service("/webhooks/polar", a.webhooks.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    fake.add_webhook_endpoint(endpoint);
+    // A first question subscribes each member to the broadcast.
+    assert!(a.entitlements.state(id).await.unwrap().is_some());
+    assert!(b.entitlements.state(id).await.unwrap().is_some());
+    eventually("both subscribed", async || {
+        a.shared.is_shared() && b.shared.is_shared()
+    })
+    .await;
+    fake.reset_stats();
+
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    fake.add_benefit_grant(id, &grant);
+    tokio::time::timeout(Duration::from_secs(10), fake.webhooks_settled())
+        .await
+        .unwrap();
+    let delivered = fake.webhook_deliveries().pop().unwrap();
+    assert_eq!(
+        (delivered.event_type.as_str(), delivered.status),
+        ("customer.state_changed", Some(200))
+    );
+    assert!(
+        a.entitlements
+            .has_benefit(id, grant.benefit_id)
+            .await
+            .unwrap()
+    );
+    eventually("b sees the grant a received", async || {
+        b.entitlements
+            .has_benefit("fleet_hooks", grant.benefit_id)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(state_calls(&fake), 0, "no member asked Polar");
+
+    // Polar retries the delivery and the balancer sends it to `b`: acknowledged through the
+    // shared deduplication, not applied again.
+    let mut retry = http::Request::post("/webhooks/polar")
+        .body(http_body_util::Full::new(delivered.body.clone()))
+        .unwrap();
+    *retry.headers_mut() = delivered.headers.clone();
+    let answer = b.webhooks.receive(retry).await;
+    assert_eq!(answer.status(), 200);
+    let text = http_body_util::BodyExt::collect(answer.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(String::from_utf8_lossy(&text), "already processed");
+    assert_eq!(b.entitlements.stats().webhook_updates, 0);
+    assert_eq!(a.entitlements.stats().webhook_updates, 1);
 }
 
 /// One worker process, asked one line at a time.

@@ -4,11 +4,16 @@
 //! - `GET /pro` with `x-user-id: <your user ID>` (the customer's external ID): 200 when the
 //!   customer has the benefit, 403 when not, 503 when Polar cannot be asked and nothing recent
 //!   is known (this app's choice: fail closed, and say so).
-//! - `POST /webhooks/polar`: verifies the delivery, hands the event to the cache, answers 204
-//!   (also to event types it does not use, as Polar expects).
+//! - `POST /webhooks/polar`: a `polar_webhooks::Receiver` whose handler is the entitlements
+//!   handle (feature `receiver` of `polar-entitlements`): it verifies the delivery, skips a copy
+//!   already processed, applies the event to the cache and answers 200 once that is done (also
+//!   for event types the cache does not use, as Polar expects).
+//!
+//! In your `Cargo.toml`: `polar-entitlements = { version = "0.1", features = ["receiver"] }`
+//! and `polar-webhooks = "0.1"`.
 //!
 //! `cargo run -p polar-entitlements --example gated_route` runs it against a local fake Polar
-//! and sends it a few requests. With `POLAR_TOKEN`, `POLAR_ORGANIZATION_ID`,
+//! and sends it a few requests (and fails when an answer is not the expected one). With `POLAR_TOKEN`, `POLAR_ORGANIZATION_ID`,
 //! `POLAR_WEBHOOK_SECRET` and `PRO_BENEFIT_ID` set, it serves on 127.0.0.1:3000 against Polar's
 //! sandbox instead.
 
@@ -25,15 +30,26 @@ use hyper_util::rt::TokioIo;
 use polar_customers::types::BenefitId;
 use polar_customers::{Client, Server};
 use polar_entitlements::Entitlements;
-use polar_webhooks::Webhook;
+use polar_webhooks::{Receiver, Webhook};
 use tokio::net::TcpListener;
 
 /// What every request needs.
 #[derive(Clone)]
 struct App {
     entitlements: Entitlements,
-    webhook: Webhook,
+    /// The webhook route: verifies, deduplicates, calls `entitlements.apply`, answers.
+    webhooks: Receiver,
     pro: BenefitId,
+}
+
+impl App {
+    fn new(entitlements: Entitlements, webhook: Webhook, pro: BenefitId) -> App {
+        App {
+            webhooks: Receiver::new(webhook, entitlements.clone()),
+            entitlements,
+            pro,
+        }
+    }
 }
 
 fn answer(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
@@ -44,23 +60,8 @@ fn answer(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 
 async fn handle(app: App, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     match (req.method().as_str(), req.uri().path()) {
-        ("POST", "/webhooks/polar") => {
-            let (parts, body) = req.into_parts();
-            let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
-                return Ok(answer(StatusCode::BAD_REQUEST, "unreadable body\n"));
-            };
-            // Where the receiver of `polar-webhooks` is used, it hands over the same `Event`.
-            match app.webhook.verify(&parts.headers, &body) {
-                Ok(event) => {
-                    app.entitlements.apply(&event).await;
-                    Ok(answer(StatusCode::NO_CONTENT, ""))
-                }
-                Err(_) => Ok(answer(
-                    StatusCode::BAD_REQUEST,
-                    "not a valid Polar delivery\n",
-                )),
-            }
-        }
+        // Every method: the receiver answers anything but POST with a 405.
+        (_, "/webhooks/polar") => Ok(app.webhooks.receive(req).await),
         ("GET", "/pro") => {
             let Some(user) = req.headers().get("x-user-id").and_then(|v| v.to_str().ok()) else {
                 return Ok(answer(StatusCode::UNAUTHORIZED, "who are you?\n"));
@@ -105,11 +106,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .server(Server::Sandbox)
             .build()?;
         let organization = std::env::var("POLAR_ORGANIZATION_ID")?.parse()?;
-        let app = App {
-            entitlements: Entitlements::new(client, organization),
-            webhook: Webhook::new(std::env::var("POLAR_WEBHOOK_SECRET")?)?,
-            pro: std::env::var("PRO_BENEFIT_ID")?.parse()?,
-        };
+        let app = App::new(
+            Entitlements::new(client, organization),
+            Webhook::new(std::env::var("POLAR_WEBHOOK_SECRET")?)?,
+            std::env::var("PRO_BENEFIT_ID")?.parse()?,
+        );
         let listener = TcpListener::bind("127.0.0.1:3000").await?;
         println!(
             "serving on http://127.0.0.1:3000 (point a sandbox webhook endpoint at /webhooks/polar)"
@@ -125,7 +126,6 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     use polar_customers::types::BenefitType;
     use polar_fake::{CUSTOMER_EVENTS, FakePolar, WebhookEndpoint, samples};
 
-    const SECRET: &str = "whsec_demo_secret";
     let fake = FakePolar::new();
     let polar = fake.serve("127.0.0.1:0").await?;
     let client = Client::builder()
@@ -142,41 +142,59 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let app = App {
-        entitlements: Entitlements::new(client, fake.organization_id()),
-        webhook: Webhook::new(SECRET)?,
-        pro: pro.benefit_id,
-    };
-    let entitlements = app.entitlements.clone();
-    tokio::spawn(serve(listener, app));
-    let hooks = format!("http://{addr}/webhooks/polar");
-    fake.add_webhook_endpoint(WebhookEndpoint::new(&hooks, CUSTOMER_EVENTS)?.with_secret(SECRET)?);
-
-    println!(
-        "GET /pro as user_42, before the grant:    {}",
-        get_pro(addr, "user_42").await?
+    // The endpoint as Polar's dashboard makes it: a new secret, for the service to verify with.
+    let endpoint = WebhookEndpoint::new(&format!("http://{addr}/webhooks/polar"), CUSTOMER_EVENTS)?;
+    let entitlements = Entitlements::new(client, fake.organization_id());
+    let app = App::new(
+        entitlements.clone(),
+        Webhook::new(endpoint.secret())?,
+        pro.benefit_id,
     );
+    tokio::spawn(serve(listener, app));
+    fake.add_webhook_endpoint(endpoint);
+
+    check(addr, "user_42, before the grant", "user_42", 403).await?;
     fake.add_benefit_grant(ada.id(), &pro);
     fake.webhooks_settled().await;
-    println!(
-        "GET /pro as user_42, after the webhook:    {}",
-        get_pro(addr, "user_42").await?
-    );
+    check(addr, "user_42, after the webhook", "user_42", 200).await?;
     fake.revoke_benefit_grant(ada.id(), pro.id);
     fake.webhooks_settled().await;
-    println!(
-        "GET /pro as user_42, after the revocation: {}",
-        get_pro(addr, "user_42").await?
-    );
-    println!(
-        "GET /pro as nobody:                        {}",
-        get_pro(addr, "nobody").await?
-    );
+    check(addr, "user_42, after the revocation", "user_42", 403).await?;
+    check(addr, "nobody", "nobody", 403).await?;
+
     let stats = entitlements.stats();
     println!(
         "Polar was asked {} times; {} webhook updates; {} answers from memory",
         stats.api_fetches, stats.webhook_updates, stats.hits
     );
+    let deliveries = fake.webhook_deliveries();
+    let answers: Vec<String> = deliveries
+        .iter()
+        .map(|d| match d.status {
+            Some(status) => format!("{} {status}", d.event_type),
+            None => format!("{} (no answer)", d.event_type),
+        })
+        .collect();
+    println!("webhook deliveries answered: {}", answers.join(", "));
+    if !deliveries.iter().all(|d| d.succeeded()) {
+        return Err("a webhook delivery was not acknowledged".into());
+    }
+    Ok(())
+}
+
+/// `GET /pro` as `user`: prints the answer, and fails the demo when its status is not `want`
+/// (`.ci/run` runs the demo).
+async fn check(
+    addr: SocketAddr,
+    who: &str,
+    user: &str,
+    want: u16,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let answer = get_pro(addr, user).await?;
+    println!("GET /pro as {:<30} {answer}", format!("{who}:"));
+    if !answer.starts_with(&want.to_string()) {
+        return Err(format!("expected {want} for {who}").into());
+    }
     Ok(())
 }
 

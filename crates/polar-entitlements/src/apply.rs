@@ -22,8 +22,9 @@ pub enum Applied {
 }
 
 impl Entitlements {
-    /// Applies a verified webhook event (from `polar_webhooks::Webhook::verify`, or any
-    /// receiver that hands over a verified [`Event`]); never calls Polar.
+    /// Applies a verified webhook event (from a `polar_webhooks::Receiver`'s
+    /// `Delivery::event`, `Webhook::verify`, or any receiver that hands over a verified
+    /// [`Event`]); never calls Polar, never fails.
     ///
     /// - `customer.state_changed` replaces the customer's entry with the event's state (a
     ///   deleted customer's state records it as unknown);

@@ -64,6 +64,12 @@
 //! records the customer as unknown, `customer.created` / `customer.updated` fix the external
 //! ID mapping (and end an "unknown" entry). Events of another organization are ignored.
 //!
+//! With the `receiver` feature the handle is a `polar_webhooks::Handler`, so the whole webhook
+//! endpoint is one line, `Receiver::new(Webhook::new(secret)?, entitlements.clone())`: the
+//! receiver verifies, deduplicates by `webhook-id`, calls `apply` and answers 200 once it
+//! returned (see the `Handler` implementation on [`Entitlements`]). The feature adds no crate
+//! to the build.
+//!
 //! # Which state wins
 //!
 //! Every answer carries a [`Stamp`]: an instant on Polar's clock at which it was already true.
@@ -114,6 +120,8 @@ mod builder;
 mod error;
 mod handle;
 mod key;
+#[cfg(feature = "receiver")]
+mod receiver;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod stamp;

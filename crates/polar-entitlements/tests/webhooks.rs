@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use common::*;
 use polar_customers::types::BenefitType;
-use polar_customers::{Client, CustomerId};
+use polar_customers::{Client, CustomerId, OrganizationId};
 use polar_entitlements::{Applied, Entitlements};
-use polar_fake::{FakePolar, samples};
+use polar_fake::{FakePolar, Tamper, samples};
 use polar_webhooks::Event;
 use tokio::sync::Notify;
 
@@ -80,6 +80,58 @@ async fn a_deleted_customer_is_unknown_after_its_webhooks() {
     assert!(ent.state("user_gone").await.unwrap().is_none());
     assert!(ent.state(id).await.unwrap().is_none());
     assert_eq!(state_calls(&fake), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_applies_each_delivery_once_acknowledges_ignored_ones_and_refuses_forgeries() {
+    let fake = FakePolar::new();
+    let ent = Entitlements::new(in_process(&fake), fake.organization_id());
+    let id = customer(&fake, "receiver@polar.sh", "user_receiver").await;
+    wire_webhooks(&fake, ent.clone()).await;
+    let grant = samples::benefit_grant(BenefitType::Custom);
+    fake.add_benefit_grant(id, &grant);
+    settled(&fake).await;
+    assert!(ent.has_benefit(id, grant.benefit_id).await.unwrap());
+    let deliveries = fake.webhook_deliveries();
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.attempt == 1 && d.status == Some(200)),
+        "every delivery answered 200 at once: {deliveries:?}"
+    );
+    let updates = ent.stats().webhook_updates;
+    assert_eq!(updates, 1, "the grant's customer.state_changed");
+
+    // Polar sends the processed event again (a retry after a lost answer, or a redelivery):
+    // acknowledged without reaching the cache a second time.
+    let grant_event = &deliveries.last().unwrap().webhook_id;
+    assert!(fake.redeliver_webhook(grant_event));
+    settled(&fake).await;
+    assert_eq!(last_status(&fake), Some(200));
+    assert_eq!(ent.stats().webhook_updates, updates);
+
+    // A state of another organization's customer: ignored by the cache, still a 2xx for Polar.
+    let mut foreign = serde_json::to_value(current_state(&fake, id).await).unwrap();
+    foreign["organization_id"] = OrganizationId::new_v4().to_string().into();
+    foreign["granted_benefits"] = serde_json::json!([]);
+    fake.send_webhook("customer.state_changed", &foreign, Tamper::None);
+    settled(&fake).await;
+    assert_eq!(last_status(&fake), Some(200));
+    assert_eq!(ent.stats().events_ignored, 1);
+
+    // A forged revocation: 401, and the cache keeps the grant.
+    let mut revoked = serde_json::to_value(current_state(&fake, id).await).unwrap();
+    revoked["granted_benefits"] = serde_json::json!([]);
+    fake.send_webhook("customer.state_changed", &revoked, Tamper::WrongSignature);
+    settled(&fake).await;
+    assert_eq!(last_status(&fake), Some(401));
+    assert!(ent.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert_eq!(ent.stats().webhook_updates, updates);
+    assert_eq!(ent.stats().api_fetches, 0, "everything came by webhook");
+}
+
+fn last_status(fake: &FakePolar) -> Option<u16> {
+    fake.webhook_deliveries().last().and_then(|d| d.status)
 }
 
 /// Three states of one customer, in the order Polar produced them.

@@ -1,12 +1,10 @@
 //! What the entitlement tests share: clients of the fake, events built from its customers, and
-//! a webhook receiver on loopback that verifies deliveries and applies them.
+//! the fake's webhooks wired to a `polar_webhooks::Receiver` on loopback that applies them.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -14,10 +12,8 @@ use jiff::Timestamp;
 use polar_customers::{Client, CustomerId, CustomerState};
 use polar_entitlements::Entitlements;
 use polar_fake::{CUSTOMER_EVENTS, FakePolar, Operation, WebhookEndpoint};
-use polar_webhooks::{Event, Webhook};
+use polar_webhooks::{Event, Receiver, Webhook};
 use tokio::net::TcpListener;
-
-pub const SECRET: &str = "whsec_entitlements_test";
 
 /// A client of the fake as the innermost service of the full stack (no socket, no limiter).
 pub fn in_process(fake: &FakePolar) -> Client {
@@ -75,41 +71,24 @@ pub fn seconds_ago(s: i64) -> Timestamp {
     Timestamp::now() - jiff::SignedDuration::from_secs(s)
 }
 
-/// Starts a receiver on loopback that verifies each delivery and applies it, and registers it
-/// with the fake for the customer events. Answers 400 to a delivery that does not verify.
+/// Registers a webhook endpoint for the customer events with the fake (a new-style secret,
+/// signed with the standard key, as Polar makes endpoints today) and serves it on loopback with
+/// a `polar_webhooks::Receiver` whose handler is the handle itself (feature `receiver`).
 pub async fn wire_webhooks(fake: &FakePolar, entitlements: Entitlements) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
-    let webhook = Webhook::new(SECRET).unwrap();
+    let endpoint = WebhookEndpoint::new(&url, CUSTOMER_EVENTS).unwrap();
+    let receiver = Receiver::new(Webhook::new(endpoint.secret()).unwrap(), entitlements);
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            let (webhook, entitlements) = (webhook.clone(), entitlements.clone());
+            let receiver = receiver.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let (webhook, entitlements) = (webhook.clone(), entitlements.clone());
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let status = match webhook.verify(&parts.headers, &body) {
-                            Ok(event) => {
-                                entitlements.apply(&event).await;
-                                200
-                            }
-                            Err(_) => 400,
-                        };
-                        let response = http::Response::builder()
-                            .status(status)
-                            .body(Full::new(Bytes::new()))
-                            .unwrap();
-                        Ok::<_, Infallible>(response)
-                    }
+                    let receiver = receiver.clone();
+                    async move { Ok::<_, Infallible>(receiver.receive(req).await) }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -117,12 +96,7 @@ pub async fn wire_webhooks(fake: &FakePolar, entitlements: Entitlements) {
             });
         }
     });
-    fake.add_webhook_endpoint(
-        WebhookEndpoint::new(&url, CUSTOMER_EVENTS)
-            .unwrap()
-            .with_secret(SECRET)
-            .unwrap(),
-    );
+    fake.add_webhook_endpoint(endpoint);
 }
 
 /// Waits until the fake has delivered everything queued.
