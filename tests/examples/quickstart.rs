@@ -158,16 +158,14 @@ impl Walk {
     where
         F: Future<Output = Result<T, Error>>,
     {
-        self.log.take();
-        let started = Instant::now();
-        let result = call.await;
-        let elapsed = started.elapsed();
-        let (mark, detail, value) = match result {
-            Ok(v) => (Mark::Ok, describe(&v), Some(v)),
-            Err(e) => (Mark::Fail, format!("FAILED: {e}"), None),
-        };
-        self.line(operation, method, path, elapsed, mark, &detail);
-        value
+        let never_off = (|_: &Error| false) as fn(&Error) -> bool;
+        match self
+            .optional_step(operation, method, path, call, describe, (never_off, ""))
+            .await
+        {
+            Optional::Done(v) => Some(v),
+            Optional::Failed | Optional::Off => None,
+        }
     }
 
     /// Runs a step that must fail with `expected` (a status code).
@@ -181,10 +179,7 @@ impl Walk {
     ) where
         F: Future<Output = Result<T, Error>>,
     {
-        self.log.take();
-        let started = Instant::now();
-        let result = call.await;
-        let elapsed = started.elapsed();
+        let (result, elapsed) = self.timed(call).await;
         let (mark, detail) = match result {
             Err(e) if e.status().map(|s| s.as_u16()) == Some(expected) => {
                 (Mark::Ok, format!("{expected}, as expected: {e}"))
@@ -212,10 +207,7 @@ impl Walk {
     where
         F: Future<Output = Result<T, Error>>,
     {
-        self.log.take();
-        let started = Instant::now();
-        let result = call.await;
-        let elapsed = started.elapsed();
+        let (result, elapsed) = self.timed(call).await;
         match result {
             Ok(v) => {
                 let detail = describe(&v);
@@ -234,11 +226,42 @@ impl Walk {
         }
     }
 
+    /// Awaits a step's call, after forgetting the statuses of earlier steps.
+    async fn timed<T, F>(&mut self, call: F) -> (Result<T, Error>, Duration)
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        self.log.take();
+        let started = Instant::now();
+        let result = call.await;
+        (result, started.elapsed())
+    }
+
     /// Prints a step that could not run because an earlier one failed; it counts as failed.
     fn skip(&mut self, operation: &str, method: &str, path: &str) {
         self.log.take();
         let reason = "SKIPPED: the customer was not created";
         self.line(operation, method, path, Duration::ZERO, Mark::Fail, reason);
+    }
+
+    /// Runs a member step, or only prints it as skipped when member management is off (the
+    /// call, a lazy future, is then never sent).
+    async fn unless_off<T, F>(
+        &mut self,
+        members_off: bool,
+        step: [&str; 3],
+        call: F,
+        describe: impl FnOnce(&T) -> String,
+    ) -> Option<T>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        if members_off {
+            self.off(step, MEMBERS_OFF_AGAIN);
+            return None;
+        }
+        let [operation, method, path] = step;
+        self.step(operation, method, path, call, describe).await
     }
 
     /// Prints a step (operation, method, path) left out because a feature of the organization
@@ -619,78 +642,51 @@ async fn surroundings(
         "/v1/customers/{id}/members/{member_id}",
     ];
     const SESSION: [&str; 3] = ["open portal session", "POST", "/v1/customer-sessions/"];
-    if members_off {
-        walk.off(GET_MEMBER, MEMBERS_OFF_AGAIN);
-        walk.off(UPDATE_MEMBER, MEMBERS_OFF_AGAIN);
-    } else {
-        let [operation, method, path] = GET_MEMBER;
-        walk.step(
-            operation,
-            method,
-            path,
-            members.get(grace_ext).send(),
-            |m| format!("{} <{}>", m.name.as_deref().unwrap_or("(no name)"), m.email),
-        )
-        .await;
-    }
-    match (team_id, &grace) {
-        (Some(team), Some(grace)) => {
-            let [operation, method, path] = UPDATE_MEMBER;
-            walk.step(
-                operation,
-                method,
-                path,
-                client
-                    .customers()
-                    .members(team)
-                    .update(grace.id)
-                    .role(MemberRole::BillingManager)
-                    .send(),
-                |m| format!("role now {}", m.role),
-            )
-            .await;
-            // The session opens the portal as Grace: send the link to her, never log it.
+    walk.unless_off(
+        members_off,
+        GET_MEMBER,
+        members.get(grace_ext).send(),
+        |m| format!("{} <{}>", m.name.as_deref().unwrap_or("(no name)"), m.email),
+    )
+    .await;
+    match team_id {
+        Some(team) if grace.is_some() || members_off => {
+            if let Some(grace) = &grace {
+                let [operation, method, path] = UPDATE_MEMBER;
+                walk.step(
+                    operation,
+                    method,
+                    path,
+                    client
+                        .customers()
+                        .members(team)
+                        .update(grace.id)
+                        .role(MemberRole::BillingManager)
+                        .send(),
+                    |m| format!("role now {}", m.role),
+                )
+                .await;
+            } else {
+                walk.off(UPDATE_MEMBER, MEMBERS_OFF_AGAIN);
+            }
+            // The session opens the portal as Grace (send the link to her, never log it); without
+            // member management, as the team customer itself.
+            let mut session = client
+                .customer_sessions()
+                .create(team)
+                .return_url("https://example.com/account");
+            if let Some(grace) = &grace {
+                session = session.member_id(grace.id);
+            }
             let [operation, method, path] = SESSION;
-            walk.step(
-                operation,
-                method,
-                path,
-                client
-                    .customer_sessions()
-                    .create(team)
-                    .member_id(grace.id)
-                    .return_url("https://example.com/account")
-                    .send(),
-                |s| format!("portal link ready, valid until {}", s.expires_at),
-            )
-            .await;
-        }
-        // Without member management a portal session is the customer's own.
-        (Some(team), None) if members_off => {
-            let [operation, method, path] = SESSION;
-            walk.step(
-                operation,
-                method,
-                path,
-                client
-                    .customer_sessions()
-                    .create(team)
-                    .return_url("https://example.com/account")
-                    .send(),
-                |s| {
-                    format!(
-                        "portal link for the team customer, valid until {}",
-                        s.expires_at
-                    )
-                },
-            )
+            walk.step(operation, method, path, session.send(), |s| {
+                format!("portal link ready, valid until {}", s.expires_at)
+            })
             .await;
         }
         _ => {
-            if !members_off {
-                let [operation, method, path] = UPDATE_MEMBER;
-                walk.skip(operation, method, path);
-            }
+            let [operation, method, path] = UPDATE_MEMBER;
+            walk.skip(operation, method, path);
             let [operation, method, path] = SESSION;
             walk.skip(operation, method, path);
         }
@@ -743,19 +739,13 @@ async fn surroundings(
         "DELETE",
         "/v1/customers/external/{external_id}/members/{member_external_id}",
     ];
-    if members_off {
-        walk.off(REMOVE_MEMBER, MEMBERS_OFF_AGAIN);
-    } else {
-        let [operation, method, path] = REMOVE_MEMBER;
-        walk.step(
-            operation,
-            method,
-            path,
-            members.delete(grace_ext).send(),
-            |_| "removed".to_owned(),
-        )
-        .await;
-    }
+    walk.unless_off(
+        members_off,
+        REMOVE_MEMBER,
+        members.delete(grace_ext).send(),
+        |_| "removed".to_owned(),
+    )
+    .await;
 }
 
 #[tokio::main]
