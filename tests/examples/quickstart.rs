@@ -12,10 +12,15 @@
 //!   `cargo run -p polar-fake`). It deletes the customers it created, even when a step fails.
 //! * `POLAR_QUICKSTART_EMAIL_DOMAIN`: the domain of the made-up emails (default `polar.sh`; Polar
 //!   checks that the domain accepts mail).
-//! * On Polar, the member steps need member management turned on for the organization and a
-//!   token with the `members:write` scope; the session step needs `customer_sessions:write`.
 //!
-//! Exits with a non-zero status when a step fails.
+//! Against Polar, the token needs the scopes `customers:write`, `members:write`,
+//! `customer_sessions:write` and `customer_meters:read` (a missing one fails its steps with 403
+//! `insufficient_scope`, naming it). The member steps also need member management turned on
+//! for the organization; when it is off, Polar refuses to add a member (403 `NotPermitted`), and
+//! the walk marks the member steps as skipped, says why, and opens the portal session for the
+//! team customer itself instead of for its member.
+//!
+//! Exits with a non-zero status when a step fails; skipped steps are not failures.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -111,6 +116,28 @@ async fn target(env: Env<'_>) -> Result<Target, String> {
     })
 }
 
+/// Why the member steps are skipped when Polar refuses to add a member.
+const MEMBERS_OFF: &str = "SKIPPED: member management is off for this organization \
+    (Polar refused to add a member: 403 NotPermitted); turn it on in the organization's \
+    settings on Polar to run the member steps";
+/// The same, on the steps after the first.
+const MEMBERS_OFF_AGAIN: &str = "SKIPPED: member management is off";
+
+/// A step Polar may refuse because a feature of the organization is turned off.
+enum Optional<T> {
+    Done(T),
+    Failed,
+    /// Refused because the feature is off: skipped, not failed.
+    Off,
+}
+
+/// Polar's answer to adding a member to a team customer when the organization has member
+/// management turned off (server/polar/member/service.py).
+fn member_management_off(err: &Error) -> bool {
+    err.as_api()
+        .is_some_and(|api| api.status() == 403 && api.code() == Some("NotPermitted"))
+}
+
 /// Runs the steps and prints one aligned line for each.
 struct Walk {
     log: StatusLog,
@@ -131,16 +158,14 @@ impl Walk {
     where
         F: Future<Output = Result<T, Error>>,
     {
-        self.log.take();
-        let started = Instant::now();
-        let result = call.await;
-        let elapsed = started.elapsed();
-        let (ok, detail, value) = match result {
-            Ok(v) => (true, describe(&v), Some(v)),
-            Err(e) => (false, format!("FAILED: {e}"), None),
-        };
-        self.line(operation, method, path, elapsed, ok, &detail);
-        value
+        let never_off = (|_: &Error| false) as fn(&Error) -> bool;
+        match self
+            .optional_step(operation, method, path, call, describe, (never_off, ""))
+            .await
+        {
+            Optional::Done(v) => Some(v),
+            Optional::Failed | Optional::Off => None,
+        }
     }
 
     /// Runs a step that must fail with `expected` (a status code).
@@ -154,25 +179,96 @@ impl Walk {
     ) where
         F: Future<Output = Result<T, Error>>,
     {
+        let (result, elapsed) = self.timed(call).await;
+        let (mark, detail) = match result {
+            Err(e) if e.status().map(|s| s.as_u16()) == Some(expected) => {
+                (Mark::Ok, format!("{expected}, as expected: {e}"))
+            }
+            Err(e) => (Mark::Fail, format!("FAILED: expected {expected}, got {e}")),
+            Ok(_) => (
+                Mark::Fail,
+                format!("FAILED: expected {expected}, got a success"),
+            ),
+        };
+        self.line(operation, method, path, elapsed, mark, &detail);
+    }
+
+    /// Runs a step that Polar refuses when a feature of the organization is off (`off` tells
+    /// that refusal apart): then the line says `why` and the step counts as skipped.
+    async fn optional_step<T, F>(
+        &mut self,
+        operation: &str,
+        method: &str,
+        path: &str,
+        call: F,
+        describe: impl FnOnce(&T) -> String,
+        (off, why): (fn(&Error) -> bool, &str),
+    ) -> Optional<T>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        let (result, elapsed) = self.timed(call).await;
+        match result {
+            Ok(v) => {
+                let detail = describe(&v);
+                self.line(operation, method, path, elapsed, Mark::Ok, &detail);
+                Optional::Done(v)
+            }
+            Err(e) if off(&e) => {
+                self.line(operation, method, path, elapsed, Mark::Skip, why);
+                Optional::Off
+            }
+            Err(e) => {
+                let detail = format!("FAILED: {e}");
+                self.line(operation, method, path, elapsed, Mark::Fail, &detail);
+                Optional::Failed
+            }
+        }
+    }
+
+    /// Awaits a step's call, after forgetting the statuses of earlier steps.
+    async fn timed<T, F>(&mut self, call: F) -> (Result<T, Error>, Duration)
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
         self.log.take();
         let started = Instant::now();
         let result = call.await;
-        let elapsed = started.elapsed();
-        let (ok, detail) = match result {
-            Err(e) if e.status().map(|s| s.as_u16()) == Some(expected) => {
-                (true, format!("{expected}, as expected: {e}"))
-            }
-            Err(e) => (false, format!("FAILED: expected {expected}, got {e}")),
-            Ok(_) => (false, format!("FAILED: expected {expected}, got a success")),
-        };
-        self.line(operation, method, path, elapsed, ok, &detail);
+        (result, started.elapsed())
     }
 
     /// Prints a step that could not run because an earlier one failed; it counts as failed.
     fn skip(&mut self, operation: &str, method: &str, path: &str) {
         self.log.take();
         let reason = "SKIPPED: the customer was not created";
-        self.line(operation, method, path, Duration::ZERO, false, reason);
+        self.line(operation, method, path, Duration::ZERO, Mark::Fail, reason);
+    }
+
+    /// Runs a member step, or only prints it as skipped when member management is off (the
+    /// call, a lazy future, is then never sent).
+    async fn unless_off<T, F>(
+        &mut self,
+        members_off: bool,
+        step: [&str; 3],
+        call: F,
+        describe: impl FnOnce(&T) -> String,
+    ) -> Option<T>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
+        if members_off {
+            self.off(step, MEMBERS_OFF_AGAIN);
+            return None;
+        }
+        let [operation, method, path] = step;
+        self.step(operation, method, path, call, describe).await
+    }
+
+    /// Prints a step (operation, method, path) left out because a feature of the organization
+    /// is off; not a failure.
+    fn off(&mut self, [operation, method, path]: [&str; 3], why: &str) {
+        self.log.take();
+        self.line(operation, method, path, Duration::ZERO, Mark::Skip, why);
     }
 
     fn line(
@@ -181,11 +277,11 @@ impl Walk {
         method: &str,
         path: &str,
         elapsed: Duration,
-        ok: bool,
+        mark: Mark,
         detail: &str,
     ) {
         self.step += 1;
-        if !ok {
+        if mark == Mark::Fail {
             self.failures += 1;
         }
         let statuses = self.log.take();
@@ -198,13 +294,25 @@ impl Walk {
                 .collect::<Vec<_>>()
                 .join("→")
         };
-        let mark = if ok { "ok  " } else { "FAIL" };
+        let mark = match mark {
+            Mark::Ok => "ok  ",
+            Mark::Fail => "FAIL",
+            Mark::Skip => "skip",
+        };
         println!(
             "{:>2}  {mark}  {operation:<24} {method:<6} {path:<66} {status:>6} {:>9}  {detail}",
             self.step,
             ms(elapsed),
         );
     }
+}
+
+/// How a step ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Ok,
+    Fail,
+    Skip,
 }
 
 fn ms(d: Duration) -> String {
@@ -504,8 +612,8 @@ async fn surroundings(
     (grace_email, grace_ext): (&str, &str),
 ) {
     let members = client.customers().members_external(team_ext);
-    let grace = walk
-        .step(
+    let added = walk
+        .optional_step(
             "add team member",
             "POST",
             "/v1/customers/external/{external_id}/members",
@@ -515,20 +623,40 @@ async fn surroundings(
                 .external_id(grace_ext)
                 .send(),
             |m| format!("member {} as {}", short(m.id), m.role),
+            (member_management_off, MEMBERS_OFF),
         )
         .await;
-    walk.step(
+    let members_off = matches!(added, Optional::Off);
+    let grace = match added {
+        Optional::Done(member) => Some(member),
+        Optional::Failed | Optional::Off => None,
+    };
+    const GET_MEMBER: [&str; 3] = [
         "get member by ext. ids",
         "GET",
         "/v1/customers/external/{external_id}/members/{member_external_id}",
+    ];
+    const UPDATE_MEMBER: [&str; 3] = [
+        "update member",
+        "PATCH",
+        "/v1/customers/{id}/members/{member_id}",
+    ];
+    const SESSION: [&str; 3] = ["open portal session", "POST", "/v1/customer-sessions/"];
+    walk.unless_off(
+        members_off,
+        GET_MEMBER,
         members.get(grace_ext).send(),
         |m| format!("{} <{}>", m.name.as_deref().unwrap_or("(no name)"), m.email),
     )
     .await;
-    walk.step(
+    const LIST_MEMBERS: [&str; 3] = [
         "list team members",
         "GET",
         "/v1/customers/external/{external_id}/members",
+    ];
+    walk.unless_off(
+        members_off,
+        LIST_MEMBERS,
         members.list().stream().try_collect::<Vec<_>>(),
         |all| {
             let roles: Vec<String> = all.iter().map(|m| m.role.to_string()).collect();
@@ -536,43 +664,46 @@ async fn surroundings(
         },
     )
     .await;
-    match (team_id, &grace) {
-        (Some(team), Some(grace)) => {
-            walk.step(
-                "update member",
-                "PATCH",
-                "/v1/customers/{id}/members/{member_id}",
-                client
-                    .customers()
-                    .members(team)
-                    .update(grace.id)
-                    .role(MemberRole::BillingManager)
-                    .send(),
-                |m| format!("role now {}", m.role),
-            )
-            .await;
-            // The session opens the portal as Grace: send the link to her, never log it.
-            walk.step(
-                "open portal session",
-                "POST",
-                "/v1/customer-sessions/",
-                client
-                    .customer_sessions()
-                    .create(team)
-                    .member_id(grace.id)
-                    .return_url("https://example.com/account")
-                    .send(),
-                |s| format!("portal link ready, valid until {}", s.expires_at),
-            )
+    match team_id {
+        Some(team) if grace.is_some() || members_off => {
+            if let Some(grace) = &grace {
+                let [operation, method, path] = UPDATE_MEMBER;
+                walk.step(
+                    operation,
+                    method,
+                    path,
+                    client
+                        .customers()
+                        .members(team)
+                        .update(grace.id)
+                        .role(MemberRole::BillingManager)
+                        .send(),
+                    |m| format!("role now {}", m.role),
+                )
+                .await;
+            } else {
+                walk.off(UPDATE_MEMBER, MEMBERS_OFF_AGAIN);
+            }
+            // The session opens the portal as Grace (send the link to her, never log it); without
+            // member management, as the team customer itself.
+            let mut session = client
+                .customer_sessions()
+                .create(team)
+                .return_url("https://example.com/account");
+            if let Some(grace) = &grace {
+                session = session.member_id(grace.id);
+            }
+            let [operation, method, path] = SESSION;
+            walk.step(operation, method, path, session.send(), |s| {
+                format!("portal link ready, valid until {}", s.expires_at)
+            })
             .await;
         }
         _ => {
-            walk.skip(
-                "update member",
-                "PATCH",
-                "/v1/customers/{id}/members/{member_id}",
-            );
-            walk.skip("open portal session", "POST", "/v1/customer-sessions/");
+            let [operation, method, path] = UPDATE_MEMBER;
+            walk.skip(operation, method, path);
+            let [operation, method, path] = SESSION;
+            walk.skip(operation, method, path);
         }
     }
     if let Some(id) = ada_id {
@@ -600,7 +731,8 @@ async fn surroundings(
             "/v1/customer-meters/?customer_id=…",
             client.customer_meters().list().customer_id(id).send(),
             |p| {
-                let balance: f64 = p.items.iter().map(|m| m.balance).sum();
+                // `+ 0.0`: the sum of no balances is -0.0, which would print as "-0".
+                let balance = p.items.iter().map(|m| m.balance).sum::<f64>() + 0.0;
                 format!("{} meter(s), balance {balance}", p.pagination.total_count)
             },
         )
@@ -617,10 +749,14 @@ async fn surroundings(
             "/v1/customer-meters/?customer_id=…",
         );
     }
-    walk.step(
+    const REMOVE_MEMBER: [&str; 3] = [
         "remove member",
         "DELETE",
         "/v1/customers/external/{external_id}/members/{member_external_id}",
+    ];
+    walk.unless_off(
+        members_off,
+        REMOVE_MEMBER,
         members.delete(grace_ext).send(),
         |_| "removed".to_owned(),
     )

@@ -162,7 +162,8 @@ impl tower::Service<http::Request<Body>> for Recording {
     }
 }
 
-/// The guides in `docs/`, compiled and run as doctests so that their examples stay true.
+/// The guides in `docs/` and the crates' READMEs, compiled and run as doctests so that their
+/// examples stay true.
 #[cfg(doctest)]
 mod guides {
     #[doc = include_str!("../../docs/getting-started.md")]
@@ -179,6 +180,16 @@ mod guides {
     struct Webhooks;
     #[doc = include_str!("../../docs/entitlements.md")]
     struct Entitlements;
+    #[doc = include_str!("../../crates/polar-types/README.md")]
+    struct ReadmeTypes;
+    #[doc = include_str!("../../crates/polar-customers/README.md")]
+    struct ReadmeCustomers;
+    #[doc = include_str!("../../crates/polar-fake/README.md")]
+    struct ReadmeFake;
+    #[doc = include_str!("../../crates/polar-webhooks/README.md")]
+    struct ReadmeWebhooks;
+    #[doc = include_str!("../../crates/polar-entitlements/README.md")]
+    struct ReadmeEntitlements;
 }
 
 /// Runs each listed `async fn(Transport)` of the calling module twice, as tests: over real

@@ -2,9 +2,11 @@
 //!
 //! Tests that need Redis call [`RedisServer::start`]. It runs `redis-server` from `PATH` (CI
 //! installs Debian's package). Without it, [`redis_url`] falls back to `REDIS_URL` for tests
-//! that only need a server to talk to; when neither exists the test is skipped with a loud
-//! message, except in CI (`CI=true`), where a missing server is a failure.
+//! that only need a server to talk to; when neither exists the test passes without running,
+//! after a message on standard error that the harness does not capture (so it shows in a plain
+//! `cargo test`), except in CI (`CI=true`), where a missing server is a failure.
 
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,13 +24,21 @@ fn in_ci() -> bool {
 
 /// Skips the current test with a loud message, or fails it in CI.
 ///
+/// The message goes to the process's standard error directly: the test harness captures what
+/// `eprintln!` writes and shows it only for failing tests, so a skip would pass unseen.
+///
 /// # Panics
 /// In CI (`CI=true`).
 pub fn skip(why: &str) {
     if in_ci() {
         panic!("{why}: CI must provide redis-server (see .ci/run)");
     }
-    eprintln!("\n!!!!!!!! SKIPPED: {why}; install redis-server or set REDIS_URL !!!!!!!!\n");
+    let test = std::thread::current();
+    let test = test.name().unwrap_or("a test");
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!!!!!! SKIPPED {test}: {why}; install redis-server or set REDIS_URL !!!!!!!!\n"
+    );
 }
 
 fn has_redis_server() -> bool {

@@ -78,3 +78,32 @@ async fn quickstart_reports_failed_steps_and_bad_settings() {
     ]);
     assert!(quickstart::run(&bad_server).await.is_err());
 }
+
+/// An organization without member management: Polar refuses to add a member (403
+/// `NotPermitted`). The walk skips the member steps (not a failure), opens the portal session
+/// for the team customer itself, and still cleans up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_skips_the_member_steps_when_member_management_is_off() {
+    let fake = FakePolar::new();
+    fake.set_member_management(false);
+    let server = fake.serve("127.0.0.1:0").await.unwrap();
+    let env = env_of(vec![
+        ("POLAR_BASE_URL", server.url()),
+        ("POLAR_ACCESS_TOKEN", fake.token().to_owned()),
+    ]);
+    assert_eq!(quickstart::run(&env).await, Ok(0), "no step failed");
+    let stats = fake.stats();
+    assert_eq!(stats.operation(Route::CustomersMembersCreateExternal), 1);
+    assert_eq!(stats.status(403), 1, "{stats:?}");
+    for op in [
+        Route::CustomersMembersGetExternal,
+        Route::CustomersMembersListExternal,
+        Route::CustomersMembersUpdate,
+        Route::CustomersMembersDeleteExternal,
+    ] {
+        assert_eq!(stats.operation(op), 0, "{op:?} was called: {stats:?}");
+    }
+    assert_eq!(stats.operation(Route::CustomerSessionsCreate), 1);
+    assert_eq!(stats.status(422), 0, "{stats:?}");
+    assert_eq!(fake.customer_count(), 0);
+}

@@ -10,7 +10,6 @@ use polar_transport::{
 };
 use secrecy::SecretString;
 
-use crate::Error;
 use crate::customers::Customers;
 use crate::meters::CustomerMeters;
 use crate::sessions::CustomerSessions;
@@ -60,7 +59,8 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A builder for a client over the default network stack.
+    /// A builder for a client over the default network stack, talking to Polar's production
+    /// API unless told otherwise ([`ClientBuilder::server`]).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -137,6 +137,11 @@ impl Client {
 /// Builds a [`Client`] over polar-transport's default stack (auth, `Polar-Version` and other
 /// headers, retry, rate limit, timeouts, tracing).
 ///
+/// The client talks to Polar's **production** API (`https://api.polar.sh`) unless
+/// [`server`](Self::server) says otherwise. Tokens of Polar's sandbox (`sandbox.polar.sh`) and
+/// of production are separate: a sandbox token needs `.server(Server::Sandbox)`, or every call
+/// answers 401 `invalid_token`.
+///
 /// ```
 /// use polar_customers::{Client, Server};
 /// use std::time::Duration;
@@ -147,7 +152,7 @@ impl Client {
 ///     .call_timeout(Duration::from_secs(30))
 ///     .build()?;
 /// # let _ = client;
-/// # Ok::<(), polar_customers::Error>(())
+/// # Ok::<(), polar_customers::BuildError>(())
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until built"]
@@ -176,7 +181,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Production (default), sandbox, or a custom base URL.
+    /// Production (default), sandbox, or a custom base URL. A token works only on the server it
+    /// was created on.
     pub fn server(mut self, server: Server) -> Self {
         self.transport = self.transport.server(server);
         self
@@ -210,7 +216,7 @@ impl ClientBuilder {
     }
 
     /// Longest silence allowed while streaming the export (default 30 s); a longer stall ends
-    /// the stream with [`Error::Timeout`].
+    /// the stream with [`Error::Timeout`](crate::Error::Timeout).
     pub fn body_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.transport = self.transport.body_idle_timeout(timeout);
         self
@@ -258,7 +264,7 @@ impl ClientBuilder {
     /// let sync = Client::builder().token("polar_oat_sync").rate_limiter(limiter.clone()).build()?;
     /// let reports = Client::builder().token("polar_oat_reports").rate_limiter(limiter).build()?;
     /// # let _ = (sync, reports);
-    /// # Ok::<(), polar_customers::Error>(())
+    /// # Ok::<(), polar_customers::BuildError>(())
     /// ```
     pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
         self.transport = self.transport.rate_limiter(limiter);
@@ -288,16 +294,21 @@ impl ClientBuilder {
 
     /// Builds the client over the network (hyper + rustls). Only with the `rustls-ring` (default)
     /// or `rustls-aws-lc` feature; see the crate's [features](crate#features).
+    ///
+    /// Fails, before anything is sent, when the token is missing or malformed, the base URL is
+    /// not a URL, or it is plain `http://` without [`allow_http`](Self::allow_http). The error
+    /// converts into [`Error::Build`](crate::Error::Build), so `?` works in a function returning
+    /// [`Error`](crate::Error).
     #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<Client, BuildError> {
         let token = self.transport.get_token().cloned();
         let service = self.transport.build();
         Self::finish(service, self.max_response_bytes, token)
     }
 
     /// Builds the client with the same stack over another service: the mock, an in-process
-    /// fake, your own client.
-    pub fn build_with<S, B>(self, service: S) -> Result<Client, Error>
+    /// fake, your own client. Fails as [`build`](Self::build) does.
+    pub fn build_with<S, B>(self, service: S) -> Result<Client, BuildError>
     where
         S: tower::Service<http::Request<Body>, Response = http::Response<B>>
             + Clone
@@ -318,8 +329,7 @@ impl ClientBuilder {
         service: Result<HttpService, BuildError>,
         max_response_bytes: usize,
         token: Option<SecretString>,
-    ) -> Result<Client, Error> {
-        let service = service.map_err(|source| Error::Build { source })?;
-        Ok(Client::new(service, max_response_bytes, token))
+    ) -> Result<Client, BuildError> {
+        Ok(Client::new(service?, max_response_bytes, token))
     }
 }

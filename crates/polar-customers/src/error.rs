@@ -55,11 +55,12 @@ pub enum Error {
     /// Writing the export to its destination failed.
     #[error("cannot write the export: {0}")]
     Io(#[source] std::io::Error),
-    /// The client could not be built (bad base URL, missing token, ...).
+    /// The client could not be built (bad base URL, missing token, ...):
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build)'s error, converted by `?`.
     #[error("cannot build the client: {source}")]
     Build {
         /// The builder's error.
-        #[source]
+        #[from]
         source: BuildError,
     },
 }
@@ -142,7 +143,9 @@ pub enum ApiErrorKind {
     Forbidden,
     /// 404: unknown id, deleted customer, unknown route or unknown `Polar-Version`.
     NotFound,
-    /// 409: the resource already exists.
+    /// 409: on the member routes by external customer ID, `AmbiguousExternalCustomerID` (the
+    /// ID names customers of several organizations the token reaches); elsewhere, the resource
+    /// already exists.
     Conflict,
     /// 410: the resource is no longer available.
     Gone,
@@ -380,6 +383,16 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
+        }
+        if self.status == StatusCode::UNAUTHORIZED && self.code.as_deref() == Some("invalid_token")
+        {
+            // The most common cause by far: a token of one of Polar's two environments sent to
+            // the other, which knows nothing of it.
+            f.write_str(
+                " (tokens of Polar's sandbox and production are separate: check that this one \
+                 was created on the server the client talks to; `Client::builder()` talks to \
+                 production unless given `.server(Server::Sandbox)`)",
+            )?;
         }
         Ok(())
     }

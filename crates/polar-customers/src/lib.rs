@@ -3,9 +3,10 @@
 //! methods, open customer-portal sessions and read customer meters.
 //!
 //! One dependency is enough: the schema types of `polar-types` are re-exported as [`types`]
-//! (the common ones also at the root), and `polar-transport` as [`transport`] (its errors,
-//! retry classifier, backoff, rate limiter; `transport::mock` with the `mock` feature), with its
-//! builder, [`Server`] and [`RequestOptions`] also at the root.
+//! (the common ones also at the root), and what you configure, extend or test the transport
+//! with (`polar-transport`'s builder, errors, retry classifier, backoff, rate limiter and its
+//! stores; `transport::mock` with the `mock` feature) as [`transport`], with the builder,
+//! [`Server`] and [`RequestOptions`] also at the root.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
@@ -91,9 +92,7 @@ mod request;
 mod sessions;
 mod transport_compat;
 
-/// The transport this client is built on (errors, retry classifier, backoff, rate limiter,
-/// the `mock` module with the `mock` feature), so one dependency is enough to configure it.
-pub use polar_transport as transport;
+pub mod transport;
 pub use polar_types as types;
 
 pub use bulk::{Bulk, BulkOperation, DEFAULT_BULK_CONCURRENCY};

@@ -75,6 +75,40 @@ async fn unauthorized_invalid_token() {
     assert!(e.detail().unwrap().starts_with("The access token"));
 }
 
+/// The mistake Polar's support sees most: a token of the sandbox sent to production (the
+/// client's default), or the other way round. Polar answers only "invalid token"; the message
+/// says where to look.
+#[tokio::test]
+async fn an_invalid_token_says_to_check_sandbox_against_production() {
+    let fake = polar_fake::FakePolar::new();
+    let client = polar_customers::Client::builder()
+        .token("polar_oat_made_in_the_other_environment")
+        .build_with(fake)
+        .unwrap();
+    let err = client.customers().list().await.unwrap_err();
+    assert_eq!(err.as_api().and_then(|e| e.code()), Some("invalid_token"));
+    let text = err.to_string();
+    assert!(
+        text.contains("The access token provided is expired"),
+        "Polar's own words stay: {text}"
+    );
+    for hint in ["sandbox", "production", "Server::Sandbox"] {
+        assert!(text.contains(hint), "{hint:?} missing from {text:?}");
+    }
+
+    // Other refusals keep their message alone.
+    for (status, body) in [
+        (401, r#"{"error":"Unauthorized","detail":"Unauthorized"}"#),
+        (
+            403,
+            r#"{"error":"insufficient_scope","error_description":"The request requires higher privileges than provided by the access token."}"#,
+        ),
+    ] {
+        let text = api_error(status, &[], body).await.to_string();
+        assert!(!text.contains("sandbox"), "{text}");
+    }
+}
+
 #[tokio::test]
 async fn forbidden_scope_and_permission() {
     let e = api_error(

@@ -175,6 +175,9 @@ impl TransportBuilder {
 
     /// The bearer token set with [`token`](Self::token), still secret. The SDK reads it here to
     /// cut it out of anything a server echoes back, so the builder holds the only copy.
+    // Hidden: only polar-customers' `ClientBuilder` needs it (a builder is written, not read);
+    // not part of this crate's stable API.
+    #[doc(hidden)]
     pub fn get_token(&self) -> Option<&SecretString> {
         self.token.as_ref()
     }

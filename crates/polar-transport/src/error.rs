@@ -16,8 +16,8 @@
 //!         None => format!("other error: {err}"),
 //!     }
 //! }
-//! # let err: BoxError = Error::new(ErrorKind::CallTimeout).with_attempts(3).into();
-//! # assert_eq!(describe(&err), "gave up after 3 attempt(s)");
+//! # let err: BoxError = Error::new(ErrorKind::CallTimeout).into();
+//! # assert_eq!(describe(&err), "gave up after 1 attempt(s)");
 //! ```
 //!
 //! Errors never contain the bearer token: the messages are fixed strings, and sources come from
@@ -116,14 +116,8 @@ impl Error {
         }
     }
 
-    /// Sets the cause of this error.
-    pub fn with_cause(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
     /// Sets the number of attempts made before this error was returned.
-    pub fn with_attempts(mut self, attempts: u32) -> Self {
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
     }
@@ -161,7 +155,7 @@ impl Error {
 
     /// Turns any boxed error into an [`Error`]: an `Error` is unboxed as is, anything else is
     /// wrapped as [`ErrorKind::Other`] with the original as its source.
-    pub fn from_boxed(err: BoxError) -> Self {
+    pub(crate) fn from_boxed(err: BoxError) -> Self {
         match err.downcast::<Error>() {
             Ok(e) => *e,
             Err(other) => Error::with_source(ErrorKind::Other, other),
@@ -205,6 +199,9 @@ impl Error {
 /// let found = chain(&inner).find_map(|e| e.downcast_ref::<Error>());
 /// assert_eq!(found.map(Error::kind), Some(ErrorKind::Connect));
 /// ```
+// Hidden: polar-customers finds the transport's error in a chain with the same walk (its
+// `Error::transport_error` is what users call); it is not part of this crate's stable API.
+#[doc(hidden)]
 pub fn chain<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {

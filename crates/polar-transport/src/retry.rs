@@ -120,7 +120,7 @@ pub struct DefaultClassifier;
 
 /// True for methods that can be repeated without changing the outcome (PATCH included: the SDK
 /// re-sends the very same body, and Polar's PATCH sets fields to values).
-pub fn is_idempotent(method: &Method) -> bool {
+pub(crate) fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE | Method::PUT | Method::PATCH
@@ -205,6 +205,9 @@ impl Backoff {
 
 /// Parses a `Retry-After` value: whole seconds, or an HTTP-date compared to `now` (a date in the
 /// past gives zero). Returns `None` for anything else.
+// Hidden, with `retry_after`: polar-customers reports a 429's wait with the parser this layer
+// waits by, so the two always agree; neither is part of this crate's stable API.
+#[doc(hidden)]
 pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
     let s = value.to_str().ok()?.trim();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -215,6 +218,7 @@ pub fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duratio
 }
 
 /// The `Retry-After` of a header map, if present and well formed.
+#[doc(hidden)]
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(headers.get(RETRY_AFTER)?, SystemTime::now())
 }

@@ -1,11 +1,11 @@
 //! How the examples get a client.
 
-use polar_customers::{Client, Error, Server};
+use polar_customers::{BuildError, Client, Server};
 
 /// With `POLAR_ACCESS_TOKEN` set, a client for Polar's sandbox, or for `POLAR_BASE_URL` when
 /// that is set too (e.g. `http://127.0.0.1:8080` for a local fake). Without a token, a client
 /// of an in-process `polar-fake`, so the example runs anywhere.
-pub fn client() -> Result<Client, Error> {
+pub fn client() -> Result<Client, BuildError> {
     let token = std::env::var("POLAR_ACCESS_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
