@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::Error;
-use crate::builder::{Config, EntitlementsBuilder};
+use crate::config::Config;
 use crate::key::CustomerKey;
 use crate::stamp::Stamp;
 use crate::state::CachedState;
@@ -75,17 +75,6 @@ struct Found {
 }
 
 impl Entitlements {
-    /// A handle with the default settings, for the organization whose customers `client`
-    /// reads (events of any other organization are ignored).
-    pub fn new(client: Client, organization: OrganizationId) -> Entitlements {
-        Entitlements::builder(client, organization).build()
-    }
-
-    /// Configures a handle; see [`EntitlementsBuilder`] for the settings and their defaults.
-    pub fn builder(client: Client, organization: OrganizationId) -> EntitlementsBuilder {
-        EntitlementsBuilder::new(client, organization)
-    }
-
     /// The customer's state (`None` when Polar does not know the customer), from memory while
     /// it is fresh, else fetched once however many callers ask at the same time.
     ///

@@ -117,6 +117,7 @@
 
 mod apply;
 mod builder;
+mod config;
 mod error;
 mod handle;
 mod key;
