@@ -5,6 +5,8 @@ use polar_webhooks::Event;
 use tokio::time::Instant;
 
 use crate::Entitlements;
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 use crate::stamp::Stamp;
 use crate::stats::bump;
 

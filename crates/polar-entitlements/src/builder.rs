@@ -8,6 +8,8 @@ use polar_customers::{Client, OrganizationId};
 
 use crate::config::Config;
 use crate::handle::{Entitlements, Inner};
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 
 /// How long a state is served without asking Polar again, unless told otherwise.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(5 * 60);

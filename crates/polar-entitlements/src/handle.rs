@@ -17,6 +17,10 @@ use tracing::Instrument;
 use crate::Error;
 use crate::config::Config;
 use crate::key::CustomerKey;
+#[cfg(feature = "redis")]
+use crate::redis::SharedCache;
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 use crate::stamp::Stamp;
 use crate::state::CachedState;
 use crate::stats::{Counters, Stats, bump};
@@ -52,7 +56,7 @@ pub(crate) struct Inner {
     pub(crate) counters: Arc<Counters>,
     flights: Mutex<HashMap<CustomerKey, Flight>>,
     #[cfg(feature = "redis")]
-    pub(crate) shared: Option<crate::redis::SharedCache>,
+    shared: Option<SharedCache>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -181,7 +185,7 @@ impl Inner {
         organization: OrganizationId,
         config: Config,
         counters: Arc<Counters>,
-        #[cfg(feature = "redis")] shared: Option<crate::redis::SharedCache>,
+        #[cfg(feature = "redis")] shared: Option<SharedCache>,
     ) -> Inner {
         Inner {
             client,
@@ -465,5 +469,24 @@ impl Inner {
                 checked,
             },
         )
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Sharing for Inner {
+    fn shared_cache(&self) -> Option<&SharedCache> {
+        self.shared.as_ref()
+    }
+
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.counters
     }
 }
