@@ -14,8 +14,8 @@ use polar_customers::{Client, CustomerId, CustomerState, OrganizationId};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::Error;
 use crate::config::Config;
+use crate::error::Error;
 use crate::key::CustomerKey;
 #[cfg(feature = "redis")]
 use crate::redis::SharedCache;
