@@ -4,7 +4,9 @@ use polar_customers::Customer;
 use polar_webhooks::Event;
 use tokio::time::Instant;
 
-use crate::Entitlements;
+use crate::handle::Entitlements;
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 use crate::stamp::Stamp;
 use crate::stats::bump;
 

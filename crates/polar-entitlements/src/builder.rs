@@ -1,11 +1,15 @@
-//! The settings of a handle, each with its documented default.
+//! How a handle is made: its constructors and the builder of its settings, each with its
+//! documented default.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use polar_customers::{Client, OrganizationId};
 
+use crate::config::Config;
 use crate::handle::{Entitlements, Inner};
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 
 /// How long a state is served without asking Polar again, unless told otherwise.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(5 * 60);
@@ -19,16 +23,6 @@ pub const DEFAULT_MAX_CUSTOMERS: usize = 100_000;
 /// "Which state wins").
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(1);
 
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub ttl: Duration,
-    pub stale_while_refresh: Option<Duration>,
-    pub negative_ttl: Duration,
-    pub max_staleness: Duration,
-    pub max_customers: usize,
-    pub clock_skew: Duration,
-}
-
 /// Configures an [`Entitlements`] handle; from [`Entitlements::builder`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
@@ -40,8 +34,21 @@ pub struct EntitlementsBuilder {
     shared: Option<crate::redis::SharedCache>,
 }
 
+impl Entitlements {
+    /// A handle with the default settings, for the organization whose customers `client`
+    /// reads (events of any other organization are ignored).
+    pub fn new(client: Client, organization: OrganizationId) -> Entitlements {
+        Entitlements::builder(client, organization).build()
+    }
+
+    /// Configures a handle; see [`EntitlementsBuilder`] for the settings and their defaults.
+    pub fn builder(client: Client, organization: OrganizationId) -> EntitlementsBuilder {
+        EntitlementsBuilder::new(client, organization)
+    }
+}
+
 impl EntitlementsBuilder {
-    pub(crate) fn new(client: Client, organization: OrganizationId) -> Self {
+    fn new(client: Client, organization: OrganizationId) -> Self {
         EntitlementsBuilder {
             client,
             organization,

@@ -14,9 +14,13 @@ use polar_customers::{Client, CustomerId, CustomerState, OrganizationId};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::Error;
-use crate::builder::{Config, EntitlementsBuilder};
+use crate::config::Config;
+use crate::error::Error;
 use crate::key::CustomerKey;
+#[cfg(feature = "redis")]
+use crate::redis::SharedCache;
+#[cfg(feature = "redis")]
+use crate::sharing::Sharing;
 use crate::stamp::Stamp;
 use crate::state::CachedState;
 use crate::stats::{Counters, Stats, bump};
@@ -52,7 +56,7 @@ pub(crate) struct Inner {
     pub(crate) counters: Arc<Counters>,
     flights: Mutex<HashMap<CustomerKey, Flight>>,
     #[cfg(feature = "redis")]
-    pub(crate) shared: Option<crate::redis::SharedCache>,
+    shared: Option<SharedCache>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -75,17 +79,6 @@ struct Found {
 }
 
 impl Entitlements {
-    /// A handle with the default settings, for the organization whose customers `client`
-    /// reads (events of any other organization are ignored).
-    pub fn new(client: Client, organization: OrganizationId) -> Entitlements {
-        Entitlements::builder(client, organization).build()
-    }
-
-    /// Configures a handle; see [`EntitlementsBuilder`] for the settings and their defaults.
-    pub fn builder(client: Client, organization: OrganizationId) -> EntitlementsBuilder {
-        EntitlementsBuilder::new(client, organization)
-    }
-
     /// The customer's state (`None` when Polar does not know the customer), from memory while
     /// it is fresh, else fetched once however many callers ask at the same time.
     ///
@@ -192,7 +185,7 @@ impl Inner {
         organization: OrganizationId,
         config: Config,
         counters: Arc<Counters>,
-        #[cfg(feature = "redis")] shared: Option<crate::redis::SharedCache>,
+        #[cfg(feature = "redis")] shared: Option<SharedCache>,
     ) -> Inner {
         Inner {
             client,
@@ -476,5 +469,24 @@ impl Inner {
                 checked,
             },
         )
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Sharing for Inner {
+    fn shared_cache(&self) -> Option<&SharedCache> {
+        self.shared.as_ref()
+    }
+
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.counters
     }
 }

@@ -117,6 +117,7 @@
 
 mod apply;
 mod builder;
+mod config;
 mod error;
 mod handle;
 mod key;
@@ -124,6 +125,8 @@ mod key;
 mod receiver;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
+mod sharing;
 mod stamp;
 mod state;
 mod stats;

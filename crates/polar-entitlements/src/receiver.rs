@@ -2,7 +2,7 @@
 
 use polar_webhooks::{Delivery, Handler, HandlerFuture};
 
-use crate::Entitlements;
+use crate::handle::Entitlements;
 
 /// With the `receiver` feature the handle is a whole webhook handler: each verified delivery
 /// goes to [`Entitlements::apply`], and the receiver answers 200 once `apply` has returned,

@@ -43,26 +43,23 @@
 //! # Ok(()) }
 //! ```
 
+// This file is the Redis level alone: connection, outages, the ordering script, records and
+// the broadcast. What a handle does with it (reading a miss, sharing an answer, applying a
+// broadcast to memory) is in `sharing.rs`, so that this file knows nothing of the handle.
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use futures_util::StreamExt;
-use polar_customers::{CustomerId, CustomerState};
-use polar_webhooks::Event;
-use redis::aio::MultiplexedConnection;
+use polar_customers::CustomerId;
+use redis::aio::{MultiplexedConnection, PubSubStream};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::handle::Inner;
-use crate::key::CustomerKey;
 use crate::stamp::Stamp;
-use crate::state::CachedState;
-use crate::stats::bump;
-use crate::store::Entry;
 
 /// The most writes kept while Redis is away; past it the oldest are dropped (and logged).
 pub const MAX_PENDING: usize = 10_000;
@@ -123,20 +120,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1)
 }
 
 /// One shared answer: a customer's entry, or an external ID's mapping.
 #[derive(Clone, Debug)]
-enum Record {
+pub(crate) enum Record {
     Entry {
         id: CustomerId,
         stamp: Stamp,
@@ -150,6 +140,15 @@ enum Record {
         learnt_ms: i64,
         target: Option<CustomerId>,
     },
+}
+
+impl Record {
+    /// When the answer was learnt (Unix ms), by whichever process learnt it.
+    pub(crate) fn learnt_ms(&self) -> i64 {
+        match self {
+            Record::Entry { learnt_ms, .. } | Record::Alias { learnt_ms, .. } => *learnt_ms,
+        }
+    }
 }
 
 impl SharedCache {
@@ -389,281 +388,77 @@ fn decode_message(payload: &str) -> Option<(String, Record)> {
     Some((nonce, record))
 }
 
-impl Inner {
-    fn shared(&self) -> Option<&Arc<Shared>> {
-        self.shared.as_ref().map(|s| &s.inner)
+/// What the handle's side (`sharing.rs`) asks of the shared level.
+impl SharedCache {
+    /// A customer's entry: its order, learnt-at (Unix ms) and value (the state's JSON, empty
+    /// for "unknown"). `None` when Redis is away, `Some(None)` when it holds no entry.
+    pub(crate) async fn read_entry(&self, id: &CustomerId) -> Option<Option<(i64, i64, String)>> {
+        self.inner.read(self.inner.entry_key(id)).await
     }
 
-    /// When a record learnt at `learnt_ms` (Unix ms) was learnt, on this process's clock;
-    /// `None` when it is past `lifetime`.
-    fn learnt_at(&self, learnt_ms: i64, lifetime: Duration) -> Option<Instant> {
-        let age =
-            Duration::from_millis(u64::try_from(unix_ms().saturating_sub(learnt_ms)).unwrap_or(0));
-        (age < lifetime).then(|| Instant::now().checked_sub(age).unwrap_or_else(Instant::now))
+    /// An external ID's mapping: its order, learnt-at (Unix ms) and target (empty for
+    /// "unknown"); `None` and `Some(None)` as for [`read_entry`](Self::read_entry).
+    pub(crate) async fn read_alias(&self, external_id: &str) -> Option<Option<(i64, i64, String)>> {
+        self.inner.read(self.inner.alias_key(external_id)).await
     }
 
-    /// Takes a record into this process's memory, under the ordering rule.
-    fn take_record(&self, record: Record, checked: Instant) {
-        match record {
-            Record::Entry {
-                id, stamp, state, ..
-            } => {
-                let state = match state {
-                    Some(json) => match serde_json::from_str::<CustomerState>(&json) {
-                        Ok(state) => Some(CachedState::new(state, stamp)),
-                        Err(_) => return,
-                    },
-                    None => None,
-                };
-                self.offer_local(
-                    id,
-                    Entry {
-                        stamp,
-                        state,
-                        checked,
-                    },
-                );
-            }
-            Record::Alias {
-                external_id,
-                stamp,
-                target,
-                ..
-            } => {
-                self.offer_alias(&external_id, target, stamp, checked);
-                if let Some(id) = target {
-                    self.store.forget_unknown(&id, stamp);
-                }
-            }
-        }
+    /// Writes a record under the ordering rule and broadcasts it, or keeps it for when Redis
+    /// is back.
+    pub(crate) async fn write(&self, record: Record, ttl: Duration) {
+        self.inner.write(record, ttl).await;
     }
 
-    /// A miss: the shared level's answer for `key`, when it has one within its lifetime.
-    pub(crate) async fn read_shared(&self, key: &CustomerKey) -> Option<Option<CachedState>> {
-        let shared = self.shared()?;
-        let id = match key {
-            CustomerKey::Id(id) => *id,
-            CustomerKey::External(x) => {
-                let (order, learnt_ms, target) = shared.read(shared.alias_key(x)).await??;
-                let stamp = Stamp::from_order(order);
-                if target.is_empty() {
-                    let checked = self.learnt_at(learnt_ms, self.config.negative_ttl)?;
-                    self.offer_alias(x, None, stamp, checked);
-                    bump(&self.counters.shared_hits);
-                    return Some(None);
-                }
-                let id: CustomerId = target.parse().ok()?;
-                let checked = self.learnt_at(learnt_ms, self.config.max_staleness)?;
-                self.offer_alias(x, Some(id), stamp, checked);
-                id
-            }
-        };
-        let (order, learnt_ms, value) = shared.read(shared.entry_key(&id)).await??;
-        let lifetime = if value.is_empty() {
-            self.config.negative_ttl
-        } else {
-            self.config.ttl
-        };
-        let checked = self.learnt_at(learnt_ms, lifetime)?;
-        let stamp = Stamp::from_order(order);
-        let record = Record::Entry {
-            id,
-            stamp,
-            learnt_ms,
-            state: (!value.is_empty()).then_some(value),
-        };
-        self.take_record(record, checked);
-        bump(&self.counters.shared_hits);
-        Some(self.store.entry(&id).and_then(|e| e.state))
+    /// True for the first caller only: one listener per shared cache.
+    pub(crate) fn claim_listener(&self) -> bool {
+        !self.inner.listening.swap(true, Ordering::AcqRel)
     }
 
-    /// After a fetch from Polar: what it said, for the other processes.
-    pub(crate) async fn share_fetch(
-        &self,
-        key: &CustomerKey,
-        state: Option<&CustomerState>,
-        stamp: Stamp,
-    ) {
-        let Some(shared) = self.shared() else {
-            return;
-        };
-        let learnt_ms = unix_ms();
-        match (key, state) {
-            (_, Some(state)) => self.share_state(shared, state, stamp, learnt_ms).await,
-            (CustomerKey::Id(id), None) => {
-                let record = Record::Entry {
-                    id: *id,
-                    stamp,
-                    learnt_ms,
-                    state: None,
-                };
-                shared.write(record, self.config.negative_ttl).await;
-            }
-            (CustomerKey::External(x), None) => {
-                let record = Record::Alias {
-                    external_id: x.clone(),
-                    stamp,
-                    learnt_ms,
-                    target: None,
-                };
-                shared.write(record, self.config.negative_ttl).await;
-            }
-        }
-    }
-
-    async fn share_state(
-        &self,
-        shared: &Shared,
-        state: &CustomerState,
-        stamp: Stamp,
-        learnt_ms: i64,
-    ) {
-        let deleted = CachedState::is_deleted(state);
-        let id = state.id();
-        if let Some(x) = state.external_id() {
-            let record = Record::Alias {
-                external_id: x.to_owned(),
-                stamp,
-                learnt_ms,
-                target: (!deleted).then_some(id),
-            };
-            shared.write(record, self.config.max_staleness).await;
-        }
-        let (json, ttl) = if deleted {
-            (None, self.config.negative_ttl)
-        } else {
-            (serde_json::to_string(state).ok(), self.config.max_staleness)
-        };
-        let record = Record::Entry {
-            id,
-            stamp,
-            learnt_ms,
-            state: json,
-        };
-        shared.write(record, ttl).await;
-    }
-
-    /// After an event changed this process's memory: the same change, for the others.
-    pub(crate) async fn share_event(&self, event: &Event) {
-        let Some(shared) = self.shared() else {
-            return;
-        };
-        let stamp = Stamp::webhook(event.timestamp());
-        let learnt_ms = unix_ms();
-        match event {
-            Event::CustomerStateChanged { data, .. } => {
-                self.share_state(shared, data, stamp, learnt_ms).await;
-            }
-            Event::CustomerDeleted { data, .. } => {
-                if let Some(x) = data.external_id() {
-                    let record = Record::Alias {
-                        external_id: x.to_owned(),
-                        stamp,
-                        learnt_ms,
-                        target: None,
-                    };
-                    shared.write(record, self.config.negative_ttl).await;
-                }
-                let record = Record::Entry {
-                    id: data.id(),
-                    stamp,
-                    learnt_ms,
-                    state: None,
-                };
-                shared.write(record, self.config.negative_ttl).await;
-            }
-            Event::CustomerCreated { data, .. } | Event::CustomerUpdated { data, .. } => {
-                if let Some(x) = data.external_id() {
-                    let record = Record::Alias {
-                        external_id: x.to_owned(),
-                        stamp,
-                        learnt_ms,
-                        target: Some(data.id()),
-                    };
-                    shared.write(record, self.config.max_staleness).await;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Starts the listener for the other processes' broadcasts, once, on the current runtime.
-    pub(crate) fn start_listening(self: &Arc<Self>) {
-        let Some(shared) = self.shared() else {
-            return;
-        };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        if shared.listening.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        runtime.spawn(listen(Arc::downgrade(self), shared.clone()));
-    }
-}
-
-/// Subscribes to the broadcast and applies what others send; after a lost subscription,
-/// writes what was kept, subscribes again and drops this process's memory. Ends when the last
-/// handle is dropped.
-async fn listen(handle: Weak<Inner>, shared: Arc<Shared>) {
-    let mut was_down = false;
-    loop {
-        let Some(inner) = handle.upgrade() else {
-            return;
-        };
+    /// Subscribes to the broadcast, then writes what was kept during an outage (with
+    /// `pending_ttl`); `None` when Redis is away for either.
+    pub(crate) async fn subscribe(&self, pending_ttl: Duration) -> Option<PubSubStream> {
+        let shared = &self.inner;
         let subscribed = async {
             let mut pubsub = shared.client.get_async_pubsub().await?;
             pubsub.subscribe(shared.channel()).await?;
             Ok::<_, redis::RedisError>(pubsub)
         };
-        let pubsub = match shared.bounded(subscribed).await {
-            Some(pubsub) if shared.flush_pending(inner.config.max_staleness).await => pubsub,
-            _ => {
-                drop(inner);
-                was_down = true;
-                tokio::time::sleep(shared.reconnect_interval).await;
-                continue;
-            }
-        };
-        // Broadcasts may have been missed: what memory holds is checked against Redis again.
-        inner.store.clear();
+        let pubsub = shared.bounded(subscribed).await?;
+        if !shared.flush_pending(pending_ttl).await {
+            return None;
+        }
+        Some(pubsub.into_on_message())
+    }
+
+    /// Marks the cache shared again once subscribed; logs the return after an outage.
+    pub(crate) fn joined(&self, was_down: bool) {
+        let shared = &self.inner;
         shared.answered();
         shared.subscribed.store(true, Ordering::Relaxed);
         if was_down {
             tracing::info!(prefix = %shared.prefix, "entitlements: Redis is back; the cache is shared again");
         }
-        drop(inner);
-        let mut messages = pubsub.into_on_message();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tokio::select! {
-                message = messages.next() => {
-                    let Some(message) = message else { break };
-                    let Some(inner) = handle.upgrade() else { return };
-                    let Ok(payload) = message.get_payload::<String>() else { continue };
-                    let Some((nonce, record)) = decode_message(&payload) else { continue };
-                    if nonce == shared.nonce.to_string() {
-                        continue;
-                    }
-                    let learnt_ms = match &record {
-                        Record::Entry { learnt_ms, .. } | Record::Alias { learnt_ms, .. } => *learnt_ms,
-                    };
-                    if let Some(checked) = inner.learnt_at(learnt_ms, inner.config.max_staleness) {
-                        inner.take_record(record, checked);
-                    }
-                }
-                _ = tick.tick() => {
-                    if handle.strong_count() == 0 {
-                        return;
-                    }
-                }
-            }
-        }
+    }
+
+    /// Another process's record from a broadcast; `None` for this process's own broadcasts
+    /// and for what cannot be read.
+    pub(crate) fn decode(&self, message: &redis::Msg) -> Option<Record> {
+        let payload = message.get_payload::<String>().ok()?;
+        let (nonce, record) = decode_message(&payload)?;
+        (nonce != self.inner.nonce.to_string()).then_some(record)
+    }
+
+    /// After the subscription ended: an outage, and a pause before subscribing again.
+    pub(crate) async fn subscription_lost(&self) {
+        let shared = &self.inner;
         shared.subscribed.store(false, Ordering::Relaxed);
         shared.went_down("the broadcast subscription ended");
-        was_down = true;
         if shared.is_down() {
             tokio::time::sleep(shared.reconnect_interval).await;
         }
+    }
+
+    /// The pause before Redis is tried again.
+    pub(crate) async fn wait_to_reconnect(&self) {
+        tokio::time::sleep(self.inner.reconnect_interval).await;
     }
 }
