@@ -836,3 +836,40 @@ async fn session_return_urls_come_back_as_pydantic_writes_them() {
         )
     );
 }
+
+// The 422s of the list routes' query strings.
+
+/// pydantic's label for the list branch of `MultipleQueryFilter`'s union (its `Sequence[Q]`
+/// schema), which names that branch in an item's `loc`.
+const SEQUENCE: &str = "json-or-python[json=list[uuid],python=chain[is-instance[Sequence],function-wrap[sequence_validator()]]]";
+
+/// `server/polar/kit/schemas.py`: a repeatable filter is `MultipleQueryFilter[UUID4]`, a union of
+/// one UUID and a sequence of them. FastAPI hands it every value as a list, so the scalar branch
+/// always fails (`uuid_type`, the whole list as input) and the sequence branch fails item by
+/// item, under the branch's label. Expected answer from FastAPI 0.136.3 and pydantic 2.13.4,
+/// the versions of server/uv.lock.
+#[tokio::test]
+async fn a_bad_uuid_filter_fails_both_branches_of_its_union() {
+    let fake = FakePolar::new();
+    let v4 = "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e";
+    let v7 = "01890a5d-ac96-774b-bcce-b302099a8057";
+    let path = format!("/v1/customers/export?organization_id={v4}&organization_id={v7}");
+    let a = ask(&fake, Method::GET, &path, None).await;
+    assert_eq!(a.status, 422);
+    assert_eq!(
+        a.json(),
+        json!({"error": "RequestValidationError", "detail": [
+            {"type": "uuid_type", "loc": ["query", "organization_id", "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": [v4, v7]},
+            {"type": "uuid_version", "loc": ["query", "organization_id", SEQUENCE, 1], "msg": "UUID version 4 expected", "input": v7, "ctx": {"expected_version": 4}},
+        ]})
+    );
+    // One good value passes.
+    let a = ask(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/export?organization_id={v4}"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+}
