@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::query::{last, parse_sorting, query_loc};
-use crate::issue::{Issue, at, parse_positive, parse_uuid4};
+use super::query::{last, parse_sorting, query_loc, uuid_filter};
+use crate::issue::{Issue, parse_positive};
 use crate::rules;
 
 /// `page` and `limit` (`limit` cut to 100, as for customers).
@@ -91,26 +91,17 @@ pub(crate) struct MeterQuery {
     pub sorting: Vec<(MeterSort, bool)>,
 }
 
-fn uuids(pairs: &[(String, String)], key: &str, errs: &mut Vec<Issue>) -> Vec<Uuid> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .enumerate()
-        .filter_map(|(i, (_, v))| parse_uuid4(at(&query_loc(key), i), v, errs))
-        .collect()
-}
-
 /// Decodes the customer-meter list query.
 pub(crate) fn parse_meter_list(pairs: &[(String, String)]) -> Result<MeterQuery, Vec<Issue>> {
     let mut errs = Vec::new();
-    let organization_id = uuids(pairs, "organization_id", &mut errs);
-    let customer_id = uuids(pairs, "customer_id", &mut errs);
+    let organization_id = uuid_filter(pairs, "organization_id", &mut errs);
+    let customer_id = uuid_filter(pairs, "customer_id", &mut errs);
     let external_customer_id = pairs
         .iter()
         .filter(|(k, _)| k == "external_customer_id")
         .map(|(_, v)| v.clone())
         .collect();
-    let meter_id = uuids(pairs, "meter_id", &mut errs);
+    let meter_id = uuid_filter(pairs, "meter_id", &mut errs);
     let page = page(pairs, &mut errs);
     let sorting = parse_sorting(
         pairs,

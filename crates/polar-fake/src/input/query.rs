@@ -38,18 +38,43 @@ pub(super) fn query_loc(key: &str) -> Vec<Value> {
     at(&root("query"), key)
 }
 
-fn org_ids(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Vec<uuid::Uuid> {
-    let mut out = Vec::new();
-    for (i, (_, v)) in pairs
+/// pydantic's name for the list branch of `MultipleQueryFilter`'s union: the schema it builds
+/// for `Sequence[UUID]`, which an item's `loc` carries.
+const SEQUENCE_BRANCH: &str = "json-or-python[json=list[uuid],python=chain[is-instance[Sequence],function-wrap[sequence_validator()]]]";
+
+/// The values of a repeatable UUID filter (`organization_id`, `customer_id`, `meter_id`).
+///
+/// Polar types them `MultipleQueryFilter[UUID4]` (server/polar/kit/schemas.py): a union of one
+/// UUID and a sequence of UUIDs. FastAPI passes every value of the key as one list, so when any
+/// value is bad both branches fail: the single-UUID branch on the whole list (`uuid_type` at
+/// `[…, "uuid"]`), then the sequence branch item by item at `[…, SEQUENCE_BRANCH, i]`.
+pub(super) fn uuid_filter(
+    pairs: &[(String, String)],
+    key: &str,
+    errs: &mut Vec<Issue>,
+) -> Vec<uuid::Uuid> {
+    let raw: Vec<&str> = pairs
         .iter()
-        .filter(|(k, _)| k == "organization_id")
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let branch = at(&query_loc(key), SEQUENCE_BRANCH);
+    let mut items = Vec::new();
+    let ids = raw
+        .iter()
         .enumerate()
-    {
-        if let Some(u) = parse_uuid4(at(&query_loc("organization_id"), i), v, errs) {
-            out.push(u);
-        }
+        .filter_map(|(i, v)| parse_uuid4(at(&branch, i), v, &mut items))
+        .collect();
+    if !items.is_empty() {
+        errs.push(Issue::new(
+            "uuid_type",
+            at(&query_loc(key), "uuid"),
+            "UUID input should be a string, bytes or UUID object",
+            raw,
+        ));
+        errs.extend(items);
     }
-    out
+    ids
 }
 
 /// The last value of a scalar query parameter (FastAPI keeps the last one).
@@ -64,7 +89,7 @@ pub(super) fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a s
 /// Decodes the list query.
 pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Issue>> {
     let mut errs = Vec::new();
-    let organization_id = org_ids(pairs, &mut errs);
+    let organization_id = uuid_filter(pairs, "organization_id", &mut errs);
     let active = last(pairs, "active").and_then(|v| parse_bool(query_loc("active"), v, &mut errs));
     let page = match last(pairs, "page") {
         Some(v) => parse_positive(query_loc("page"), v, &mut errs).unwrap_or(1),
@@ -119,7 +144,7 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Is
 /// Decodes the export query (`organization_id` only).
 pub(crate) fn parse_export(pairs: &[(String, String)]) -> Result<Vec<uuid::Uuid>, Vec<Issue>> {
     let mut errs = Vec::new();
-    let ids = org_ids(pairs, &mut errs);
+    let ids = uuid_filter(pairs, "organization_id", &mut errs);
     if errs.is_empty() { Ok(ids) } else { Err(errs) }
 }
 
