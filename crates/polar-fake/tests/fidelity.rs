@@ -873,3 +873,129 @@ async fn a_bad_uuid_filter_fails_both_branches_of_its_union() {
     .await;
     assert_eq!(a.status, 200, "{}", a.text());
 }
+
+/// A version 7 UUID, refused where Polar asks for version 4.
+const V7: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+/// pydantic's `gt=0` refusal of `page` or `limit`.
+fn not_positive(key: &str, input: &str) -> Value {
+    json!({"type": "greater_than", "loc": ["query", key], "msg": "Input should be greater than 0", "input": input, "ctx": {"gt": 0}})
+}
+
+/// The refusal of sort value `i`, `input`, among `expected` (pydantic's `enum` wording).
+fn bad_sort(i: usize, input: &str, expected: &str) -> Value {
+    json!({"type": "enum", "loc": ["query", "sorting", i], "msg": format!("Input should be {expected}"), "input": input, "ctx": {"expected": expected}})
+}
+
+/// A repeatable UUID filter given `V7` once: both branches of its union.
+fn v7_filter(key: &str) -> [Value; 2] {
+    [
+        json!({"type": "uuid_type", "loc": ["query", key, "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": [V7]}),
+        json!({"type": "uuid_version", "loc": ["query", key, SEQUENCE, 0], "msg": "UUID version 4 expected", "input": V7, "ctx": {"expected_version": 4}}),
+    ]
+}
+
+/// `V7` as a customer ID in a path.
+fn v7_path_id() -> Value {
+    json!({"type": "uuid_version", "loc": ["path", "id"], "msg": "UUID version 4 expected", "input": V7, "ctx": {"expected_version": 4}})
+}
+
+/// The `detail` of a 422 `RequestValidationError`.
+async fn refused_query(fake: &FakePolar, path: &str) -> Value {
+    let a = ask(fake, Method::GET, path, None).await;
+    assert_eq!(a.status, 422, "{path}: {}", a.text());
+    assert_eq!(a.json()["error"], "RequestValidationError");
+    detail(&a)
+}
+
+/// `server/polar/customer/endpoints.py` `list` takes pagination (`PaginationParamsQuery`,
+/// kit/pagination.py) and sorting (`ListSorting`, kit/sorting.py) as dependencies, and
+/// `organization_id`, `email`, `query`, `active` as its own query parameters. FastAPI's
+/// `solve_dependencies` (fastapi/dependencies/utils.py) reports the dependencies' issues first,
+/// in their order, then the endpoint's, whatever order the query string has. Expected answer
+/// from FastAPI 0.136.3 and pydantic 2.13.4 (server/uv.lock) with the endpoint's signature.
+#[tokio::test]
+async fn the_customer_list_reports_pagination_and_sorting_before_its_filters() {
+    let fake = FakePolar::new();
+    let path = format!(
+        "/v1/customers/?active=maybe&organization_id={V7}&email=x&sorting=-name&sorting=bogus&limit=0&page=0"
+    );
+    let sorts = "'created_at', '-created_at', 'email', '-email', 'name' or '-name'";
+    let [org_type, org_item] = v7_filter("organization_id");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([
+            not_positive("page", "0"),
+            not_positive("limit", "0"),
+            bad_sort(1, "bogus", sorts),
+            org_type,
+            org_item,
+            {"type": "bool_parsing", "loc": ["query", "active"], "msg": "Input should be a valid boolean, unable to interpret input", "input": "maybe"},
+        ])
+    );
+}
+
+/// `list_payment_methods` (and `…_external`) in server/polar/customer/endpoints.py: the path's
+/// customer ID, then the pagination dependency. FastAPI reports the dependency's issues before
+/// the path's.
+#[tokio::test]
+async fn the_payment_method_lists_report_pagination_before_the_path() {
+    let fake = FakePolar::new();
+    let paging = [
+        not_positive("page", "0"),
+        json!({"type": "int_parsing", "loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "x"}),
+    ];
+    let path = format!("/v1/customers/{V7}/payment-methods?limit=x&page=0");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([paging[0], paging[1], v7_path_id()])
+    );
+    let path = "/v1/customers/external/abc/payment-methods?limit=x&page=0";
+    assert_eq!(refused_query(&fake, path).await, json!(paging));
+}
+
+/// `list` in server/polar/customer_meter/endpoints.py: pagination and sorting
+/// (customer_meter/sorting.py) as dependencies, then the filters `organization_id`,
+/// `customer_id`, `external_customer_id`, `meter_id` in that order.
+#[tokio::test]
+async fn the_customer_meter_list_reports_pagination_and_sorting_before_its_filters() {
+    let fake = FakePolar::new();
+    let path = format!(
+        "/v1/customer-meters/?meter_id={V7}&external_customer_id=a&customer_id={V7}&organization_id={V7}&sorting=-balance&sorting=bogus&limit=0&page=0"
+    );
+    let sorts = "'created_at', '-created_at', 'modified_at', '-modified_at', 'customer_id', '-customer_id', 'customer_name', '-customer_name', 'meter_id', '-meter_id', 'meter_name', '-meter_name', 'consumed_units', '-consumed_units', 'credited_units', '-credited_units', 'balance' or '-balance'";
+    let mut expected = vec![
+        not_positive("page", "0"),
+        not_positive("limit", "0"),
+        bad_sort(1, "bogus", sorts),
+    ];
+    for key in ["organization_id", "customer_id", "meter_id"] {
+        expected.extend(v7_filter(key));
+    }
+    assert_eq!(refused_query(&fake, &path).await, json!(expected));
+}
+
+/// A customer's member list: the shape of `list_members` (server/polar/member/endpoints.py:
+/// pagination, sorting from member/sorting.py, `role`) with the customer in the path, as the
+/// routes newer than the server code at hand take it. Dependencies, then path, then query.
+#[tokio::test]
+async fn the_member_lists_report_pagination_and_sorting_before_the_path_and_role() {
+    let fake = FakePolar::new();
+    let query = "role=boss&sorting=bogus&limit=0&page=0";
+    let head = [
+        not_positive("page", "0"),
+        not_positive("limit", "0"),
+        bad_sort(0, "bogus", "'created_at' or '-created_at'"),
+    ];
+    let role = json!({"type": "enum", "loc": ["query", "role"], "msg": "Input should be 'owner', 'billing_manager' or 'member'", "input": "boss", "ctx": {"expected": "'owner', 'billing_manager' or 'member'"}});
+    let path = format!("/v1/customers/{V7}/members?{query}");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([head[0], head[1], head[2], v7_path_id(), role])
+    );
+    let path = format!("/v1/customers/external/abc/members?{query}");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([head[0], head[1], head[2], role])
+    );
+}
