@@ -129,7 +129,9 @@ pub(crate) fn refusal(r: Refusal) -> Res {
     }
 }
 
-/// Like FastAPI, reports the issues of every parameter (path first, then query or body) at once.
+/// Like FastAPI, reports the issues of every parameter at once: the path's first, then the
+/// body's, or a second path parameter's (`solve_dependencies` in fastapi/dependencies/utils.py).
+/// Routes with query parameters read them through `Params` (input/params.rs), which keeps it.
 fn both<A, B>(a: Result<A, Vec<Issue>>, b: Result<B, Vec<Issue>>) -> Result<(A, B), Res> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
@@ -308,7 +310,8 @@ fn operation(
             Ok(resp::json(StatusCode::OK, &c))
         }
         Route::CustomersDelete | Route::CustomersDeleteExternal => {
-            let (k, anonymize) = both(key(), input::parse_delete(pairs))?;
+            let (k, anonymize) =
+                input::parse_delete(pairs, key()).map_err(|e| resp::invalid(&e, false))?;
             let before = shared.store().get(access, k).ok(); // for the webhook
             shared
                 .store()
