@@ -999,3 +999,44 @@ async fn the_member_lists_report_pagination_and_sorting_before_the_path_and_role
         json!([head[0], head[1], head[2], role])
     );
 }
+
+/// pydantic-core 2.46.4 (server/uv.lock) parses UUIDs with the `uuid` crate 1.23.0 and puts that
+/// crate's reason in the message: character positions count from 1, a hyphen-less input of the
+/// wrong length says "expected length 32 for simple format", and only a lower-case `urn:uuid:`
+/// prefix is known. Expected answers from FastAPI 0.136.3 and pydantic 2.13.4.
+#[tokio::test]
+async fn malformed_uuids_are_explained_in_pydantic_cores_words() {
+    let fake = FakePolar::new();
+    let parsing = |loc: Value, input: &str, reason: &str| json!({"type": "uuid_parsing", "loc": loc, "msg": format!("Input should be a valid UUID, {reason}"), "input": input, "ctx": {"error": reason}});
+    for (sent, input, reason) in [
+        ("nope", "nope", "invalid character: found `n` at 1"),
+        (
+            "URN:UUID:7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e",
+            "URN:UUID:7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e",
+            "invalid character: found `U` at 1",
+        ),
+        (
+            "%7B7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6%7D",
+            "{7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6}",
+            "invalid group length in group 4: expected 12, found 13",
+        ),
+    ] {
+        let a = ask(&fake, Method::GET, &format!("/v1/customers/{sent}"), None).await;
+        assert_eq!(a.status, 422, "{sent}: {}", a.text());
+        assert_eq!(
+            detail(&a),
+            json!([parsing(json!(["path", "id"]), input, reason)])
+        );
+    }
+    let odd = "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6\u{e9}";
+    let path = "/v1/customers/export?organization_id=1234&organization_id=7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6%C3%A9";
+    let item = |i: usize| json!(["query", "organization_id", SEQUENCE, i]);
+    assert_eq!(
+        refused_query(&fake, path).await,
+        json!([
+            {"type": "uuid_type", "loc": ["query", "organization_id", "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": ["1234", odd]},
+            parsing(item(0), "1234", "invalid length: expected length 32 for simple format, found 4"),
+            parsing(item(1), odd, "invalid character: found `\u{e9}` at 36"),
+        ])
+    );
+}
