@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::body::FakeBody;
 use crate::control::{Counters, Fault};
 use crate::input;
-use crate::issue::{Issue, at, root, uuid_issue};
+use crate::issue::{Issue, at, parse_uuid4, root};
 use crate::response::{self as resp, Res};
 use crate::state::Shared;
 use crate::store::{Access, Key, Refusal, Store};
@@ -116,10 +116,8 @@ fn body_size_refusal<B: http_body::Body>(
 }
 
 pub(crate) fn path_id(raw: &str) -> Result<Uuid, Vec<Issue>> {
-    match uuid_issue(at(&root("path"), "id"), raw) {
-        Some(issue) => Err(vec![issue]),
-        None => Uuid::parse_str(raw).map_err(|_| Vec::new()),
-    }
+    let mut errs = Vec::new();
+    parse_uuid4(at(&root("path"), "id"), raw, &mut errs).ok_or(errs)
 }
 
 pub(crate) fn refusal(r: Refusal) -> Res {
