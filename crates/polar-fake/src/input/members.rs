@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::fields::{email, name, raw_string, text};
-use super::params::{Page, Params, Sorts, last};
+use super::params::{Page, Params, Sorts, last, query_loc};
 use crate::issue::{Issue, at, missing, not_a_string, not_an_object, root};
 use crate::rules::email::Deliverability;
 
@@ -219,7 +219,7 @@ pub(crate) fn parse_member_list<K>(
     let sorting = p.sorting(&MEMBER_SORTS);
     let customer = p.path(customer);
     let role = last(pairs, "role").and_then(|v| {
-        let loc = at(&root("query"), "role");
+        let loc = query_loc("role");
         role(&Value::from(v), &ROLES, RoleField::Enum, loc, p.query())
     });
     let query = MemberListQuery {
