@@ -113,38 +113,37 @@ pub(crate) fn not_an_object(loc: Vec<Value>, input: Value) -> Issue {
     )
 }
 
-/// An issue for a UUID that does not parse, or is not version 4.
-pub(crate) fn uuid_issue(loc: Vec<Value>, raw: &str) -> Option<Issue> {
-    match uuid::Uuid::parse_str(raw) {
-        Err(e) => {
-            let err = e.to_string();
-            Some(
+/// Parses a UUID of any version (a plain `UUID`), or records pydantic's `uuid_parsing` issue
+/// with the reason pydantic-core gives (rules/uuids.rs).
+pub(crate) fn parse_uuid(loc: Vec<Value>, raw: &str, errs: &mut Vec<Issue>) -> Option<uuid::Uuid> {
+    match crate::rules::uuids::parse(raw) {
+        Ok(u) => Some(u),
+        Err(reason) => {
+            errs.push(
                 Issue::new(
                     "uuid_parsing",
                     loc,
-                    format!("Input should be a valid UUID, {err}"),
+                    format!("Input should be a valid UUID, {reason}"),
                     raw,
                 )
-                .with_ctx(json!({ "error": err })),
-            )
+                .with_ctx(json!({ "error": reason })),
+            );
+            None
         }
-        Ok(u) if u.get_version_num() != 4 => Some(
-            Issue::new("uuid_version", loc, "UUID version 4 expected", raw)
-                .with_ctx(json!({ "expected_version": 4 })),
-        ),
-        Ok(_) => None,
     }
 }
 
-/// Parses a UUID v4 or records why it can't.
+/// Parses a version 4 UUID (`UUID4`) or records why it can't.
 pub(crate) fn parse_uuid4(loc: Vec<Value>, raw: &str, errs: &mut Vec<Issue>) -> Option<uuid::Uuid> {
-    match uuid_issue(loc, raw) {
-        Some(issue) => {
-            errs.push(issue);
-            None
-        }
-        None => uuid::Uuid::parse_str(raw).ok(),
+    let u = parse_uuid(loc.clone(), raw, errs)?;
+    if u.get_version_num() == 4 {
+        return Some(u);
     }
+    errs.push(
+        Issue::new("uuid_version", loc, "UUID version 4 expected", raw)
+            .with_ctx(json!({ "expected_version": 4 })),
+    );
+    None
 }
 
 /// Parses a boolean the way pydantic does from a query string.
@@ -226,10 +225,15 @@ mod tests {
 
     #[test]
     fn uuid_checks_version() {
-        assert!(uuid_issue(root("path"), "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e").is_none());
-        let v7 = uuid_issue(root("path"), "01890a5d-ac96-774b-bcce-b302099a8057").unwrap();
-        assert_eq!(v7.kind, "uuid_version");
-        let bad = uuid_issue(root("path"), "nope").unwrap();
-        assert_eq!(bad.kind, "uuid_parsing");
+        let mut errs = Vec::new();
+        let v4 = "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e";
+        assert!(parse_uuid4(root("path"), v4, &mut errs).is_some());
+        let v7 = "01890a5d-ac96-774b-bcce-b302099a8057";
+        assert!(parse_uuid(root("path"), v7, &mut errs).is_some());
+        assert!(errs.is_empty());
+        assert!(parse_uuid4(root("path"), v7, &mut errs).is_none());
+        assert!(parse_uuid4(root("path"), "nope", &mut errs).is_none());
+        let kinds: Vec<_> = errs.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["uuid_version", "uuid_parsing"]);
     }
 }

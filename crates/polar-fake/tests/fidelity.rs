@@ -836,3 +836,207 @@ async fn session_return_urls_come_back_as_pydantic_writes_them() {
         )
     );
 }
+
+// The 422s of the list routes' query strings.
+
+/// pydantic's label for the list branch of `MultipleQueryFilter`'s union (its `Sequence[Q]`
+/// schema), which names that branch in an item's `loc`.
+const SEQUENCE: &str = "json-or-python[json=list[uuid],python=chain[is-instance[Sequence],function-wrap[sequence_validator()]]]";
+
+/// `server/polar/kit/schemas.py`: a repeatable filter is `MultipleQueryFilter[UUID4]`, a union of
+/// one UUID and a sequence of them. FastAPI hands it every value as a list, so the scalar branch
+/// always fails (`uuid_type`, the whole list as input) and the sequence branch fails item by
+/// item, under the branch's label. Expected answer from FastAPI 0.136.3 and pydantic 2.13.4,
+/// the versions of server/uv.lock.
+#[tokio::test]
+async fn a_bad_uuid_filter_fails_both_branches_of_its_union() {
+    let fake = FakePolar::new();
+    let v4 = "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e";
+    let v7 = "01890a5d-ac96-774b-bcce-b302099a8057";
+    let path = format!("/v1/customers/export?organization_id={v4}&organization_id={v7}");
+    let a = ask(&fake, Method::GET, &path, None).await;
+    assert_eq!(a.status, 422);
+    assert_eq!(
+        a.json(),
+        json!({"error": "RequestValidationError", "detail": [
+            {"type": "uuid_type", "loc": ["query", "organization_id", "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": [v4, v7]},
+            {"type": "uuid_version", "loc": ["query", "organization_id", SEQUENCE, 1], "msg": "UUID version 4 expected", "input": v7, "ctx": {"expected_version": 4}},
+        ]})
+    );
+    // One good value passes.
+    let a = ask(
+        &fake,
+        Method::GET,
+        &format!("/v1/customers/export?organization_id={v4}"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+}
+
+/// A version 7 UUID, refused where Polar asks for version 4.
+const V7: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+/// pydantic's `gt=0` refusal of `page` or `limit`.
+fn not_positive(key: &str, input: &str) -> Value {
+    json!({"type": "greater_than", "loc": ["query", key], "msg": "Input should be greater than 0", "input": input, "ctx": {"gt": 0}})
+}
+
+/// The refusal of sort value `i`, `input`, among `expected` (pydantic's `enum` wording).
+fn bad_sort(i: usize, input: &str, expected: &str) -> Value {
+    json!({"type": "enum", "loc": ["query", "sorting", i], "msg": format!("Input should be {expected}"), "input": input, "ctx": {"expected": expected}})
+}
+
+/// A repeatable UUID filter given `V7` once: both branches of its union.
+fn v7_filter(key: &str) -> [Value; 2] {
+    [
+        json!({"type": "uuid_type", "loc": ["query", key, "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": [V7]}),
+        json!({"type": "uuid_version", "loc": ["query", key, SEQUENCE, 0], "msg": "UUID version 4 expected", "input": V7, "ctx": {"expected_version": 4}}),
+    ]
+}
+
+/// `V7` as a customer ID in a path.
+fn v7_path_id() -> Value {
+    json!({"type": "uuid_version", "loc": ["path", "id"], "msg": "UUID version 4 expected", "input": V7, "ctx": {"expected_version": 4}})
+}
+
+/// The `detail` of a 422 `RequestValidationError`.
+async fn refused_query(fake: &FakePolar, path: &str) -> Value {
+    let a = ask(fake, Method::GET, path, None).await;
+    assert_eq!(a.status, 422, "{path}: {}", a.text());
+    assert_eq!(a.json()["error"], "RequestValidationError");
+    detail(&a)
+}
+
+/// `server/polar/customer/endpoints.py` `list` takes pagination (`PaginationParamsQuery`,
+/// kit/pagination.py) and sorting (`ListSorting`, kit/sorting.py) as dependencies, and
+/// `organization_id`, `email`, `query`, `active` as its own query parameters. FastAPI's
+/// `solve_dependencies` (fastapi/dependencies/utils.py) reports the dependencies' issues first,
+/// in their order, then the endpoint's, whatever order the query string has. Expected answer
+/// from FastAPI 0.136.3 and pydantic 2.13.4 (server/uv.lock) with the endpoint's signature.
+#[tokio::test]
+async fn the_customer_list_reports_pagination_and_sorting_before_its_filters() {
+    let fake = FakePolar::new();
+    let path = format!(
+        "/v1/customers/?active=maybe&organization_id={V7}&email=x&sorting=-name&sorting=bogus&limit=0&page=0"
+    );
+    let sorts = "'created_at', '-created_at', 'email', '-email', 'name' or '-name'";
+    let [org_type, org_item] = v7_filter("organization_id");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([
+            not_positive("page", "0"),
+            not_positive("limit", "0"),
+            bad_sort(1, "bogus", sorts),
+            org_type,
+            org_item,
+            {"type": "bool_parsing", "loc": ["query", "active"], "msg": "Input should be a valid boolean, unable to interpret input", "input": "maybe"},
+        ])
+    );
+}
+
+/// `list_payment_methods` (and `…_external`) in server/polar/customer/endpoints.py: the path's
+/// customer ID, then the pagination dependency. FastAPI reports the dependency's issues before
+/// the path's.
+#[tokio::test]
+async fn the_payment_method_lists_report_pagination_before_the_path() {
+    let fake = FakePolar::new();
+    let paging = [
+        not_positive("page", "0"),
+        json!({"type": "int_parsing", "loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "x"}),
+    ];
+    let path = format!("/v1/customers/{V7}/payment-methods?limit=x&page=0");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([paging[0], paging[1], v7_path_id()])
+    );
+    let path = "/v1/customers/external/abc/payment-methods?limit=x&page=0";
+    assert_eq!(refused_query(&fake, path).await, json!(paging));
+}
+
+/// `list` in server/polar/customer_meter/endpoints.py: pagination and sorting
+/// (customer_meter/sorting.py) as dependencies, then the filters `organization_id`,
+/// `customer_id`, `external_customer_id`, `meter_id` in that order.
+#[tokio::test]
+async fn the_customer_meter_list_reports_pagination_and_sorting_before_its_filters() {
+    let fake = FakePolar::new();
+    let path = format!(
+        "/v1/customer-meters/?meter_id={V7}&external_customer_id=a&customer_id={V7}&organization_id={V7}&sorting=-balance&sorting=bogus&limit=0&page=0"
+    );
+    let sorts = "'created_at', '-created_at', 'modified_at', '-modified_at', 'customer_id', '-customer_id', 'customer_name', '-customer_name', 'meter_id', '-meter_id', 'meter_name', '-meter_name', 'consumed_units', '-consumed_units', 'credited_units', '-credited_units', 'balance' or '-balance'";
+    let mut expected = vec![
+        not_positive("page", "0"),
+        not_positive("limit", "0"),
+        bad_sort(1, "bogus", sorts),
+    ];
+    for key in ["organization_id", "customer_id", "meter_id"] {
+        expected.extend(v7_filter(key));
+    }
+    assert_eq!(refused_query(&fake, &path).await, json!(expected));
+}
+
+/// A customer's member list: the shape of `list_members` (server/polar/member/endpoints.py:
+/// pagination, sorting from member/sorting.py, `role`) with the customer in the path, as the
+/// routes newer than the server code at hand take it. Dependencies, then path, then query.
+#[tokio::test]
+async fn the_member_lists_report_pagination_and_sorting_before_the_path_and_role() {
+    let fake = FakePolar::new();
+    let query = "role=boss&sorting=bogus&limit=0&page=0";
+    let head = [
+        not_positive("page", "0"),
+        not_positive("limit", "0"),
+        bad_sort(0, "bogus", "'created_at' or '-created_at'"),
+    ];
+    let role = json!({"type": "enum", "loc": ["query", "role"], "msg": "Input should be 'owner', 'billing_manager' or 'member'", "input": "boss", "ctx": {"expected": "'owner', 'billing_manager' or 'member'"}});
+    let path = format!("/v1/customers/{V7}/members?{query}");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([head[0], head[1], head[2], v7_path_id(), role])
+    );
+    let path = format!("/v1/customers/external/abc/members?{query}");
+    assert_eq!(
+        refused_query(&fake, &path).await,
+        json!([head[0], head[1], head[2], role])
+    );
+}
+
+/// pydantic-core 2.46.4 (server/uv.lock) parses UUIDs with the `uuid` crate 1.23.0 and puts that
+/// crate's reason in the message: character positions count from 1, a hyphen-less input of the
+/// wrong length says "expected length 32 for simple format", and only a lower-case `urn:uuid:`
+/// prefix is known. Expected answers from FastAPI 0.136.3 and pydantic 2.13.4.
+#[tokio::test]
+async fn malformed_uuids_are_explained_in_pydantic_cores_words() {
+    let fake = FakePolar::new();
+    let parsing = |loc: Value, input: &str, reason: &str| json!({"type": "uuid_parsing", "loc": loc, "msg": format!("Input should be a valid UUID, {reason}"), "input": input, "ctx": {"error": reason}});
+    for (sent, input, reason) in [
+        ("nope", "nope", "invalid character: found `n` at 1"),
+        (
+            "URN:UUID:7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e",
+            "URN:UUID:7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6e",
+            "invalid character: found `U` at 1",
+        ),
+        (
+            "%7B7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6%7D",
+            "{7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6}",
+            "invalid group length in group 4: expected 12, found 13",
+        ),
+    ] {
+        let a = ask(&fake, Method::GET, &format!("/v1/customers/{sent}"), None).await;
+        assert_eq!(a.status, 422, "{sent}: {}", a.text());
+        assert_eq!(
+            detail(&a),
+            json!([parsing(json!(["path", "id"]), input, reason)])
+        );
+    }
+    let odd = "7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6\u{e9}";
+    let path = "/v1/customers/export?organization_id=1234&organization_id=7b0e8f5c-3f0a-4c53-9d0e-1f2a3b4c5d6%C3%A9";
+    let item = |i: usize| json!(["query", "organization_id", SEQUENCE, i]);
+    assert_eq!(
+        refused_query(&fake, path).await,
+        json!([
+            {"type": "uuid_type", "loc": ["query", "organization_id", "uuid"], "msg": "UUID input should be a string, bytes or UUID object", "input": ["1234", odd]},
+            parsing(item(0), "1234", "invalid length: expected length 32 for simple format, found 4"),
+            parsing(item(1), odd, "invalid character: found `\u{e9}` at 36"),
+        ])
+    );
+}

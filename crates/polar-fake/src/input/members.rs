@@ -4,8 +4,7 @@
 use serde_json::{Value, json};
 
 use super::fields::{email, name, raw_string, text};
-use super::paging::{Page, page};
-use super::query::{last, parse_sorting};
+use super::params::{Page, Params, Sorts, last, query_loc};
 use crate::issue::{Issue, at, missing, not_a_string, not_an_object, root};
 use crate::rules::email::Deliverability;
 
@@ -193,6 +192,12 @@ pub(crate) enum MemberSort {
     CreatedAt,
 }
 
+/// `MemberSortProperty`, default `-created_at`.
+const MEMBER_SORTS: Sorts<MemberSort> = Sorts {
+    keys: &[("created_at", MemberSort::CreatedAt)],
+    default: (MemberSort::CreatedAt, true),
+};
+
 /// The checked query of `GET /v1/customers/{id}/members` and its by-external-ID twin.
 #[derive(Clone, Debug)]
 pub(crate) struct MemberListQuery {
@@ -202,37 +207,25 @@ pub(crate) struct MemberListQuery {
     pub sorting: Vec<(MemberSort, bool)>,
 }
 
-/// Decodes a member list query: `page`, `limit`, `sorting`, `role` (`MemberRole | None`), with
-/// `customer`, the path parameter already read. Its issues come in FastAPI's order
-/// (`solve_dependencies` in fastapi/dependencies/utils.py): those of the dependencies
-/// (pagination, then sorting, as `list_members` in server/polar/member/endpoints.py declares
-/// them) first, then the path's, then the query's.
+/// Decodes a member list query, with `customer`, the path parameter already read: the shape of
+/// `list_members` in server/polar/member/endpoints.py (the pagination and sorting
+/// dependencies, then `role`, a `MemberRole | None`) with the customer in the path.
 pub(crate) fn parse_member_list<K>(
     pairs: &[(String, String)],
     customer: Result<K, Vec<Issue>>,
 ) -> Result<(K, MemberListQuery), Vec<Issue>> {
-    let mut errs = Vec::new();
-    let page = page(pairs, &mut errs);
-    let sorting = parse_sorting(
-        pairs,
-        &[("created_at", MemberSort::CreatedAt)],
-        (MemberSort::CreatedAt, true),
-        &mut errs,
-    );
-    let customer = customer.map_err(|issues| errs.extend(issues)).ok();
+    let mut p = Params::new(pairs);
+    let page = p.page();
+    let sorting = p.sorting(&MEMBER_SORTS);
+    let customer = p.path(customer);
     let role = last(pairs, "role").and_then(|v| {
-        let loc = at(&root("query"), "role");
-        role(&Value::from(v), &ROLES, RoleField::Enum, loc, &mut errs)
+        let loc = query_loc("role");
+        role(&Value::from(v), &ROLES, RoleField::Enum, loc, p.query())
     });
-    match customer {
-        Some(customer) if errs.is_empty() => Ok((
-            customer,
-            MemberListQuery {
-                role,
-                page,
-                sorting,
-            },
-        )),
-        _ => Err(errs),
-    }
+    let query = MemberListQuery {
+        role,
+        page,
+        sorting,
+    };
+    p.finish_path(customer, query)
 }

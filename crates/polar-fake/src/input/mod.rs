@@ -1,9 +1,10 @@
 //! Decoding of request bodies and query strings into checked inputs, with pydantic-style issues.
 
 mod fields;
+mod lists;
 mod members;
 mod metadata;
-mod paging;
+mod params;
 mod query;
 mod sessions;
 
@@ -17,11 +18,11 @@ use crate::issue::{
 use crate::rules::email::Deliverability;
 use crate::rules::{Address, Kind};
 
+pub(crate) use lists::{MeterQuery, MeterSort, parse_meter_list, parse_payment_method_list};
 pub(crate) use members::{
     MemberInput, MemberListQuery, MemberSort, MemberUpdateInput, Role, parse_member_create,
     parse_member_list, parse_member_update,
 };
-pub(crate) use paging::{MeterQuery, MeterSort, parse_meter_list, parse_page};
 pub(crate) use query::{ListQuery, SortKey, parse_delete, parse_export, parse_list, query_pairs};
 pub(crate) use sessions::{SessionTarget, parse_session};
 

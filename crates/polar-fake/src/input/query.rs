@@ -1,9 +1,7 @@
-//! The query strings of list, export and delete.
+//! The query strings of the customer list, export and delete (server/polar/customer/endpoints.py).
 
-use serde_json::{Value, json};
-
-use crate::issue::{Issue, at, parse_bool, parse_positive, parse_uuid4, root};
-use crate::rules;
+use super::params::{Params, Sorts, last, query_loc, uuid_filter};
+use crate::issue::{Issue, parse_bool};
 
 /// Sort keys of the list operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +10,16 @@ pub(crate) enum SortKey {
     Email,
     Name,
 }
+
+/// `CustomerSortProperty` (server/polar/customer/sorting.py), default `-created_at`.
+const SORTS: Sorts<SortKey> = Sorts {
+    keys: &[
+        ("created_at", SortKey::CreatedAt),
+        ("email", SortKey::Email),
+        ("name", SortKey::Name),
+    ],
+    default: (SortKey::CreatedAt, true),
+};
 
 /// The list operation's checked query.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,60 +42,11 @@ pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-pub(super) fn query_loc(key: &str) -> Vec<Value> {
-    at(&root("query"), key)
-}
-
-fn org_ids(pairs: &[(String, String)], errs: &mut Vec<Issue>) -> Vec<uuid::Uuid> {
-    let mut out = Vec::new();
-    for (i, (_, v)) in pairs
-        .iter()
-        .filter(|(k, _)| k == "organization_id")
-        .enumerate()
-    {
-        if let Some(u) = parse_uuid4(at(&query_loc("organization_id"), i), v, errs) {
-            out.push(u);
-        }
-    }
-    out
-}
-
-/// The last value of a scalar query parameter (FastAPI keeps the last one).
-pub(super) fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
-
-/// Decodes the list query.
-pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Issue>> {
-    let mut errs = Vec::new();
-    let organization_id = org_ids(pairs, &mut errs);
-    let active = last(pairs, "active").and_then(|v| parse_bool(query_loc("active"), v, &mut errs));
-    let page = match last(pairs, "page") {
-        Some(v) => parse_positive(query_loc("page"), v, &mut errs).unwrap_or(1),
-        None => 1,
-    };
-    let limit = match last(pairs, "limit") {
-        Some(v) => parse_positive(query_loc("limit"), v, &mut errs).unwrap_or(10),
-        None => 10,
-    }
-    .min(rules::LIST_LIMIT_MAX);
-    let sorting = parse_sorting(
-        pairs,
-        &[
-            ("created_at", SortKey::CreatedAt),
-            ("email", SortKey::Email),
-            ("name", SortKey::Name),
-        ],
-        (SortKey::CreatedAt, true),
-        &mut errs,
-    );
+/// The `metadata[key]` filters (kit/metadata.py, a dependency that never fails): Polar matches
+/// `metadata\[([^\]]+)\]` at the start of the name.
+fn metadata(pairs: &[(String, String)]) -> Vec<(String, Vec<String>)> {
     let mut metadata: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in pairs {
-        // Polar matches `metadata\[([^\]]+)\]` at the start of the name.
         let Some(key) = k
             .strip_prefix("metadata[")
             .and_then(|r| r.split_once(']'))
@@ -101,80 +60,45 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Is
             None => metadata.push((key.to_owned(), vec![v.clone()])),
         }
     }
-    if !errs.is_empty() {
-        return Err(errs);
-    }
-    Ok(ListQuery {
+    metadata
+}
+
+/// Decodes the list query: the pagination and sorting dependencies, then `organization_id`,
+/// `email`, `query` and `active` (only the first and the last can fail).
+pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Issue>> {
+    let mut p = Params::new(pairs);
+    let page = p.page();
+    let sorting = p.sorting(&SORTS);
+    let organization_id = uuid_filter(pairs, "organization_id", p.query());
+    let active = last(pairs, "active").and_then(|v| parse_bool(query_loc("active"), v, p.query()));
+    p.finish(ListQuery {
         organization_id,
         email: last(pairs, "email").map(str::to_owned),
         query: last(pairs, "query").map(str::to_owned),
         active,
-        page,
-        limit,
+        page: page.page,
+        limit: page.limit,
         sorting,
-        metadata,
+        metadata: metadata(pairs),
     })
 }
 
 /// Decodes the export query (`organization_id` only).
 pub(crate) fn parse_export(pairs: &[(String, String)]) -> Result<Vec<uuid::Uuid>, Vec<Issue>> {
-    let mut errs = Vec::new();
-    let ids = org_ids(pairs, &mut errs);
-    if errs.is_empty() { Ok(ids) } else { Err(errs) }
+    let mut p = Params::new(pairs);
+    let ids = uuid_filter(pairs, "organization_id", p.query());
+    p.finish(ids)
 }
 
-/// Decodes the delete query (`anonymize`).
-pub(crate) fn parse_delete(pairs: &[(String, String)]) -> Result<bool, Vec<Issue>> {
-    let mut errs = Vec::new();
-    let anonymize = last(pairs, "anonymize")
-        .and_then(|v| parse_bool(query_loc("anonymize"), v, &mut errs))
-        .unwrap_or(false);
-    if errs.is_empty() {
-        Ok(anonymize)
-    } else {
-        Err(errs)
-    }
-}
-
-/// The `sorting` values of a list query (kit/sorting.py's `SortingGetter`): each a key of
-/// `keys`, with `-` in front for descending, applied in order; `default` when none is given. An
-/// unknown value is pydantic's `enum` error at `["query","sorting",i]`, naming every accepted
-/// value (`'a', '-a', 'b' or '-b'`).
-pub(crate) fn parse_sorting<K: Copy>(
+/// Decodes a delete's customer, the path parameter already read, and its `anonymize` query.
+pub(crate) fn parse_delete<K>(
     pairs: &[(String, String)],
-    keys: &[(&str, K)],
-    default: (K, bool),
-    errs: &mut Vec<Issue>,
-) -> Vec<(K, bool)> {
-    let accepted: Vec<String> = keys
-        .iter()
-        .flat_map(|(n, _)| [format!("'{n}'"), format!("'-{n}'")])
-        .collect();
-    let expected = match accepted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => accepted.concat(),
-    };
-    let mut sorting = Vec::new();
-    for (i, (_, v)) in pairs.iter().filter(|(k, _)| k == "sorting").enumerate() {
-        let (desc, name) = match v.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, v.as_str()),
-        };
-        match keys.iter().find(|(n, _)| *n == name) {
-            Some((_, key)) => sorting.push((*key, desc)),
-            None => errs.push(
-                Issue::new(
-                    "enum",
-                    at(&query_loc("sorting"), i),
-                    format!("Input should be {expected}"),
-                    v.as_str(),
-                )
-                .with_ctx(json!({ "expected": expected })),
-            ),
-        }
-    }
-    if sorting.is_empty() {
-        sorting.push(default);
-    }
-    sorting
+    customer: Result<K, Vec<Issue>>,
+) -> Result<(K, bool), Vec<Issue>> {
+    let mut p = Params::new(pairs);
+    let customer = p.path(customer);
+    let anonymize = last(pairs, "anonymize")
+        .and_then(|v| parse_bool(query_loc("anonymize"), v, p.query()))
+        .unwrap_or(false);
+    p.finish_path(customer, anonymize)
 }

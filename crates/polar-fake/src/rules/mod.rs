@@ -1,11 +1,12 @@
 //! Polar's field rules that don't need the store: limits, emails, URLs, locales, addresses, tax
-//! IDs, derived fields and timestamp formats.
+//! IDs, UUIDs, derived fields and timestamp formats.
 
 pub(crate) mod address;
 pub(crate) mod email;
 pub(crate) mod http_url;
 pub(crate) mod locale;
 pub(crate) mod tax_id;
+pub(crate) mod uuids;
 
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};

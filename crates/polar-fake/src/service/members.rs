@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Shared, both, by_external_id, customer_key};
 use crate::Route;
 use crate::input::{parse_member_create, parse_member_list, parse_member_update};
-use crate::issue::{Issue, at, root, uuid_issue};
+use crate::issue::{Issue, at, parse_uuid, root};
 use crate::response::{self as resp, Res};
 use crate::store::{Access, Key, MemberKey, MemberRefusal};
 
@@ -41,11 +41,8 @@ fn refusal(r: MemberRefusal) -> Res {
 
 /// The member ID of a by-ID route: any UUID version (the path parameter is a plain `UUID`).
 fn member_id(raw: &str) -> Result<uuid::Uuid, Vec<Issue>> {
-    let loc = at(&root("path"), "member_id");
-    match uuid::Uuid::parse_str(raw) {
-        Ok(u) => Ok(u),
-        Err(_) => Err(uuid_issue(loc, raw).into_iter().collect()),
-    }
+    let mut errs = Vec::new();
+    parse_uuid(at(&root("path"), "member_id"), raw, &mut errs).ok_or(errs)
 }
 
 /// The customer and member a route's path names (`params`: both path parameters, in order);

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::body::FakeBody;
 use crate::control::{Counters, Fault};
 use crate::input;
-use crate::issue::{Issue, at, root, uuid_issue};
+use crate::issue::{Issue, at, parse_uuid4, root};
 use crate::response::{self as resp, Res};
 use crate::state::Shared;
 use crate::store::{Access, Key, Refusal, Store};
@@ -116,10 +116,8 @@ fn body_size_refusal<B: http_body::Body>(
 }
 
 pub(crate) fn path_id(raw: &str) -> Result<Uuid, Vec<Issue>> {
-    match uuid_issue(at(&root("path"), "id"), raw) {
-        Some(issue) => Err(vec![issue]),
-        None => Uuid::parse_str(raw).map_err(|_| Vec::new()),
-    }
+    let mut errs = Vec::new();
+    parse_uuid4(at(&root("path"), "id"), raw, &mut errs).ok_or(errs)
 }
 
 pub(crate) fn refusal(r: Refusal) -> Res {
@@ -129,7 +127,9 @@ pub(crate) fn refusal(r: Refusal) -> Res {
     }
 }
 
-/// Like FastAPI, reports the issues of every parameter (path first, then query or body) at once.
+/// Like FastAPI, reports the issues of every parameter at once: the path's first, then the
+/// body's, or a second path parameter's (`solve_dependencies` in fastapi/dependencies/utils.py).
+/// Routes with query parameters read them through `Params` (input/params.rs), which keeps it.
 fn both<A, B>(a: Result<A, Vec<Issue>>, b: Result<B, Vec<Issue>>) -> Result<(A, B), Res> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
@@ -308,7 +308,8 @@ fn operation(
             Ok(resp::json(StatusCode::OK, &c))
         }
         Route::CustomersDelete | Route::CustomersDeleteExternal => {
-            let (k, anonymize) = both(key(), input::parse_delete(pairs))?;
+            let (k, anonymize) =
+                input::parse_delete(pairs, key()).map_err(|e| resp::invalid(&e, false))?;
             let before = shared.store().get(access, k).ok(); // for the webhook
             shared
                 .store()

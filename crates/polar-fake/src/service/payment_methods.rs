@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::{Shared, both, customer_key, refusal};
+use super::{Shared, customer_key, refusal};
 use crate::Route;
-use crate::input::parse_page;
+use crate::input::parse_payment_method_list;
 use crate::response::{self as resp, Res};
 use crate::store::Access;
 
@@ -17,7 +17,8 @@ pub(super) fn list(
     pairs: &[(String, String)],
     access: &Access,
 ) -> Result<Res, Res> {
-    let (k, page) = both(customer_key(route, param), parse_page(pairs))?;
+    let (k, page) = parse_payment_method_list(pairs, customer_key(route, param))
+        .map_err(|issues| resp::invalid(&issues, false))?;
     let methods = shared.store().payment_methods(access, k).map_err(refusal)?;
     Ok(resp::json(StatusCode::OK, &page.envelope(methods)))
 }
