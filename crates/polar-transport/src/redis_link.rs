@@ -107,16 +107,6 @@ impl RedisLink {
         &self.client
     }
 
-    /// The label given to [`new`](Self::new).
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
-    /// The longest wait for one command.
-    pub fn command_timeout(&self) -> Duration {
-        self.command_timeout
-    }
-
     /// Changes the longest wait for one command.
     pub fn set_command_timeout(&mut self, timeout: Duration) {
         self.command_timeout = timeout;
