@@ -371,3 +371,30 @@ fn a_fleet_of_three_processes_shares_one_cache_and_survives_a_redis_restart() {
     drop(workers);
     drop(server);
 }
+
+/// A reconnect interval as long as a `Duration` gets means "never try again": the outage
+/// starts, the questions go on to Polar, and nothing overflows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_reconnect_interval_leaves_the_cache_working_alone() {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let fake = FakePolar::new();
+    let id = customer(&fake, "alone@polar.sh", "alone").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    fake.add_benefit_grant(id, &grant);
+    let shared = SharedCache::new(&format!("redis://127.0.0.1:{port}"), prefix(&fake))
+        .unwrap()
+        .reconnect_interval(Duration::MAX);
+    let handle = Entitlements::builder(client(&fake), fake.organization_id())
+        .shared(shared.clone())
+        .build();
+
+    assert!(handle.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(handle.has_benefit("alone", grant.benefit_id).await.unwrap());
+    assert!(!shared.is_shared());
+    assert_eq!(handle.stats().shared_hits, 0);
+}

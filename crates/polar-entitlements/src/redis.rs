@@ -43,21 +43,22 @@
 //! # Ok(()) }
 //! ```
 
-// This file is the Redis level alone: connection, outages, the ordering script, records and
-// the broadcast. What a handle does with it (reading a miss, sharing an answer, applying a
-// broadcast to memory) is in `sharing.rs`, so that this file knows nothing of the handle.
+// This file is the Redis level alone: the ordering script, records, pending writes and the
+// broadcast, over polar-transport's `RedisLink` (the connection and its outages, shared with
+// the rate limiter's store). What a handle does with it (reading a miss, sharing an answer,
+// applying a broadcast to memory) is in `sharing.rs`, so that this file knows nothing of the
+// handle.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use polar_customers::CustomerId;
-use redis::aio::{MultiplexedConnection, PubSubStream};
+use polar_transport::redis_link::RedisLink;
+use redis::aio::PubSubStream;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
 use crate::stamp::Stamp;
 
@@ -86,24 +87,16 @@ pub struct SharedCache {
 }
 
 struct Shared {
-    client: redis::Client,
+    /// The connection and its outages (what an outage means for the cache is here and in
+    /// `sharing.rs`: pending writes, the resubscription, dropping memory).
+    link: RedisLink,
     prefix: String,
-    command_timeout: Duration,
-    reconnect_interval: Duration,
     /// Tells this process's broadcasts apart from the others'.
     nonce: u64,
-    connection: Mutex<Connection>,
     subscribed: AtomicBool,
     listening: AtomicBool,
     pending: Mutex<VecDeque<Record>>,
     offer: redis::Script,
-}
-
-#[derive(Default)]
-struct Connection {
-    conn: Option<MultiplexedConnection>,
-    /// Set during an outage: when it began and when to try again.
-    down: Option<(Instant, Instant)>,
 }
 
 impl fmt::Debug for SharedCache {
@@ -156,14 +149,25 @@ impl SharedCache {
     /// keys and channel under `prefix` (one prefix per organization). Nothing is connected
     /// until the handle is used; an invalid URL is an error here.
     pub fn new(url: &str, prefix: impl Into<String>) -> Result<SharedCache, redis::RedisError> {
+        let prefix = prefix.into();
+        let link = RedisLink::new(
+            redis::Client::open(url)?,
+            Duration::from_millis(250),
+            Duration::from_secs(1),
+            prefix.clone(),
+            |prefix, error| {
+                tracing::warn!(
+                    prefix = %prefix,
+                    error,
+                    "entitlements: Redis is unreachable; this process goes on with its own memory until it is back"
+                )
+            },
+        );
         Ok(SharedCache {
             inner: Arc::new(Shared {
-                client: redis::Client::open(url)?,
-                prefix: prefix.into(),
-                command_timeout: Duration::from_millis(250),
-                reconnect_interval: Duration::from_secs(1),
+                link,
+                prefix,
                 nonce: fastrand::u64(..),
-                connection: Mutex::new(Connection::default()),
                 subscribed: AtomicBool::new(false),
                 listening: AtomicBool::new(false),
                 pending: Mutex::new(VecDeque::new()),
@@ -179,20 +183,20 @@ impl SharedCache {
     /// The longest wait for one Redis command before Redis is taken as unreachable
     /// (250 ms by default).
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
-        self.inner_mut().command_timeout = timeout;
+        self.inner_mut().link.set_command_timeout(timeout);
         self
     }
 
     /// How often Redis is tried again during an outage (1 s by default).
     pub fn reconnect_interval(mut self, interval: Duration) -> Self {
-        self.inner_mut().reconnect_interval = interval;
+        self.inner_mut().link.set_reconnect_interval(interval);
         self
     }
 
     /// True while this process shares the cache: subscribed to the broadcast and its last
     /// command answered. False before the first connection and during an outage.
     pub fn is_shared(&self) -> bool {
-        self.inner.subscribed.load(Ordering::Relaxed) && lock(&self.inner.connection).down.is_none()
+        self.inner.subscribed.load(Ordering::Relaxed) && !self.inner.link.is_down()
     }
 }
 
@@ -209,70 +213,11 @@ impl Shared {
         format!("{}:updates", self.prefix)
     }
 
-    async fn connection(&self) -> Option<MultiplexedConnection> {
-        {
-            let state = lock(&self.connection);
-            if let Some(conn) = &state.conn {
-                return Some(conn.clone());
-            }
-            if let Some((_, retry_at)) = state.down
-                && Instant::now() < retry_at
-            {
-                return None;
-            }
-        }
-        let conn = self
-            .bounded(self.client.get_multiplexed_async_connection())
-            .await?;
-        lock(&self.connection).conn = Some(conn.clone());
-        Some(conn)
-    }
-
-    async fn bounded<T>(&self, op: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
-        match tokio::time::timeout(self.command_timeout, op).await {
-            Ok(Ok(value)) => Some(value),
-            Ok(Err(err)) => {
-                self.went_down(&err.to_string());
-                None
-            }
-            Err(_) => {
-                self.went_down("Redis did not answer in time");
-                None
-            }
-        }
-    }
-
-    fn went_down(&self, why: &str) {
-        let now = Instant::now();
-        let mut state = lock(&self.connection);
-        state.conn = None;
-        let since = match state.down {
-            Some((since, _)) => since,
-            None => {
-                tracing::warn!(
-                    prefix = %self.prefix,
-                    error = why,
-                    "entitlements: Redis is unreachable; this process goes on with its own memory until it is back"
-                );
-                now
-            }
-        };
-        state.down = Some((since, now + self.reconnect_interval));
-    }
-
-    /// True when a command answered after an outage (the rejoin is logged by the listener).
-    fn answered(&self) {
-        lock(&self.connection).down = None;
-    }
-
-    fn is_down(&self) -> bool {
-        lock(&self.connection).down.is_some()
-    }
-
     /// Reads one hash's order, learnt-at and value.
     async fn read(&self, key: String) -> Option<Option<(i64, i64, String)>> {
-        let mut conn = self.connection().await?;
+        let mut conn = self.link.connection().await?;
         let (o, k, v): (Option<i64>, Option<i64>, Option<String>) = self
+            .link
             .bounded(
                 redis::cmd("HMGET")
                     .arg(key)
@@ -282,7 +227,7 @@ impl Shared {
                     .query_async(&mut conn),
             )
             .await?;
-        self.answered();
+        self.link.answered();
         Some(match (o, k, v) {
             (Some(o), Some(k), Some(v)) => Some((o, k, v)),
             _ => None,
@@ -302,7 +247,7 @@ impl Shared {
     }
 
     async fn try_write(&self, record: &Record, ttl: Duration) -> bool {
-        let Some(mut conn) = self.connection().await else {
+        let Some(mut conn) = self.link.connection().await else {
             return false;
         };
         let (key, stamp, learnt_ms, value, message) = match record {
@@ -339,9 +284,9 @@ impl Shared {
             .arg(value)
             .arg(millis(ttl))
             .arg(message.to_string());
-        let written: Option<i64> = self.bounded(invocation.invoke_async(&mut conn)).await;
+        let written: Option<i64> = self.link.bounded(invocation.invoke_async(&mut conn)).await;
         if written.is_some() {
-            self.answered();
+            self.link.answered();
         }
         written.is_some()
     }
@@ -418,11 +363,11 @@ impl SharedCache {
     pub(crate) async fn subscribe(&self, pending_ttl: Duration) -> Option<PubSubStream> {
         let shared = &self.inner;
         let subscribed = async {
-            let mut pubsub = shared.client.get_async_pubsub().await?;
+            let mut pubsub = shared.link.client().get_async_pubsub().await?;
             pubsub.subscribe(shared.channel()).await?;
             Ok::<_, redis::RedisError>(pubsub)
         };
-        let pubsub = shared.bounded(subscribed).await?;
+        let pubsub = shared.link.bounded(subscribed).await?;
         if !shared.flush_pending(pending_ttl).await {
             return None;
         }
@@ -432,7 +377,8 @@ impl SharedCache {
     /// Marks the cache shared again once subscribed; logs the return after an outage.
     pub(crate) fn joined(&self, was_down: bool) {
         let shared = &self.inner;
-        shared.answered();
+        // The return is logged here, once subscribed, not when a command first answers.
+        shared.link.answered();
         shared.subscribed.store(true, Ordering::Relaxed);
         if was_down {
             tracing::info!(prefix = %shared.prefix, "entitlements: Redis is back; the cache is shared again");
@@ -451,14 +397,14 @@ impl SharedCache {
     pub(crate) async fn subscription_lost(&self) {
         let shared = &self.inner;
         shared.subscribed.store(false, Ordering::Relaxed);
-        shared.went_down("the broadcast subscription ended");
-        if shared.is_down() {
-            tokio::time::sleep(shared.reconnect_interval).await;
+        shared.link.went_down("the broadcast subscription ended");
+        if shared.link.is_down() {
+            tokio::time::sleep(shared.link.reconnect_interval()).await;
         }
     }
 
     /// The pause before Redis is tried again.
     pub(crate) async fn wait_to_reconnect(&self) {
-        tokio::time::sleep(self.inner.reconnect_interval).await;
+        tokio::time::sleep(self.inner.link.reconnect_interval()).await;
     }
 }

@@ -79,6 +79,12 @@ pub mod mock;
 #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
 pub mod network;
 pub mod ratelimit;
+// Hidden: the connection that the SDK's Redis-backed parts (the rate limiter's store here, the
+// entitlements cache's shared level) keep through outages; shared between our crates, not part
+// of this crate's stable API.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+pub mod redis_link;
 #[cfg(feature = "redis")]
 pub mod redis_store;
 pub mod retry;

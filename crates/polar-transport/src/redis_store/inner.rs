@@ -1,5 +1,6 @@
 //! What a store keeps (its settings, its connection, its abandoned entries) and its round
-//! trips to Redis, with the outage bookkeeping around them.
+//! trips to Redis. The connection and its outages are a [`RedisLink`]'s; what an outage means
+//! for the budget (the fallback, the rejoin) is here and in the parent module.
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -11,19 +12,19 @@ use tokio::time::Instant;
 
 use super::builder::RedisStoreBuilder;
 use super::scripts::{ACQUIRE, COOL_DOWN, FINISH};
-use crate::ratelimit::{LocalStore, RateLimitConfig, later};
+use crate::ratelimit::{LocalStore, RateLimitConfig};
+use crate::redis_link::RedisLink;
 
 /// A store's state, shared with the background tasks that stamp slots, share cooldowns and
 /// remove abandoned entries.
 pub(super) struct Inner {
-    client: redis::Client,
+    /// The connection, and the outage bookkeeping around it.
+    link: RedisLink,
     pub(super) config: RateLimitConfig,
     pub(super) slots_key: String,
     cooldown_key: String,
     pub(super) margin: Duration,
     lease: Duration,
-    command_timeout: Duration,
-    reconnect_interval: Duration,
     pub(super) poll_interval: Duration,
     pub(super) fallback: LocalStore,
     /// One caller of this process at a time asks Redis; the others queue here in order.
@@ -34,7 +35,6 @@ pub(super) struct Inner {
     /// Entries Redis may hold for callers who gave up during their round trip: removed by the
     /// next acquire (in its script) or in the background, whichever comes first.
     abandoned: Mutex<Vec<String>>,
-    state: Mutex<Connection>,
     /// This process's view of the shared cooldown (Redis's copy is written in the background).
     pub(super) cooldown_until: Mutex<Option<Instant>>,
     scripts: Scripts,
@@ -44,13 +44,6 @@ struct Scripts {
     acquire: redis::Script,
     finish: redis::Script,
     cool_down: redis::Script,
-}
-
-#[derive(Default)]
-struct Connection {
-    conn: Option<MultiplexedConnection>,
-    /// Set while Redis is unreachable: when the outage began and when to try again.
-    down: Option<(Instant, Instant)>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,22 +70,32 @@ impl Inner {
     /// The state of a store with the builder's settings (an invalid URL is an error).
     pub(super) fn new(settings: RedisStoreBuilder) -> Result<Inner, redis::RedisError> {
         let config = settings.config;
+        let link = RedisLink::new(
+            redis::Client::open(settings.url.as_str())?,
+            settings.command_timeout,
+            settings.reconnect_interval,
+            settings.key.clone(),
+            |key, error| {
+                tracing::warn!(
+                    key = %key,
+                    error,
+                    "rate limiter: Redis is unreachable; this process paces itself alone until it is back"
+                )
+            },
+        );
         Ok(Inner {
-            client: redis::Client::open(settings.url.as_str())?,
+            link,
             config,
             cooldown_key: format!("{}:cooldown", settings.key),
             slots_key: settings.key,
             margin: settings.margin,
             lease: settings.lease,
-            command_timeout: settings.command_timeout,
-            reconnect_interval: settings.reconnect_interval,
             poll_interval: Duration::from_millis(10),
             fallback: LocalStore::new(config),
             line: tokio::sync::Mutex::new(()),
             nonce: fastrand::u64(..),
             next_id: AtomicU64::new(0),
             abandoned: Mutex::new(Vec::new()),
-            state: Mutex::new(Connection::default()),
             cooldown_until: Mutex::new(None),
             scripts: Scripts {
                 acquire: redis::Script::new(ACQUIRE),
@@ -104,72 +107,20 @@ impl Inner {
 
     /// False during an outage.
     pub(super) fn is_shared(&self) -> bool {
-        lock(&self.state).down.is_none()
+        !self.link.is_down()
     }
 
     /// A connection, or `None` during an outage (until it is time to try again).
     pub(super) async fn connection(&self) -> Option<MultiplexedConnection> {
-        {
-            let state = lock(&self.state);
-            if let Some(conn) = &state.conn {
-                return Some(conn.clone());
-            }
-            if let Some((_, retry_at)) = state.down
-                && Instant::now() < retry_at
-            {
-                return None;
-            }
-        }
-        let conn = self
-            .bounded(self.client.get_multiplexed_async_connection())
-            .await?;
-        lock(&self.state).conn = Some(conn.clone());
-        Some(conn)
-    }
-
-    /// Awaits a Redis operation for at most the command timeout; a failure or a timeout starts
-    /// (or continues) an outage.
-    async fn bounded<T>(&self, op: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
-        match tokio::time::timeout(self.command_timeout, op).await {
-            Ok(Ok(value)) => Some(value),
-            Ok(Err(err)) => {
-                self.went_down(&err.to_string());
-                None
-            }
-            Err(_) => {
-                self.went_down("Redis did not answer in time");
-                None
-            }
-        }
-    }
-
-    /// Drops the connection and starts (or continues) an outage; the first failure of an
-    /// outage is logged.
-    fn went_down(&self, why: &str) {
-        let now = Instant::now();
-        let mut state = lock(&self.state);
-        state.conn = None;
-        let started = match state.down {
-            Some((since, _)) => since,
-            None => {
-                tracing::warn!(
-                    key = %self.slots_key,
-                    error = why,
-                    "rate limiter: Redis is unreachable; this process paces itself alone until it is back"
-                );
-                now
-            }
-        };
-        state.down = Some((started, later(now, self.reconnect_interval)));
+        self.link.connection().await
     }
 
     /// A command answered: an outage, if any, is over.
     fn came_back(&self) {
-        let mut state = lock(&self.state);
-        if let Some((since, _)) = state.down.take() {
+        if let Some(outage) = self.link.answered() {
             tracing::info!(
                 key = %self.slots_key,
-                outage_ms = since.elapsed().as_millis() as u64,
+                outage_ms = outage.as_millis() as u64,
                 "rate limiter: Redis is back; the budget is shared again"
             );
         }
@@ -181,7 +132,10 @@ impl Inner {
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Option<T> {
         let mut conn = self.connection().await?;
-        let value = self.bounded(invocation.invoke_async(&mut conn)).await?;
+        let value = self
+            .link
+            .bounded(invocation.invoke_async(&mut conn))
+            .await?;
         self.came_back();
         Some(value)
     }
@@ -203,7 +157,8 @@ impl Inner {
             .arg(millis(self.lease))
             .arg(member)
             .arg(&abandoned);
-        let answer: Option<(i64, i64)> = self.bounded(invocation.invoke_async(&mut conn)).await;
+        let answer: Option<(i64, i64)> =
+            self.link.bounded(invocation.invoke_async(&mut conn)).await;
         let Some((granted, wait)) = answer else {
             self.abandon(abandoned);
             return None;
@@ -244,7 +199,7 @@ impl Inner {
         };
         let mut zrem = redis::cmd("ZREM");
         zrem.arg(&self.slots_key).arg(&members);
-        let removed: Option<i64> = self.bounded(zrem.query_async(&mut conn)).await;
+        let removed: Option<i64> = self.link.bounded(zrem.query_async(&mut conn)).await;
         match removed {
             Some(_) => self.came_back(),
             None => self.abandon(members),
