@@ -1,6 +1,7 @@
 #![no_main]
-//! Any external ID reaches the server as exactly one path segment that decodes back to it; an
-//! empty one is refused before anything is sent.
+//! Any external ID reaches the server as exactly one path segment that decodes back to it; one
+//! Polar could never have stored (empty, or with a NUL character) is refused before anything is
+//! sent.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,9 +15,12 @@ fuzz_target!(|id: &str| {
     let client = sdk::client(404, "application/json", vec![r#"{"error":"ResourceNotFound","detail":"Not found"}"#.into()], seen.clone());
     let result = sdk::runtime().block_on(client.customers().get_state_external(id).send());
     let paths = seen.lock().unwrap();
-    if id.is_empty() {
-        assert!(result.is_err());
-        assert!(paths.is_empty(), "an empty ID must not be sent");
+    if id.is_empty() || id.contains('\0') {
+        assert!(
+            matches!(result, Err(polar_customers::Error::InvalidInput(_))),
+            "an empty ID or one with NUL is invalid input: {result:?}"
+        );
+        assert!(paths.is_empty(), "an invalid ID must not be sent");
         return;
     }
     assert_eq!(paths.len(), 1, "one request per call");
