@@ -56,7 +56,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use polar_customers::CustomerId;
-use polar_transport::redis_link::RedisLink;
+use polar_transport::redis_link::{RedisLink, millis};
 use redis::aio::PubSubStream;
 use serde_json::{Value, json};
 
@@ -111,10 +111,6 @@ impl fmt::Debug for SharedCache {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Each critical section is one step: a panic cannot leave it half done.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1)
 }
 
 /// One shared answer: a customer's entry, or an external ID's mapping.

@@ -43,6 +43,14 @@ use tokio::time::Instant;
 
 use crate::ratelimit::later;
 
+/// Whole milliseconds for a Redis expiry, at least 1 and at most 2^42 (139 years): scripts add
+/// such values and hand them to `PEXPIRE`, which refuses what does not fit, so a setting of
+/// `Duration::MAX` ("keep it forever") must not reach Redis as is.
+pub fn millis(d: Duration) -> u64 {
+    const MAX: u64 = 1 << 42;
+    u64::try_from(d.as_millis()).unwrap_or(MAX).clamp(1, MAX)
+}
+
 /// A Redis client, its multiplexed connection (made on first use, shared by every caller) and
 /// the state of the current outage, if any; see the [module docs](self).
 pub struct RedisLink {

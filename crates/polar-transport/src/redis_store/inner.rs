@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::builder::RedisStoreBuilder;
 use super::scripts::{ACQUIRE, COOL_DOWN, FINISH};
 use crate::ratelimit::{LocalStore, RateLimitConfig};
-use crate::redis_link::RedisLink;
+use crate::redis_link::{RedisLink, millis};
 
 /// A store's state, shared with the background tasks that stamp slots, share cooldowns and
 /// remove abandoned entries.
@@ -49,13 +49,6 @@ struct Scripts {
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Every update under these locks is a single step: a panic cannot leave them half done.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Whole milliseconds for Redis, at least 1, and at most 2^42 (139 years): the scripts add
-/// such values and hand them to `PEXPIRE`, which refuses what does not fit.
-fn millis(d: Duration) -> u64 {
-    const MAX: u64 = 1 << 42;
-    u64::try_from(d.as_millis()).unwrap_or(MAX).clamp(1, MAX)
 }
 
 /// What the acquire script said.
