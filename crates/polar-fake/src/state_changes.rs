@@ -34,8 +34,11 @@ impl FakePolar {
 
     /// Ends a subscription of a live customer now (status `canceled`): it leaves the
     /// customer's state and the list's `active` filter, and `customer.state_changed` is sent.
-    /// False (and nothing sent) when there is no such live customer or subscription, or it had
-    /// ended already.
+    /// False (and nothing sent) when there is no such live customer or subscription, or when
+    /// Polar would refuse to revoke it (`Subscription.can_cancel(immediately=True)` in
+    /// `server/polar/models/subscription.py`; Polar answers 403 `AlreadyCanceledSubscription`):
+    /// it has `ended_at` set, or its status is neither `paused` nor billable (`trialing`,
+    /// `active`, `past_due`).
     ///
     /// On Polar, `SubscriptionService.revoke` cancels at once (`_perform_cancellation` with
     /// `immediately=True` in `server/polar/subscription/service.py`), and

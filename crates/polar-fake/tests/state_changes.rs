@@ -124,3 +124,36 @@ async fn an_ended_subscription_leaves_the_state_and_the_active_filter() {
         "nothing sent for a no-op"
     );
 }
+
+/// `Subscription.can_cancel(immediately=True)` (`server/polar/models/subscription.py`), which
+/// `SubscriptionService.revoke` checks first (else `AlreadyCanceledSubscription`, a 403, in
+/// `server/polar/subscription/service.py`): only a billable status (`trialing`, `active`,
+/// `past_due`) without `ended_at`, or `paused` without `ended_at`, can be ended.
+#[tokio::test]
+async fn only_what_polar_can_revoke_is_ended() {
+    let (fake, id) = fake_with_customer().await;
+    let seeded = |status: &str, ended: bool| {
+        let mut sub =
+            serde_json::to_value(samples::subscription(SubscriptionStatus::Active, 900)).unwrap();
+        sub["status"] = json!(status);
+        if ended {
+            sub["ended_at"] = sub["started_at"].clone();
+        }
+        assert!(fake.seed_subscription_json(id, sub.clone()));
+        sub["id"]
+            .as_str()
+            .unwrap()
+            .parse::<SubscriptionId>()
+            .unwrap()
+    };
+    for status in ["trialing", "active", "past_due", "paused"] {
+        let sub = seeded(status, false);
+        assert!(fake.end_subscription(id, sub), "{status} can be revoked");
+        let sub = seeded(status, true);
+        assert!(!fake.end_subscription(id, sub), "{status} with ended_at");
+    }
+    for status in ["incomplete", "incomplete_expired", "unpaid", "canceled"] {
+        let sub = seeded(status, false);
+        assert!(!fake.end_subscription(id, sub), "{status} is not billable");
+    }
+}

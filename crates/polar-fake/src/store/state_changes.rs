@@ -11,6 +11,18 @@ fn id_of(item: &Value) -> Option<Uuid> {
     item.get("id")?.as_str()?.parse().ok()
 }
 
+/// `Subscription.can_cancel(immediately=True)` (`server/polar/models/subscription.py`), which
+/// `_perform_cancellation` (`server/polar/subscription/service.py`) checks before revoking,
+/// else `AlreadyCanceledSubscription` (403): a `paused` subscription that has not ended, or one
+/// in a billable status (`trialing`, `active`, `past_due`) that has not ended.
+fn can_revoke(sub: &serde_json::Map<String, Value>) -> bool {
+    let ended = sub.get("ended_at").is_some_and(|v| !v.is_null());
+    match sub.get("status").and_then(Value::as_str) {
+        Some("paused" | "trialing" | "active" | "past_due") => !ended,
+        _ => false,
+    }
+}
+
 impl Store {
     /// Removes a granted benefit from a live customer's state, as
     /// `BenefitGrantService.delete_benefit_grant` marks it revoked (revoked grants leave the
@@ -29,7 +41,7 @@ impl Store {
 
     /// Ends a subscription now, as `SubscriptionService.revoke` (an immediate cancellation)
     /// does: status `canceled`, `canceled_at`, `ends_at` and `ended_at` now. False when there
-    /// is no such live customer, subscription, or it had ended already.
+    /// is no such live customer or subscription, or Polar would refuse it ([`can_revoke`]).
     pub(crate) fn end_subscription(&mut self, customer: Uuid, subscription: Uuid) -> bool {
         let Some(seq) = self.by_id.get(&customer).copied() else {
             return false;
@@ -48,7 +60,7 @@ impl Store {
         else {
             return false;
         };
-        if sub.get("status").and_then(Value::as_str) == Some("canceled") {
+        if !can_revoke(sub) {
             return false;
         }
         sub.insert("status".into(), Value::String("canceled".into()));
