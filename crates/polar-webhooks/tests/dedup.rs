@@ -115,3 +115,36 @@ fn the_store_never_holds_more_than_its_capacity_and_forgets_the_oldest_first() {
     let shown = format!("{store:?}");
     assert!(shown.contains("capacity: 3"), "{shown}");
 }
+
+#[test]
+fn a_lease_and_a_memory_as_long_as_a_duration_gets_never_expire_and_never_panic() {
+    // `Duration::MAX` past now is no `Instant`: it means "never", not an overflow.
+    let clock = Clock::new();
+    let store = clock
+        .store(100)
+        .lease(Duration::MAX)
+        .remember(Duration::MAX);
+    let held = lease(claim(&store, "msg_1"));
+    clock.advance(Duration::from_secs(10 * 365 * 24 * 60 * 60));
+    assert_eq!(claim(&store, "msg_1"), Claim::InProgress);
+    block_on(store.complete("msg_1", &held)).unwrap();
+    clock.advance(Duration::from_secs(10 * 365 * 24 * 60 * 60));
+    assert_eq!(claim(&store, "msg_1"), Claim::Done);
+}
+
+#[test]
+fn a_release_drops_only_the_lease_it_names() {
+    let clock = Clock::new();
+    let store = clock.store(100);
+    let first = lease(claim(&store, "msg_1"));
+    block_on(store.release("msg_1", &first)).unwrap();
+    let second = lease(claim(&store, "msg_1"));
+    assert_ne!(first, second);
+    // The first lease (and a token no store made) leave the second in place.
+    for stale in [first, Lease::new("not a number"), Lease::new("")] {
+        block_on(store.release("msg_1", &stale)).unwrap();
+        assert_eq!(claim(&store, "msg_1"), Claim::InProgress, "{stale:?}");
+    }
+    block_on(store.release("msg_1", &second)).unwrap();
+    assert!(matches!(claim(&store, "msg_1"), Claim::New(_)));
+}

@@ -54,27 +54,38 @@ struct State {
 }
 
 struct Entry {
+    /// The number of the change that set the entry; a lease's token is this number.
     change: u64,
     held: Held,
-    expires: Instant,
+    /// `None`: never (a lease or memory too long for an `Instant`, e.g. `Duration::MAX`).
+    expires: Option<Instant>,
+}
+
+impl Entry {
+    fn live(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|t| t > now)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Held {
-    Lease(u64),
+    Lease,
     Done,
+}
+
+/// When something set at `now` for `d` expires: `None` (never) when that is past what an
+/// `Instant` holds, rather than a panic in the request path.
+fn expiry(now: Instant, d: Duration) -> Option<Instant> {
+    now.checked_add(d)
 }
 
 impl State {
     fn live(&self, id: &str, now: Instant) -> Option<Held> {
-        self.entries
-            .get(id)
-            .filter(|e| e.expires > now)
-            .map(|e| e.held)
+        self.entries.get(id).filter(|e| e.live(now)).map(|e| e.held)
     }
 
     /// Sets `id`'s entry and returns the change's number.
-    fn set(&mut self, id: &str, held: Held, expires: Instant, capacity: usize) -> u64 {
+    fn set(&mut self, id: &str, held: Held, expires: Option<Instant>, capacity: usize) -> u64 {
         self.changes += 1;
         let change = self.changes;
         self.entries.insert(
@@ -116,7 +127,7 @@ impl State {
     fn prune(&mut self, now: Instant) {
         while let Some((id, change)) = self.order.front() {
             match self.entries.get(id) {
-                Some(e) if e.change == *change && e.expires > now => return,
+                Some(e) if e.change == *change && e.live(now) => return,
                 Some(e) if e.change == *change => {
                     let id = id.clone();
                     self.entries.remove(&id);
@@ -182,11 +193,10 @@ impl MemoryDedup {
         state.prune(now);
         match state.live(id, now) {
             Some(Held::Done) => Claim::Done,
-            Some(Held::Lease(_)) => Claim::InProgress,
+            Some(Held::Lease) => Claim::InProgress,
             None => {
-                let token = state.changes + 1;
-                state.set(id, Held::Lease(token), now + self.lease, self.capacity);
-                Claim::New(Lease::new(token.to_string()))
+                let change = state.set(id, Held::Lease, expiry(now, self.lease), self.capacity);
+                Claim::New(Lease::new(change.to_string()))
             }
         }
     }
@@ -194,14 +204,19 @@ impl MemoryDedup {
     fn complete_now(&self, id: &str) {
         let now = (self.clock)();
         self.lock()
-            .set(id, Held::Done, now + self.remember, self.capacity);
+            .set(id, Held::Done, expiry(now, self.remember), self.capacity);
     }
 
     fn release_now(&self, id: &str, lease: &Lease) {
+        // A token this store did not make names no lease of it.
+        let Ok(change) = lease.token().parse::<u64>() else {
+            return;
+        };
         let mut state = self.lock();
-        let ours = state.entries.get(id).is_some_and(
-            |e| matches!(e.held, Held::Lease(token) if token.to_string() == lease.token()),
-        );
+        let ours = state
+            .entries
+            .get(id)
+            .is_some_and(|e| e.held == Held::Lease && e.change == change);
         if ours {
             state.entries.remove(id);
         }
