@@ -20,7 +20,7 @@
 //!
 //! | Area | Behaviour | Fake |
 //! |---|---|---|
-//! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405 | modelled |
+//! | Routes | The 11 operations; list and create at `/v1/customers/` with the slash; a missing or extra slash gets 307 to the other form; other paths 404 `{"detail":"Not Found"}`; a known path with another method 405, `Allow` naming the one method of the first route the server registers for that path (Starlette's first partial match) | modelled |
 //! | Routes | Routing on the percent-decoded path: an external ID holding `/` cannot be addressed (`a%2Fb` → 404 `{"detail":"Not Found"}`, `a%2Fstate` → the state route of `a`) | modelled |
 //! | Routes | A customer's payment methods (by ID and external ID), its members (ten routes, both IDs of the by-external route each one segment), customer sessions, customer meters; the member list `/v1/members/` and the customer portal's own routes | modelled, except `/v1/members/` and the portal (404) |
 //! | Routes | Every route of polar-types' generated table ([`Route`]), tried in the server's order: the customer router, then the member routes nested under `/customers` (server/polar/api.py) | modelled; the member list routes, newer than the server code at hand, are tried after the other member routes, which only matters for a by-ID path whose customer ID is literally `external` |

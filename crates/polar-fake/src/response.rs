@@ -43,12 +43,14 @@ pub(crate) fn resource_not_found() -> Res {
     )
 }
 
-pub(crate) fn method_not_allowed(allow: &str) -> Res {
+/// 405 with the one method of the route that matched the path (`Allow`, as Starlette's
+/// `Route.handle` sets it).
+pub(crate) fn method_not_allowed(allow: &http::Method) -> Res {
     let mut res = json(
         StatusCode::METHOD_NOT_ALLOWED,
         &json!({ "detail": "Method Not Allowed" }),
     );
-    if let Ok(v) = HeaderValue::from_str(allow) {
+    if let Ok(v) = HeaderValue::from_str(allow.as_str()) {
         res.headers_mut().insert(header::ALLOW, v);
     }
     res
