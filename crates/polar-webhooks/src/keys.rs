@@ -10,7 +10,7 @@
 //!
 //! [`Keys::derive`] makes the candidates exactly as Polar's official SDKs do (`polar/webhooks.py`
 //! in `polar-sdk` 1.0.2, `_signing_keys`; `src/webhooks.ts` in `@polar-sh/sdk` 1.0.1, `hmacKeys`):
-//! the legacy key always, then the decoding of the secret with one leading `whsec_` removed **if
+//! the legacy key always, and the decoding of the secret with one leading `whsec_` removed **if
 //! there is one**, when it is standard base64 (padding optional, no whitespace) and decodes to
 //! something non-empty and different from the legacy key.
 
@@ -85,27 +85,40 @@ impl Keys {
         })
     }
 
-    /// Keeps only the key of `scheme`.
-    pub(crate) fn only(self, scheme: Scheme) -> Result<Keys, Error> {
+    /// The key of `scheme` alone.
+    ///
+    /// # Errors
+    /// [`Error::NoStandardKey`] for [`Scheme::Standard`] when the secret has no standard key.
+    /// (The legacy key is missing only from keys already narrowed to the standard one; `derive`
+    /// always makes it.)
+    pub(crate) fn take(self, scheme: Scheme) -> Result<Key, Error> {
         match scheme {
-            Scheme::Standard => match self.standard {
-                Some(key) => Ok(Keys {
-                    legacy: None,
-                    standard: Some(key),
-                }),
-                None => Err(Error::NoStandardKey),
-            },
-            Scheme::Legacy => Ok(Keys {
-                legacy: self.legacy,
-                standard: None,
-            }),
+            Scheme::Standard => self.standard.ok_or(Error::NoStandardKey),
+            Scheme::Legacy => self.legacy.ok_or(Error::EmptySecret),
         }
     }
 
-    /// The candidate keys in the order the official SDKs try them: legacy, then standard. The
-    /// order cannot change the outcome (any match is accepted), only which HMAC runs first.
+    /// Keeps only the key of `scheme`. Narrowing keys already narrowed to the standard key to
+    /// the legacy one leaves none, as before: every delivery is then refused.
+    pub(crate) fn only(self, scheme: Scheme) -> Result<Keys, Error> {
+        Ok(match scheme {
+            Scheme::Standard => Keys {
+                legacy: None,
+                standard: Some(self.take(Scheme::Standard)?),
+            },
+            Scheme::Legacy => Keys {
+                legacy: self.legacy,
+                standard: None,
+            },
+        })
+    }
+
+    /// The candidate keys, standard first: every endpoint created today uses it, so a delivery
+    /// to one costs one HMAC, and a legacy-signed delivery costs two. (The official SDKs try
+    /// legacy first.) The order cannot change the outcome (any match is accepted, each compare
+    /// in constant time), only how many HMACs run.
     pub(crate) fn candidates(&self) -> impl Iterator<Item = &Key> {
-        self.legacy.iter().chain(self.standard.iter())
+        self.standard.iter().chain(self.legacy.iter())
     }
 }
 

@@ -47,15 +47,8 @@ impl Signer {
     /// As [`Webhook::new`](crate::Webhook::new), and [`Error::NoStandardKey`] for
     /// [`Scheme::Standard`] when what follows `whsec_` is not base64.
     pub fn new(secret: impl AsRef<[u8]>, scheme: Scheme) -> Result<Signer, Error> {
-        let keys = Keys::derive(secret.as_ref())?.only(scheme)?;
-        let key = match scheme {
-            Scheme::Standard => keys.standard,
-            Scheme::Legacy => keys.legacy,
-        };
-        Ok(Signer {
-            key: key.ok_or(Error::NoStandardKey)?,
-            scheme,
-        })
+        let key = Keys::derive(secret.as_ref())?.take(scheme)?;
+        Ok(Signer { key, scheme })
     }
 
     /// The scheme this signer signs with.
