@@ -9,7 +9,7 @@ use crate::types::{
 };
 use crate::{Client, Request};
 
-operation!(CustomerSessionsCreateParams => CustomerSession, body: CustomerSessionCreate);
+operation!(CustomerSessionsCreateParams => CustomerSession);
 
 /// Request of `POST /v1/customer-sessions/`, from [`CustomerSessions::create`] or
 /// [`CustomerSessions::create_external`]; the answer (201) is the session.

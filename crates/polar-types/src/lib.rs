@@ -7,8 +7,9 @@
 //!
 //! Each operation has one params type (`CustomersGetParams`, …) that knows its route: the
 //! [`Route`] it is (`ROUTE`), its `METHOD`, its path template `PATH` and the filled-in `path()`,
-//! its `query_pairs()` and its input checks ([`Validate`]). [`Route::ALL`] lists every route, and
-//! [`API_VERSION`] is the version of Polar's API they were generated from.
+//! its `query_pairs()` (empty when it has no query), its JSON body ([`JsonBody`]) and its input
+//! checks ([`Validate`]). [`Route::ALL`] lists every route, and [`API_VERSION`] is the version of
+//! Polar's API they were generated from.
 //!
 //! Decoding is forward compatible: unknown fields are ignored, unknown enum values are kept in an
 //! `Unknown` variant, and a customer of an unknown `type` is kept as [`UnknownCustomer`]: what
@@ -35,6 +36,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod body;
 mod customer_ext;
 // Formatted by the generator (prettyplease, in-process), not by the installed rustfmt: see
 // xtask/src/codegen.
@@ -49,6 +51,7 @@ mod secret;
 mod support;
 mod validate;
 
+pub use body::{JsonBody, JsonBodyMut, NoBody};
 pub use customer_ext::UnknownCustomer;
 pub use generated::*;
 pub use ids::*;

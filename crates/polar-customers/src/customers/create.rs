@@ -5,11 +5,11 @@ use crate::Request;
 use crate::operation::operation;
 use crate::types::CustomerCreate::{Individual, Team};
 use crate::types::{
-    AddressInput, Customer, CustomerCreate, CustomerIndividualCreate, CustomerTeamCreate,
-    CustomersCreateParams, MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId,
+    AddressInput, Customer, CustomerIndividualCreate, CustomerTeamCreate, CustomersCreateParams,
+    MemberOwnerCreate, Metadata, MetadataValue, Nullable, OrganizationId,
 };
 
-operation!(CustomersCreateParams => Customer, body: CustomerCreate);
+operation!(CustomersCreateParams => Customer);
 
 /// Request of `POST /v1/customers/`, from [`Customers::create`].
 ///

@@ -5,8 +5,8 @@ use crate::Request;
 use crate::operation::operation;
 use crate::types::{CustomerId, CustomersDeleteExternalParams, CustomersDeleteParams};
 
-operation!(CustomersDeleteParams => (), query);
-operation!(CustomersDeleteExternalParams => (), query);
+operation!(CustomersDeleteParams => ());
+operation!(CustomersDeleteExternalParams => ());
 
 /// Request of `DELETE /v1/customers/{id}`, from [`Customers::delete`]. The answer is 204 with
 /// no body.

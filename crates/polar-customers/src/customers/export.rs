@@ -7,7 +7,7 @@ use crate::operation::operation;
 use crate::request::ResponseFuture;
 use crate::types::{CustomersExportParams, OrganizationId};
 
-operation!(CustomersExportParams => ExportStream, query);
+operation!(CustomersExportParams => ExportStream);
 
 /// Request of `GET /v1/customers/export`, from [`Customers::export`].
 ///

@@ -8,8 +8,8 @@ use crate::types::{
     CustomersUpdateExternalParams, CustomersUpdateParams, Metadata, MetadataValue, Nullable,
 };
 
-operation!(CustomersUpdateParams => Customer, body: CustomerUpdate);
-operation!(CustomersUpdateExternalParams => Customer, body: CustomerUpdateExternalId);
+operation!(CustomersUpdateParams => Customer);
+operation!(CustomersUpdateExternalParams => Customer);
 
 /// Request of `PATCH /v1/customers/{id}`, from [`Customers::update`].
 ///

@@ -8,8 +8,8 @@ use crate::types::{
     MemberCreateFromCustomer, MemberRole, Nullable,
 };
 
-operation!(CustomersMembersCreateParams => Member, body: MemberCreateFromCustomer);
-operation!(CustomersMembersCreateExternalParams => Member, body: MemberCreateFromCustomer);
+operation!(CustomersMembersCreateParams => Member);
+operation!(CustomersMembersCreateExternalParams => Member);
 
 /// Request of `POST /v1/customers/{id}/members`, from [`Members::create`]; the answer (201) is
 /// the new member.

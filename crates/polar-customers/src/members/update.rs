@@ -8,8 +8,8 @@ use crate::types::{
     MemberRole, MemberUpdate, Nullable,
 };
 
-operation!(CustomersMembersUpdateParams => Member, body: MemberUpdate);
-operation!(CustomersMembersUpdateExternalParams => Member, body: MemberUpdate);
+operation!(CustomersMembersUpdateParams => Member);
+operation!(CustomersMembersUpdateExternalParams => Member);
 
 /// Request of `PATCH /v1/customers/{id}/members/{member_id}`, from [`Members::update`]; the
 /// answer is the updated member.

@@ -26,20 +26,19 @@ use crate::{Client, Error};
 pub(crate) mod sealed {
     pub use super::answer::Answer;
 
-    /// The route's pieces, filled in from the generated params value.
+    /// The route's pieces, filled in from the generated params value. The generator gives
+    /// every params type its query pairs (none when it has no query) and its JSON body
+    /// ([`JsonBody`](crate::types::JsonBody), none when it has no body), and [`operation!`]
+    /// always reads both: no registration can leave either off.
     pub trait Params: crate::types::Validate {
         /// The path, each path parameter one encoded segment (after `validate`).
         fn path(&self) -> String;
 
         /// The query string as (name, value) pairs, unencoded.
-        fn query(&self) -> Vec<(String, String)> {
-            Vec::new()
-        }
+        fn query(&self) -> Vec<(String, String)>;
 
         /// The JSON body, when the operation has one.
-        fn body(&self) -> Result<Option<bytes::Bytes>, crate::Error> {
-            Ok(None)
-        }
+        fn body(&self) -> Result<Option<bytes::Bytes>, crate::Error>;
     }
 
     /// The paging fields of a list's params.
@@ -61,6 +60,12 @@ pub(crate) mod sealed {
         fn body_mut(&mut self) -> &mut <Self as super::WithBody>::Body
         where
             Self: super::WithBody;
+    }
+
+    impl<P: super::Operation + crate::types::JsonBodyMut> BodyMut for P {
+        fn body_mut(&mut self) -> &mut <P as super::WithBody>::Body {
+            self.json_body_mut()
+        }
     }
 }
 
@@ -99,30 +104,23 @@ pub trait SortedList: ListOperation + sealed::Sorted {
 }
 
 /// An operation that sends a JSON body. Its [`Request`] also has `body`, which replaces the
-/// whole body.
+/// whole body. Every operation whose generated params type has a body is one.
 pub trait WithBody: Operation + sealed::BodyMut {
     /// The body's type.
     type Body;
 }
 
-/// Registers a generated params type as an [`Operation`]: what it answers, and which parts it
-/// has besides its path (`query`, `body: Type`, or `pages of Item` for a list, optionally
-/// `sorted by Sort`).
+impl<P: Operation + crate::types::JsonBodyMut> WithBody for P {
+    type Body = <P as crate::types::JsonBody>::Body;
+}
+
+/// Registers a generated params type as an [`Operation`]: what it answers (`pages of Item`
+/// for a list, optionally `sorted by Sort`). Its path, query and body come from the generated
+/// type, always: an operation with a body is also [`WithBody`], by the generated
+/// `JsonBodyMut`.
 macro_rules! operation {
-    (@impl $params:ty => $output:ty { $($part:item)* }) => {
-        impl $crate::operation::sealed::Params for $params {
-            fn path(&self) -> String {
-                <$params>::path(self)
-            }
-            $($part)*
-        }
-        impl $crate::operation::Operation for $params {
-            type Output = $output;
-            const ROUTE: $crate::types::Route = <$params>::ROUTE;
-        }
-    };
     ($params:ty => pages of $item:ty $(, sorted by $sort:ty)?) => {
-        $crate::operation::operation!($params => $crate::types::ListResource<$item>, query);
+        $crate::operation::operation!($params => $crate::types::ListResource<$item>);
         impl $crate::operation::ListOperation for $params {
             type Item = $item;
         }
@@ -148,30 +146,24 @@ macro_rules! operation {
             }
         )?
     };
-    ($params:ty => $output:ty, query) => {
-        $crate::operation::operation!(@impl $params => $output {
-            fn query(&self) -> Vec<(String, String)> {
-                self.query_pairs()
-            }
-        });
-    };
-    ($params:ty => $output:ty, body: $body:ty) => {
-        $crate::operation::operation!(@impl $params => $output {
-            fn body(&self) -> Result<Option<bytes::Bytes>, $crate::Error> {
-                $crate::request::json_bytes(&self.body).map(Some)
-            }
-        });
-        impl $crate::operation::WithBody for $params {
-            type Body = $body;
-        }
-        impl $crate::operation::sealed::BodyMut for $params {
-            fn body_mut(&mut self) -> &mut $body {
-                &mut self.body
-            }
-        }
-    };
     ($params:ty => $output:ty) => {
-        $crate::operation::operation!(@impl $params => $output {});
+        impl $crate::operation::sealed::Params for $params {
+            fn path(&self) -> String {
+                <$params>::path(self)
+            }
+            fn query(&self) -> Vec<(String, String)> {
+                <$params>::query_pairs(self)
+            }
+            fn body(&self) -> Result<Option<bytes::Bytes>, $crate::Error> {
+                $crate::types::JsonBody::json_body(self)
+                    .map($crate::request::json_bytes)
+                    .transpose()
+            }
+        }
+        impl $crate::operation::Operation for $params {
+            type Output = $output;
+            const ROUTE: $crate::types::Route = <$params>::ROUTE;
+        }
     };
 }
 

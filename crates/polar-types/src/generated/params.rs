@@ -69,6 +69,12 @@ impl CustomersListParams {
         out
     }
 }
+impl crate::JsonBody for CustomersListParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersListParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = &self.email {
@@ -111,6 +117,21 @@ impl CustomersCreateParams {
     pub fn path(&self) -> String {
         Self::PATH.to_owned()
     }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersCreateParams {
+    type Body = CustomerCreate;
+    fn json_body(&self) -> Option<&CustomerCreate> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersCreateParams {
+    fn json_body_mut(&mut self) -> &mut CustomerCreate {
+        &mut self.body
+    }
 }
 impl crate::Validate for CustomersCreateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -149,6 +170,12 @@ impl CustomersExportParams {
         out
     }
 }
+impl crate::JsonBody for CustomersExportParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersExportParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
@@ -178,6 +205,16 @@ impl CustomersGetParams {
         path.push_str("/v1/customers/");
         crate::path::push_segment(&mut path, &self.id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersGetParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersGetParams {
@@ -211,6 +248,21 @@ impl CustomersUpdateParams {
         path.push_str("/v1/customers/");
         crate::path::push_segment(&mut path, &self.id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersUpdateParams {
+    type Body = CustomerUpdate;
+    fn json_body(&self) -> Option<&CustomerUpdate> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersUpdateParams {
+    fn json_body_mut(&mut self) -> &mut CustomerUpdate {
+        &mut self.body
     }
 }
 impl crate::Validate for CustomersUpdateParams {
@@ -255,6 +307,12 @@ impl CustomersDeleteParams {
         out
     }
 }
+impl crate::JsonBody for CustomersDeleteParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersDeleteParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         Ok(())
@@ -287,6 +345,16 @@ impl CustomersGetExternalParams {
         path.push_str("/v1/customers/external/");
         crate::path::push_segment(&mut path, &self.external_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersGetExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersGetExternalParams {
@@ -324,6 +392,21 @@ impl CustomersUpdateExternalParams {
         path.push_str("/v1/customers/external/");
         crate::path::push_segment(&mut path, &self.external_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersUpdateExternalParams {
+    type Body = CustomerUpdateExternalId;
+    fn json_body(&self) -> Option<&CustomerUpdateExternalId> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersUpdateExternalParams {
+    fn json_body_mut(&mut self) -> &mut CustomerUpdateExternalId {
+        &mut self.body
     }
 }
 impl crate::Validate for CustomersUpdateExternalParams {
@@ -372,6 +455,12 @@ impl CustomersDeleteExternalParams {
         out
     }
 }
+impl crate::JsonBody for CustomersDeleteExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersDeleteExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
@@ -403,6 +492,16 @@ impl CustomersGetStateParams {
         crate::path::push_segment(&mut path, &self.id);
         path.push_str("/state");
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersGetStateParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersGetStateParams {
@@ -439,6 +538,16 @@ impl CustomersGetStateExternalParams {
         path.push_str("/state");
         path
     }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersGetStateExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
 }
 impl crate::Validate for CustomersGetStateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -473,6 +582,21 @@ impl CustomersMembersCreateParams {
         crate::path::push_segment(&mut path, &self.id);
         path.push_str("/members");
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersCreateParams {
+    type Body = MemberCreateFromCustomer;
+    fn json_body(&self) -> Option<&MemberCreateFromCustomer> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersMembersCreateParams {
+    fn json_body_mut(&mut self) -> &mut MemberCreateFromCustomer {
+        &mut self.body
     }
 }
 impl crate::Validate for CustomersMembersCreateParams {
@@ -509,6 +633,16 @@ impl CustomersMembersGetParams {
         path.push_str("/members/");
         crate::path::push_segment(&mut path, &self.member_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersGetParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersMembersGetParams {
@@ -547,6 +681,21 @@ impl CustomersMembersUpdateParams {
         crate::path::push_segment(&mut path, &self.member_id);
         path
     }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersUpdateParams {
+    type Body = MemberUpdate;
+    fn json_body(&self) -> Option<&MemberUpdate> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersMembersUpdateParams {
+    fn json_body_mut(&mut self) -> &mut MemberUpdate {
+        &mut self.body
+    }
 }
 impl crate::Validate for CustomersMembersUpdateParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -582,6 +731,16 @@ impl CustomersMembersDeleteParams {
         path.push_str("/members/");
         crate::path::push_segment(&mut path, &self.member_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersDeleteParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersMembersDeleteParams {
@@ -619,6 +778,21 @@ impl CustomersMembersCreateExternalParams {
         crate::path::push_segment(&mut path, &self.external_id);
         path.push_str("/members");
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersCreateExternalParams {
+    type Body = MemberCreateFromCustomer;
+    fn json_body(&self) -> Option<&MemberCreateFromCustomer> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersMembersCreateExternalParams {
+    fn json_body_mut(&mut self) -> &mut MemberCreateFromCustomer {
+        &mut self.body
     }
 }
 impl crate::Validate for CustomersMembersCreateExternalParams {
@@ -659,6 +833,16 @@ impl CustomersMembersGetExternalParams {
         path.push_str("/members/");
         crate::path::push_segment(&mut path, &self.member_external_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersGetExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersMembersGetExternalParams {
@@ -705,6 +889,21 @@ impl CustomersMembersUpdateExternalParams {
         crate::path::push_segment(&mut path, &self.member_external_id);
         path
     }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersUpdateExternalParams {
+    type Body = MemberUpdate;
+    fn json_body(&self) -> Option<&MemberUpdate> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomersMembersUpdateExternalParams {
+    fn json_body_mut(&mut self) -> &mut MemberUpdate {
+        &mut self.body
+    }
 }
 impl crate::Validate for CustomersMembersUpdateExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
@@ -748,6 +947,16 @@ impl CustomersMembersDeleteExternalParams {
         path.push_str("/members/");
         crate::path::push_segment(&mut path, &self.member_external_id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomersMembersDeleteExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersMembersDeleteExternalParams {
@@ -812,6 +1021,12 @@ impl CustomersMembersListParams {
             out.push(("sorting".to_owned(), v.to_string()));
         }
         out
+    }
+}
+impl crate::JsonBody for CustomersMembersListParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersMembersListParams {
@@ -882,6 +1097,12 @@ impl CustomersMembersListExternalParams {
         out
     }
 }
+impl crate::JsonBody for CustomersMembersListExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersMembersListExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
@@ -934,6 +1155,12 @@ impl CustomersListPaymentMethodsParams {
             out.push(("limit".to_owned(), v.to_string()));
         }
         out
+    }
+}
+impl crate::JsonBody for CustomersListPaymentMethodsParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomersListPaymentMethodsParams {
@@ -992,6 +1219,12 @@ impl CustomersListPaymentMethodsExternalParams {
         out
     }
 }
+impl crate::JsonBody for CustomersListPaymentMethodsExternalParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomersListPaymentMethodsExternalParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         crate::validate::check_not_empty("external_id", &self.external_id)?;
@@ -1025,6 +1258,21 @@ impl CustomerSessionsCreateParams {
     /// exactly one segment, percent-encoded as [`encode_segment`](crate::encode_segment) does.
     pub fn path(&self) -> String {
         Self::PATH.to_owned()
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomerSessionsCreateParams {
+    type Body = CustomerSessionCreate;
+    fn json_body(&self) -> Option<&CustomerSessionCreate> {
+        Some(&self.body)
+    }
+}
+impl crate::JsonBodyMut for CustomerSessionsCreateParams {
+    fn json_body_mut(&mut self) -> &mut CustomerSessionCreate {
+        &mut self.body
     }
 }
 impl crate::Validate for CustomerSessionsCreateParams {
@@ -1094,6 +1342,12 @@ impl CustomerMetersListParams {
         out
     }
 }
+impl crate::JsonBody for CustomerMetersListParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
+    }
+}
 impl crate::Validate for CustomerMetersListParams {
     fn validate(&self) -> Result<(), crate::InputError> {
         if let Some(v) = self.page {
@@ -1129,6 +1383,16 @@ impl CustomerMetersGetParams {
         path.push_str("/v1/customer-meters/");
         crate::path::push_segment(&mut path, &self.id);
         path
+    }
+    /// The query string as (name, value) pairs: this operation has no query, so none.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl crate::JsonBody for CustomerMetersGetParams {
+    type Body = crate::NoBody;
+    fn json_body(&self) -> Option<&crate::NoBody> {
+        None
     }
 }
 impl crate::Validate for CustomerMetersGetParams {

@@ -1,5 +1,6 @@
 //! One params type per operation: its path, query and body values, its route (method, template,
-//! `path()`), its query pairs and its input checks.
+//! `path()`), its query pairs (empty when it has no query), its JSON body (`JsonBody`, `NoBody`
+//! when it has none) and its input checks.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -77,7 +78,11 @@ impl Emitter<'_> {
             writeln!(out, "    /// Path template; `{{name}}` marks a path parameter, filled in by [`path`](Self::path).\n    pub const PATH: &'static str = {:?};", op.path).unwrap();
             writeln!(out, "    /// The operation's ID in Polar's API document.\n    pub const OPERATION_ID: &'static str = {id:?};").unwrap();
             out.push_str(&path_fn(op, &params.fields)?);
-            if !params.pairs.is_empty() {
+            // Every params type has `query_pairs()` and a `JsonBody` impl, so the SDK sends
+            // both for every operation without being told which have any.
+            if params.pairs.is_empty() {
+                out.push_str("\n    /// The query string as (name, value) pairs: this operation has no query, so none.\n    pub fn query_pairs(&self) -> Vec<(String, String)> {\n        Vec::new()\n    }\n");
+            } else {
                 out.push_str("\n    /// The query string as (name, value) pairs, unencoded, in a stable order.\n    pub fn query_pairs(&self) -> Vec<(String, String)> {\n        let mut out = Vec::new();\n");
                 for p in &params.pairs {
                     writeln!(out, "        {p}").unwrap();
@@ -85,6 +90,7 @@ impl Emitter<'_> {
                 out.push_str("        out\n    }\n");
             }
             out.push_str("}\n\n");
+            out.push_str(&json_body_impl(&rust, &params.fields));
             writeln!(out, "impl crate::Validate for {rust} {{\n    fn validate(&self) -> Result<(), crate::InputError> {{").unwrap();
             for c in &params.checks {
                 writeln!(out, "        {c}").unwrap();
@@ -238,6 +244,20 @@ impl Emitter<'_> {
             .unwrap();
         }
         out
+    }
+}
+
+/// `JsonBody` (and `JsonBodyMut` when the operation sends a body) for one params type.
+fn json_body_impl(rust: &str, fields: &[ParamField]) -> String {
+    match fields.iter().find(|f| f.place == Place::Body) {
+        Some(body) => format!(
+            "impl crate::JsonBody for {rust} {{\n    type Body = {ty};\n    fn json_body(&self) -> Option<&{ty}> {{\n        Some(&self.{field})\n    }}\n}}\n\nimpl crate::JsonBodyMut for {rust} {{\n    fn json_body_mut(&mut self) -> &mut {ty} {{\n        &mut self.{field}\n    }}\n}}\n\n",
+            ty = body.ty,
+            field = body.rust,
+        ),
+        None => format!(
+            "impl crate::JsonBody for {rust} {{\n    type Body = crate::NoBody;\n    fn json_body(&self) -> Option<&crate::NoBody> {{\n        None\n    }}\n}}\n\n"
+        ),
     }
 }
 
