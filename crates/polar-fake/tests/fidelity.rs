@@ -1040,3 +1040,31 @@ async fn malformed_uuids_are_explained_in_pydantic_cores_words() {
         ])
     );
 }
+
+/// FastAPI's `solve_dependencies` (fastapi/dependencies/utils.py) reports the path parameters'
+/// errors and then the body's, in one 422: a member update with a bad customer ID, a bad member
+/// ID and a bad body names all three (`server/polar/member/endpoints.py`, `update`).
+#[tokio::test]
+async fn a_member_update_reports_path_and_body_issues_together() {
+    let fake = FakePolar::new();
+    let bad_path = "/v1/customers/not-a-uuid/members/nor-this";
+    let good_path = format!(
+        "/v1/customers/{}/members/{}",
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4()
+    );
+    let bad_body = json!({"role": 5});
+    let path_only = ask(&fake, Method::PATCH, bad_path, Some(json!({}))).await;
+    let body_only = ask(&fake, Method::PATCH, &good_path, Some(bad_body.clone())).await;
+    let both = ask(&fake, Method::PATCH, bad_path, Some(bad_body)).await;
+    assert_eq!(path_only.status, 422);
+    assert_eq!(body_only.status, 422);
+    let mut expected = path_only.json()["detail"].as_array().unwrap().clone();
+    assert_eq!(expected.len(), 2, "{expected:?}");
+    expected.extend(body_only.json()["detail"].as_array().unwrap().clone());
+    assert_eq!(both.status, 422);
+    assert_eq!(
+        both.json(),
+        json!({"error": "RequestValidationError", "detail": expected})
+    );
+}

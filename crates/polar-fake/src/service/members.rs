@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Shared, both, by_external_id, customer_key};
+use super::{Shared, all, both, by_external_id, customer_key};
 use crate::Route;
 use crate::input::{parse_member_create, parse_member_list, parse_member_update};
 use crate::issue::{Issue, at, parse_uuid, root};
@@ -47,7 +47,7 @@ fn member_id(raw: &str) -> Result<uuid::Uuid, Vec<Issue>> {
 
 /// The customer and member a route's path names (`params`: both path parameters, in order);
 /// the issues of both at once, as FastAPI reports them.
-fn keys<'p>(route: Route, params: &'p [String]) -> Result<(Key<'p>, MemberKey<'p>), Res> {
+fn keys<'p>(route: Route, params: &'p [String]) -> Result<(Key<'p>, MemberKey<'p>), Vec<Issue>> {
     let customer = params.first().map(String::as_str).unwrap_or_default();
     let member = params.get(1).map(String::as_str).unwrap_or_default();
     let member = if by_external_id(route) {
@@ -55,7 +55,12 @@ fn keys<'p>(route: Route, params: &'p [String]) -> Result<(Key<'p>, MemberKey<'p
     } else {
         member_id(member).map(MemberKey::Id)
     };
-    both(customer_key(route, customer), member)
+    all(customer_key(route, customer), member)
+}
+
+/// [`keys`] for a route without a body: its issues as the 422.
+fn keys_only<'p>(route: Route, params: &'p [String]) -> Result<(Key<'p>, MemberKey<'p>), Res> {
+    keys(route, params).map_err(|issues| resp::invalid(&issues, false))
 }
 
 /// `POST …/members`.
@@ -86,7 +91,7 @@ pub(super) fn get(
     params: &[String],
     access: &Access,
 ) -> Result<Res, Res> {
-    let (k, m) = keys(route, params)?;
+    let (k, m) = keys_only(route, params)?;
     let found = shared.store().get_member(access, k, m).map_err(refusal)?;
     Ok(resp::json(StatusCode::OK, &found))
 }
@@ -100,8 +105,7 @@ pub(super) fn update(
     access: &Access,
 ) -> Result<Res, Res> {
     let rules = &shared.config.deliverability;
-    let (k, m) = keys(route, params)?;
-    let input = parse_member_update(body, rules).map_err(|issues| resp::invalid(&issues, false))?;
+    let ((k, m), input) = both(keys(route, params), parse_member_update(body, rules))?;
     let updated = shared
         .store()
         .update_member(access, k, m, input)
@@ -116,7 +120,7 @@ pub(super) fn delete(
     params: &[String],
     access: &Access,
 ) -> Result<Res, Res> {
-    let (k, m) = keys(route, params)?;
+    let (k, m) = keys_only(route, params)?;
     shared
         .store()
         .delete_member(access, k, m)

@@ -131,12 +131,17 @@ pub(crate) fn refusal(r: Refusal) -> Res {
 /// body's, or a second path parameter's (`solve_dependencies` in fastapi/dependencies/utils.py).
 /// Routes with query parameters read them through `Params` (input/params.rs), which keeps it.
 fn both<A, B>(a: Result<A, Vec<Issue>>, b: Result<B, Vec<Issue>>) -> Result<(A, B), Res> {
+    all(a, b).map_err(|issues| resp::invalid(&issues, false))
+}
+
+/// [`both`]'s issues, for a caller that has more to add after them.
+fn all<A, B>(a: Result<A, Vec<Issue>>, b: Result<B, Vec<Issue>>) -> Result<(A, B), Vec<Issue>> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (a, b) => {
             let mut issues = a.err().unwrap_or_default();
             issues.extend(b.err().unwrap_or_default());
-            Err(resp::invalid(&issues, false))
+            Err(issues)
         }
     }
 }
