@@ -422,3 +422,184 @@ async fn the_builders_settings_are_the_ones_the_store_runs_with() {
     );
     assert!(store.is_shared());
 }
+
+/// A TCP proxy in front of Redis that can hold the bytes going either way, then cut every
+/// connection it holds (what it held is never delivered).
+struct Proxy {
+    url: String,
+    state: Arc<Mutex<ProxyState>>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    hold_to_redis: bool,
+    hold_to_client: bool,
+    /// Bumped by a cut: connections of an earlier generation close.
+    generation: u64,
+}
+
+impl Proxy {
+    async fn start(redis_url: &str) -> Proxy {
+        let upstream = redis_url.trim_start_matches("redis://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("redis://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(ProxyState::default()));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let generation = shared.lock().unwrap().generation;
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(Self::pump(
+                    client_read,
+                    server_write,
+                    shared.clone(),
+                    generation,
+                    |s| s.hold_to_redis,
+                ));
+                tokio::spawn(Self::pump(
+                    server_read,
+                    client_write,
+                    shared.clone(),
+                    generation,
+                    |s| s.hold_to_client,
+                ));
+            }
+        });
+        Proxy { url, state }
+    }
+
+    async fn pump(
+        mut from: tokio::net::tcp::OwnedReadHalf,
+        mut to: tokio::net::tcp::OwnedWriteHalf,
+        state: Arc<Mutex<ProxyState>>,
+        generation: u64,
+        held: fn(&ProxyState) -> bool,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = vec![0; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            loop {
+                {
+                    let s = state.lock().unwrap();
+                    if s.generation != generation {
+                        return;
+                    }
+                    if !held(&s) {
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn hold_to_client(&self) {
+        self.state.lock().unwrap().hold_to_client = true;
+    }
+
+    fn hold_to_redis(&self) {
+        self.state.lock().unwrap().hold_to_redis = true;
+    }
+
+    /// Closes every connection made so far, dropping what it held; new ones pass freely.
+    fn cut(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.generation += 1;
+        s.hold_to_client = false;
+        s.hold_to_redis = false;
+    }
+}
+
+/// Entries in the budget's sorted set, once it holds `expected` (or after five seconds).
+async fn entries_settle_at(url: &str, key: &str, expected: i64) -> i64 {
+    let mut conn = connection(url).await;
+    let mut entries = 0;
+    for _ in 0..250 {
+        entries = redis::cmd("ZCARD")
+            .arg(key)
+            .query_async::<i64>(&mut conn)
+            .await
+            .unwrap();
+        if entries == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    entries
+}
+
+/// An acquire given up during its round trip while it carries the abandoned entries of an
+/// earlier one to remove: those entries are still removed later (they were the only record of
+/// an entry Redis holds in flight, which would otherwise shrink the budget for a lease).
+#[tokio::test]
+async fn abandoned_entries_carried_by_an_acquire_given_up_on_the_way_are_still_removed() {
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let key = key();
+    let proxy = Proxy::start(&url).await;
+    let store = Arc::new(
+        RedisStore::builder(
+            &proxy.url,
+            &key,
+            RateLimitConfig::new(10, Duration::from_secs(60)),
+        )
+        .command_timeout(Duration::from_secs(10))
+        .reconnect_interval(Duration::from_millis(20))
+        .build()
+        .unwrap(),
+    );
+    let limiter = Limiter(store.clone());
+    drop(limiter.acquire().await);
+    assert_eq!(entries_settle_at(&url, &key, 1).await, 1);
+
+    // A: its script runs in Redis (entry A in flight), its answer never comes back.
+    proxy.hold_to_client();
+    let a = tokio::spawn({
+        let limiter = limiter.clone();
+        async move { grants_within(&limiter, Duration::from_millis(300)).await }
+    });
+    assert_eq!(
+        entries_settle_at(&url, &key, 2).await,
+        2,
+        "A's entry is in Redis"
+    );
+    // B: queued behind A; when A gives up, B carries A's entry to remove, but its script
+    // never reaches Redis, and B gives up too.
+    proxy.hold_to_redis();
+    let b = tokio::spawn({
+        let limiter = limiter.clone();
+        async move { grants_within(&limiter, Duration::from_millis(600)).await }
+    });
+    assert!(!a.await.unwrap());
+    assert!(!b.await.unwrap());
+    proxy.cut();
+
+    // Once the store is back on Redis, A's entry is gone: the first entry and one new one.
+    let mut shared = false;
+    for _ in 0..250 {
+        drop(limiter.acquire().await);
+        if store.is_shared() {
+            shared = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(shared, "the store never went back to Redis");
+    assert_eq!(
+        entries_settle_at(&url, &key, 2).await,
+        2,
+        "the abandoned entry is still counted"
+    );
+}

@@ -286,8 +286,6 @@ struct Window {
     ended: VecDeque<Instant>,
     /// Permits granted whose request has not ended yet.
     in_flight: u32,
-    /// The number of the next slot granted.
-    next_slot: u64,
     cooldown_until: Option<Instant>,
 }
 
@@ -329,7 +327,6 @@ impl LocalStore {
             window: Mutex::new(Window {
                 ended: VecDeque::with_capacity((config.rate as usize).min(4096)),
                 in_flight: 0,
-                next_slot: 0,
                 cooldown_until: None,
             }),
             line: tokio::sync::Mutex::new(()),
@@ -348,8 +345,8 @@ impl LocalStore {
         match w.wait(Instant::now(), &self.config) {
             None => {
                 w.in_flight += 1;
-                w.next_slot = w.next_slot.wrapping_add(1);
-                Ok(Slot(w.next_slot))
+                // The slots are alike (see the type's docs): all are numbered 0.
+                Ok(Slot(0))
             }
             Some(wait) => Err(wait),
         }

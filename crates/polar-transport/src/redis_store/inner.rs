@@ -133,14 +133,15 @@ impl Inner {
         Some(value)
     }
 
-    /// Asks Redis for a slot for entry `member`, removing the abandoned entries first; `None`
-    /// when Redis did not answer in time (the script may still run).
+    /// Asks Redis for a slot for entry `member`, removing the `abandoned` entries first; `None`
+    /// when Redis did not answer in time (the script may still run). The caller keeps both
+    /// lists until Redis answers (see `Pending`).
     pub(super) async fn try_take(
         &self,
         mut conn: MultiplexedConnection,
         member: &str,
+        abandoned: &[String],
     ) -> Option<Answer> {
-        let abandoned = std::mem::take(&mut *lock(&self.abandoned));
         let window = self.config.period().saturating_add(self.margin);
         let mut invocation = self.scripts.acquire.key(&self.slots_key);
         invocation
@@ -149,19 +150,23 @@ impl Inner {
             .arg(millis(window))
             .arg(millis(self.lease))
             .arg(member)
-            .arg(&abandoned);
-        let answer: Option<(i64, i64)> =
-            self.link.bounded(invocation.invoke_async(&mut conn)).await;
-        let Some((granted, wait)) = answer else {
-            self.abandon(abandoned);
-            return None;
-        };
+            .arg(abandoned);
+        let (granted, wait): (i64, i64) = self
+            .link
+            .bounded(invocation.invoke_async(&mut conn))
+            .await?;
         self.came_back();
         Some(match (granted, wait) {
             (1, _) => Answer::Granted,
             (_, w) if w < 0 => Answer::WaitForAnEnd,
             (_, w) => Answer::Wait(Duration::from_millis(w as u64)),
         })
+    }
+
+    /// The abandoned entries, for the caller who removes them (and gives them back with
+    /// [`abandon`](Self::abandon) unless Redis confirms).
+    pub(super) fn take_abandoned(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.abandoned))
     }
 
     /// The name of entry number `n` of this process.
@@ -182,7 +187,7 @@ impl Inner {
     /// is asked for a slot while an entry it could have had is still there).
     pub(super) async fn forget_abandoned(&self) {
         let _first = self.line.lock().await;
-        let members = std::mem::take(&mut *lock(&self.abandoned));
+        let members = self.take_abandoned();
         if members.is_empty() {
             return;
         }

@@ -99,9 +99,9 @@ use inner::{Answer, Inner, lock, spawn};
 
 use crate::ratelimit::{RateLimitConfig, RateLimitStore, Slot, later};
 
-/// Set in the number of a slot granted by the in-process fallback (the others are entries in
-/// Redis, numbered from 0).
-const FALLBACK: u64 = 1 << 63;
+/// The number of every slot granted by the in-process fallback (whose slots are alike); the
+/// others are entries in Redis, numbered from 0 and never this.
+const FALLBACK: u64 = u64::MAX;
 
 /// A [`RateLimitStore`] in Redis, shared by every process using the same key; see the
 /// [module docs](self).
@@ -163,28 +163,44 @@ impl RedisStore {
     }
 }
 
-/// An entry Redis may add for a caller who has no slot yet: removed again unless Redis's
-/// answer comes back (the entry is then the caller's slot, or was never added). Dropping the
-/// acquire future during its round trip drops this too.
+/// What a caller's round trip to Redis leaves to remove unless Redis's answer comes back: the
+/// entry Redis may add for the caller (it is then the caller's slot, or was never added) and
+/// the abandoned entries its script removes first. Dropping the acquire future during its
+/// round trip drops this too, which hands both back to be removed.
 struct Pending<'a> {
     inner: &'a Arc<Inner>,
-    member: Option<String>,
+    member: String,
+    abandoned: Vec<String>,
+    settled: bool,
 }
 
-impl Pending<'_> {
+impl<'a> Pending<'a> {
+    /// Entry `member`, and the abandoned entries to remove with it (taken from the store).
+    fn new(inner: &'a Arc<Inner>, member: String) -> Self {
+        Pending {
+            inner,
+            member,
+            abandoned: inner.take_abandoned(),
+            settled: false,
+        }
+    }
+
     /// Redis answered.
     fn settle(mut self) {
-        self.member = None;
+        self.settled = true;
     }
 }
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        if let Some(member) = self.member.take() {
-            self.inner.abandon([member]);
-            let inner = self.inner.clone();
-            spawn(async move { inner.forget_abandoned().await });
+        if self.settled {
+            return;
         }
+        let member = std::mem::take(&mut self.member);
+        let abandoned = std::mem::take(&mut self.abandoned);
+        self.inner.abandon(std::iter::once(member).chain(abandoned));
+        let inner = self.inner.clone();
+        spawn(async move { inner.forget_abandoned().await });
     }
 }
 
@@ -205,14 +221,14 @@ impl RateLimitStore for RedisStore {
                 }
                 let answer = match self.inner.connection().await {
                     Some(conn) => {
-                        let n = self.inner.next_id.fetch_add(1, Ordering::Relaxed) & !FALLBACK;
-                        let member = self.inner.member(n);
-                        let pending = Pending {
-                            inner: &self.inner,
-                            member: Some(member.clone()),
-                        };
-                        // `None`: the script may still run; `pending` removes what it adds.
-                        let answer = self.inner.try_take(conn, &member).await;
+                        let n = self.inner.next_id.fetch_add(1, Ordering::Relaxed) % FALLBACK;
+                        let pending = Pending::new(&self.inner, self.inner.member(n));
+                        // `None`: the script may still run; `pending` removes what it adds,
+                        // and what it was to remove.
+                        let answer = self
+                            .inner
+                            .try_take(conn, &pending.member, &pending.abandoned)
+                            .await;
                         answer.map(|answer| {
                             pending.settle();
                             (n, answer)
@@ -228,8 +244,9 @@ impl RateLimitStore for RedisStore {
                     }
                     // Redis is away: pace this process alone.
                     None => {
-                        let local = self.inner.fallback.acquire().await;
-                        return Slot::new(FALLBACK | local.id());
+                        // The fallback's slots are alike: it gets back the one named FALLBACK.
+                        let _alike = self.inner.fallback.acquire().await;
+                        return Slot::new(FALLBACK);
                     }
                 }
             }
@@ -238,8 +255,8 @@ impl RateLimitStore for RedisStore {
 
     fn finished(&self, slot: Slot) {
         let n = slot.id();
-        if n & FALLBACK != 0 {
-            self.inner.fallback.finished(Slot::new(n & !FALLBACK));
+        if n == FALLBACK {
+            self.inner.fallback.finished(slot);
             return;
         }
         let inner = self.inner.clone();
