@@ -284,9 +284,13 @@ async fn bodies_over_the_cap_are_413_with_or_without_a_length() {
         CUSTOMER_DELETED.len()
     );
     assert_eq!(send(addr, &chunked).await.0, 413);
-    // At the cap it is read.
-    let small = r#"{"type":"x.y","timestamp":"2026-11-29T10:00:00Z","data":{}}"#;
-    assert_eq!(send(addr, &setup.request("msg_8", small)).await.0, 200);
+    // At the cap it is read (an event padded with trailing JSON whitespace to exactly 100 bytes).
+    let at_cap = format!(
+        "{:<100}",
+        r#"{"type":"x.y","timestamp":"2026-11-29T10:00:00Z","data":{}}"#
+    );
+    assert_eq!(at_cap.len(), 100);
+    assert_eq!(send(addr, &setup.request("msg_8", &at_cap)).await.0, 200);
     assert_eq!(setup.seen().len(), 1);
 }
 

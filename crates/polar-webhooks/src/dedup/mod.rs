@@ -88,8 +88,9 @@ pub enum Claim {
     Done,
 }
 
-/// Proof of a claim: it lets only its holder release the id.
-#[derive(Clone, PartialEq, Eq)]
+/// Proof of a claim: it lets only its holder release the id. Its token is no secret (it names
+/// the claim, it grants nothing), so `Debug` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease(String);
 
 impl Lease {
@@ -101,12 +102,6 @@ impl Lease {
     /// The store's token.
     pub fn token(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Debug for Lease {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Lease").field(&self.0).finish()
     }
 }
 

@@ -144,33 +144,57 @@ impl Receiver {
         B::Error: Into<BoxError>,
     {
         let (parts, body) = request.into_parts();
+        // What the request says its `webhook-id` is, for the logs before it is verified (empty
+        // when it says none).
+        let claimed_id = || {
+            parts
+                .headers
+                .get("webhook-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+        };
         if parts.method != Method::POST {
+            tracing::debug!(webhook_id = claimed_id(), method = %parts.method, "polar webhook: not a POST");
             return Outcome::MethodNotAllowed;
         }
+        let too_large = || {
+            tracing::debug!(
+                webhook_id = claimed_id(),
+                max_body = self.max_body,
+                "polar webhook: the body is larger than the cap"
+            );
+            Outcome::TooLarge(self.max_body)
+        };
         if body.size_hint().lower() > self.max_body as u64 {
-            return Outcome::TooLarge(self.max_body);
+            return too_large();
         }
         let body = match Limited::new(body, self.max_body).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<LengthLimitError>() => return Outcome::TooLarge(self.max_body),
-            Err(_) => return Outcome::Unreadable,
+            Err(e) if e.is::<LengthLimitError>() => return too_large(),
+            Err(e) => {
+                tracing::debug!(webhook_id = claimed_id(), error = %e, "polar webhook: the body could not be read");
+                return Outcome::Unreadable;
+            }
         };
         let delivery = match self.webhook.verify_delivery(&parts.headers, &body) {
             Ok(delivery) => delivery,
             Err(e @ (Error::NotJson(_) | Error::NotAnEvent(_))) => {
-                tracing::warn!(error = %e, "polar webhook: a verified delivery is not an event");
+                tracing::warn!(webhook_id = claimed_id(), error = %e, "polar webhook: a verified delivery is not an event");
                 return Outcome::NotAnEvent(e);
             }
             Err(e) => {
-                tracing::warn!(error = %e, "polar webhook: refused a delivery");
+                tracing::warn!(webhook_id = claimed_id(), error = %e, "polar webhook: refused a delivery");
                 return Outcome::Refused(e);
             }
         };
+        // The one copy of the id: the handler takes the delivery, the logs and the store
+        // still need it.
+        let id = delivery.webhook_id.clone();
+        let webhook_id = id.as_str();
         let Some(dedup) = &self.dedup else {
-            return self.process(delivery).await;
+            return self.process(delivery, webhook_id).await;
         };
-        let webhook_id = delivery.webhook_id.clone();
-        let lease = match dedup.claim(&webhook_id).await {
+        let lease = match dedup.claim(webhook_id).await {
             Ok(Claim::New(lease)) => lease,
             Ok(Claim::Done) => {
                 tracing::debug!(webhook_id, "polar webhook: already processed");
@@ -185,10 +209,10 @@ impl Receiver {
                 return Outcome::StoreFailed;
             }
         };
-        let outcome = self.process(delivery).await;
+        let outcome = self.process(delivery, webhook_id).await;
         let stored = match outcome {
-            Outcome::Processed => dedup.complete(&webhook_id, &lease).await,
-            _ => dedup.release(&webhook_id, &lease).await,
+            Outcome::Processed => dedup.complete(webhook_id, &lease).await,
+            _ => dedup.release(webhook_id, &lease).await,
         };
         // The answer stands either way: a lost `complete` leaves the lease to expire (Polar has
         // its 2xx and will not retry); a lost `release` delays the retry until it expires.
@@ -198,9 +222,9 @@ impl Receiver {
         outcome
     }
 
-    /// Runs the handler; a panic counts as a failure (the connection survives it).
-    async fn process(&self, delivery: Delivery) -> Outcome {
-        let webhook_id = delivery.webhook_id.clone();
+    /// Runs the handler; a panic counts as a failure (the connection survives it). `webhook_id`
+    /// is the delivery's, kept for the logs once the handler owns the delivery.
+    async fn process(&self, delivery: Delivery, webhook_id: &str) -> Outcome {
         let event_type = delivery.event.event_type().to_owned();
         match AssertUnwindSafe(self.handler.handle(delivery))
             .catch_unwind()

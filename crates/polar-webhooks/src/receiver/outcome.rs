@@ -39,7 +39,7 @@ pub(super) enum Outcome {
 }
 
 impl Outcome {
-    pub(super) fn status(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             Outcome::Processed | Outcome::AlreadyProcessed => StatusCode::OK,
             Outcome::InProgress => StatusCode::CONFLICT,
