@@ -107,12 +107,9 @@ impl RetryLater {
     }
 
     /// The call's budget of attempts and whether an earlier attempt may have been carried out,
-    /// for the retry layer going on with it.
+    /// for the retry layer going on with it (only given while the budget has an attempt left,
+    /// so `attempts < max_attempts`).
     pub(crate) fn resumed(&self) -> (u32, u32, bool) {
-        (
-            self.attempts,
-            self.max_attempts.max(self.attempts + 1),
-            self.earlier_processed,
-        )
+        (self.attempts, self.max_attempts, self.earlier_processed)
     }
 }

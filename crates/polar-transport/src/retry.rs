@@ -625,6 +625,7 @@ where
                         attempt,
                         *this.max_attempts,
                         *this.earlier_processed,
+                        processed,
                         res,
                     )
                 }
@@ -680,7 +681,9 @@ fn may_have_been_processed<B>(outcome: &Result<Response<B>, BoxError>) -> bool {
     }
 }
 
-/// Decides what follows a response: return it, or wait and try again.
+/// Decides what follows a response: return it, or wait and try again. `processed`: whether
+/// the server may have carried out this attempt ([`may_have_been_processed`]).
+#[allow(clippy::too_many_arguments)]
 fn after_response<B>(
     config: &RetryConfig,
     ctx: &CallContext,
@@ -688,6 +691,7 @@ fn after_response<B>(
     attempt: u32,
     max_attempts: u32,
     earlier_processed: bool,
+    processed: bool,
     mut res: Response<B>,
 ) -> Next<B> {
     res.extensions_mut().insert(Attempts(attempt));
@@ -711,9 +715,12 @@ fn after_response<B>(
     if !fits(wait, ctx) {
         // The policy would retry, the call has no time left for it: say so, for a caller who
         // can wait longer than one call.
-        let processed = earlier_processed || matches!(res.status().as_u16(), 502 | 504);
-        res.extensions_mut()
-            .insert(RetryLater::new(wait, attempt, max_attempts, processed));
+        res.extensions_mut().insert(RetryLater::new(
+            wait,
+            attempt,
+            max_attempts,
+            earlier_processed || processed,
+        ));
         return Next::Finish(Ok(res));
     }
     Next::Wait {
