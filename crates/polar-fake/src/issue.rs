@@ -58,6 +58,23 @@ pub(crate) fn root(part: &str) -> Vec<Value> {
     vec![Value::String(part.to_owned())]
 }
 
+/// pydantic's error for a value that is none of `expected` (each written as pydantic-core
+/// writes it: `'a'`, or an enum member's repr): `kind` (`enum`, `literal_error`), the message
+/// `Input should be a, b or c` and ctx `expected`, joined as pydantic-core joins them.
+pub(crate) fn one_of(
+    kind: &str,
+    loc: Vec<Value>,
+    expected: &[String],
+    input: impl Into<Value>,
+) -> Issue {
+    let expected = match expected.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => expected.concat(),
+    };
+    Issue::new(kind, loc, format!("Input should be {expected}"), input)
+        .with_ctx(json!({ "expected": expected }))
+}
+
 /// A "missing" issue as pydantic words it.
 pub(crate) fn missing(loc: Vec<Value>, input: Value) -> Issue {
     Issue::new("missing", loc, "Field required", input)

@@ -1,11 +1,11 @@
 //! Bodies of the member routes: `MemberCreateFromCustomer` and `MemberUpdate`
 //! (server/polar/member/schemas.py).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::fields::{email, name, raw_string, text};
 use super::params::{Page, Params, Sorts, last, query_loc};
-use crate::issue::{Issue, at, missing, not_a_string, not_an_object, root};
+use crate::issue::{Issue, at, missing, not_a_string, not_an_object, one_of, root};
 use crate::rules::email::Deliverability;
 
 /// A member's role within its customer.
@@ -92,19 +92,7 @@ fn role(
     let found = allowed.iter().find(|r| value.as_str() == Some(r.as_str()));
     if found.is_none() {
         let names: Vec<String> = allowed.iter().map(|r| field.name(*r)).collect();
-        let expected = match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => names.join(""),
-        };
-        errs.push(
-            Issue::new(
-                field.kind(),
-                loc,
-                format!("Input should be {expected}"),
-                value.clone(),
-            )
-            .with_ctx(json!({ "expected": expected })),
-        );
+        errs.push(one_of(field.kind(), loc, &names, value.clone()));
     }
     found.copied()
 }

@@ -13,7 +13,7 @@
 
 use serde_json::{Value, json};
 
-use crate::issue::{Issue, at, parse_positive, parse_uuid4, root};
+use crate::issue::{Issue, at, one_of, parse_positive, parse_uuid4, root};
 use crate::rules;
 
 /// `["query", key]`.
@@ -144,10 +144,6 @@ impl<'q> Params<'q> {
             .iter()
             .flat_map(|(n, _)| [format!("'{n}'"), format!("'-{n}'")])
             .collect();
-        let expected = match accepted.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => accepted.concat(),
-        };
         let mut sorting = Vec::new();
         let given = self.pairs.iter().filter(|(k, _)| k == "sorting");
         for (i, (_, v)) in given.enumerate() {
@@ -157,15 +153,12 @@ impl<'q> Params<'q> {
             };
             match sorts.keys.iter().find(|(n, _)| *n == name) {
                 Some((_, key)) => sorting.push((*key, desc)),
-                None => self.sorting.push(
-                    Issue::new(
-                        "enum",
-                        at(&query_loc("sorting"), i),
-                        format!("Input should be {expected}"),
-                        v.as_str(),
-                    )
-                    .with_ctx(json!({ "expected": expected })),
-                ),
+                None => self.sorting.push(one_of(
+                    "enum",
+                    at(&query_loc("sorting"), i),
+                    &accepted,
+                    v.as_str(),
+                )),
             }
         }
         if sorting.is_empty() {
