@@ -121,6 +121,12 @@ impl Client {
         CustomerMeters::new(self.clone())
     }
 
+    /// A request of `params` on this client, with no per-call options yet: how every
+    /// operation's request is made.
+    pub(crate) fn request<P>(&self, params: P) -> crate::Request<P> {
+        crate::Request::new(self.clone(), params)
+    }
+
     pub(crate) fn service(&self) -> HttpService {
         self.inner.service.clone()
     }

@@ -55,12 +55,12 @@ impl CustomerMeters {
 
     /// `GET /v1/customer-meters/`: one page, every page, or every customer meter.
     pub fn list(&self) -> ListCustomerMeters {
-        Request::new(self.client.clone(), CustomerMetersListParams::default())
+        self.client.request(CustomerMetersListParams::default())
     }
 
     /// `GET /v1/customer-meters/{id}`.
     pub fn get(&self, id: CustomerMeterId) -> GetCustomerMeter {
-        Request::new(self.client.clone(), CustomerMetersGetParams { id })
+        self.client.request(CustomerMetersGetParams { id })
     }
 }
 

@@ -53,16 +53,16 @@ impl CustomerSessions {
 
     /// `POST /v1/customer-sessions/` for the customer with this Polar ID (answer 201).
     pub fn create(&self, customer: CustomerId) -> CreateCustomerSession {
-        self.builder(CustomerSessionCustomerIdCreate::new(customer).into())
+        self.create_body(CustomerSessionCustomerIdCreate::new(customer).into())
     }
 
     /// `POST /v1/customer-sessions/` for the customer with this external ID (answer 201).
     pub fn create_external(&self, external_id: impl Into<String>) -> CreateCustomerSession {
-        self.builder(CustomerSessionCustomerExternalIdCreate::new(external_id.into()).into())
+        self.create_body(CustomerSessionCustomerExternalIdCreate::new(external_id.into()).into())
     }
 
-    fn builder(&self, body: CustomerSessionCreate) -> CreateCustomerSession {
-        Request::new(self.client.clone(), CustomerSessionsCreateParams { body })
+    fn create_body(&self, body: CustomerSessionCreate) -> CreateCustomerSession {
+        self.client.request(CustomerSessionsCreateParams { body })
     }
 }
 

@@ -37,7 +37,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn create(&self) -> CreateCustomer {
-        self.request(CustomersCreateParams {
+        self.client.request(CustomersCreateParams {
             body: Individual(CustomerIndividualCreate::new("")),
         })
     }

@@ -34,7 +34,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn delete(&self, id: CustomerId) -> DeleteCustomer {
-        self.request(CustomersDeleteParams {
+        self.client.request(CustomersDeleteParams {
             id,
             anonymize: None,
         })
@@ -51,7 +51,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn delete_external(&self, external_id: impl Into<String>) -> DeleteCustomerExternal {
-        self.request(CustomersDeleteExternalParams {
+        self.client.request(CustomersDeleteExternalParams {
             external_id: external_id.into(),
             anonymize: None,
         })

@@ -45,7 +45,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn export(&self) -> ExportCustomers {
-        self.request(CustomersExportParams::default())
+        self.client.request(CustomersExportParams::default())
     }
 }
 

@@ -36,7 +36,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn get(&self, id: CustomerId) -> GetCustomer {
-        self.request(CustomersGetParams { id })
+        self.client.request(CustomersGetParams { id })
     }
 
     /// `GET /v1/customers/external/{external_id}`: the customer with this external ID.
@@ -53,7 +53,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn get_external(&self, external_id: impl Into<String>) -> GetCustomerExternal {
-        self.request(CustomersGetExternalParams {
+        self.client.request(CustomersGetExternalParams {
             external_id: external_id.into(),
         })
     }
@@ -71,7 +71,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn get_state(&self, id: CustomerId) -> GetCustomerState {
-        self.request(CustomersGetStateParams { id })
+        self.client.request(CustomersGetStateParams { id })
     }
 
     /// `GET /v1/customers/external/{external_id}/state`.
@@ -86,7 +86,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn get_state_external(&self, external_id: impl Into<String>) -> GetCustomerStateExternal {
-        self.request(CustomersGetStateExternalParams {
+        self.client.request(CustomersGetStateExternalParams {
             external_id: external_id.into(),
         })
     }

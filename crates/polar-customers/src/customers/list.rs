@@ -38,7 +38,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> ListCustomers {
-        self.request(CustomersListParams::default())
+        self.client.request(CustomersListParams::default())
     }
 }
 

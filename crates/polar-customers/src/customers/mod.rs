@@ -35,9 +35,10 @@ impl Customers {
         Customers { client }
     }
 
-    /// A request of `params` on this client.
+    /// [`Client::request`]; kept only for `ensure.rs`, which should call `self.client.request`
+    /// (then this goes).
     fn request<P>(&self, params: P) -> crate::Request<P> {
-        crate::Request::new(self.client.clone(), params)
+        self.client.request(params)
     }
 
     /// The team members of the customer with this Polar ID: list, add, get, update, remove.

@@ -44,7 +44,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn payment_methods(&self, id: CustomerId) -> ListPaymentMethods {
-        self.request(CustomersListPaymentMethodsParams {
+        self.client.request(CustomersListPaymentMethodsParams {
             id,
             page: None,
             limit: None,
@@ -66,10 +66,11 @@ impl Customers {
         &self,
         external_id: impl Into<String>,
     ) -> ListPaymentMethodsExternal {
-        self.request(CustomersListPaymentMethodsExternalParams {
-            external_id: external_id.into(),
-            page: None,
-            limit: None,
-        })
+        self.client
+            .request(CustomersListPaymentMethodsExternalParams {
+                external_id: external_id.into(),
+                page: None,
+                limit: None,
+            })
     }
 }

@@ -35,7 +35,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn update(&self, id: CustomerId) -> UpdateCustomer {
-        self.request(CustomersUpdateParams {
+        self.client.request(CustomersUpdateParams {
             id,
             body: CustomerUpdate::default(),
         })
@@ -54,7 +54,7 @@ impl Customers {
     /// # Ok(()) }
     /// ```
     pub fn update_external(&self, external_id: impl Into<String>) -> UpdateCustomerExternal {
-        self.request(CustomersUpdateExternalParams {
+        self.client.request(CustomersUpdateExternalParams {
             external_id: external_id.into(),
             body: CustomerUpdateExternalId::default(),
         })

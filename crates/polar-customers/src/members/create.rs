@@ -22,7 +22,7 @@ pub type CreateMemberExternal = Request<CustomersMembersCreateExternalParams>;
 impl Members {
     /// `POST /v1/customers/{id}/members`: adds a member with this email (answer 201).
     pub fn create(&self, email: impl Into<String>) -> CreateMember {
-        self.request(CustomersMembersCreateParams {
+        self.client.request(CustomersMembersCreateParams {
             id: self.customer,
             body: MemberCreateFromCustomer::new(email.into()),
         })
@@ -32,7 +32,7 @@ impl Members {
 impl MembersExternal {
     /// `POST /v1/customers/external/{external_id}/members`: adds a member with this email.
     pub fn create(&self, email: impl Into<String>) -> CreateMemberExternal {
-        self.request(CustomersMembersCreateExternalParams {
+        self.client.request(CustomersMembersCreateExternalParams {
             external_id: self.customer.clone(),
             body: MemberCreateFromCustomer::new(email.into()),
         })

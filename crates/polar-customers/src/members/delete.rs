@@ -23,7 +23,7 @@ pub type DeleteMemberExternal = Request<CustomersMembersDeleteExternalParams>;
 impl Members {
     /// `DELETE /v1/customers/{id}/members/{member_id}` (answer 204).
     pub fn delete(&self, member: MemberId) -> DeleteMember {
-        self.request(CustomersMembersDeleteParams {
+        self.client.request(CustomersMembersDeleteParams {
             id: self.customer,
             member_id: member,
         })
@@ -33,7 +33,7 @@ impl Members {
 impl MembersExternal {
     /// `DELETE /v1/customers/external/{external_id}/members/{member_external_id}`.
     pub fn delete(&self, member_external_id: impl Into<String>) -> DeleteMemberExternal {
-        self.request(CustomersMembersDeleteExternalParams {
+        self.client.request(CustomersMembersDeleteExternalParams {
             external_id: self.customer.clone(),
             member_external_id: member_external_id.into(),
         })

@@ -22,7 +22,7 @@ pub type GetMemberExternal = Request<CustomersMembersGetExternalParams>;
 impl Members {
     /// `GET /v1/customers/{id}/members/{member_id}`.
     pub fn get(&self, member: MemberId) -> GetMember {
-        self.request(CustomersMembersGetParams {
+        self.client.request(CustomersMembersGetParams {
             id: self.customer,
             member_id: member,
         })
@@ -32,7 +32,7 @@ impl Members {
 impl MembersExternal {
     /// `GET /v1/customers/external/{external_id}/members/{member_external_id}`.
     pub fn get(&self, member_external_id: impl Into<String>) -> GetMemberExternal {
-        self.request(CustomersMembersGetExternalParams {
+        self.client.request(CustomersMembersGetExternalParams {
             external_id: self.customer.clone(),
             member_external_id: member_external_id.into(),
         })

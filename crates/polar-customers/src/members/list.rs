@@ -51,7 +51,7 @@ impl Members {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> ListMembers {
-        self.request(CustomersMembersListParams {
+        self.client.request(CustomersMembersListParams {
             id: self.customer,
             role: None,
             page: None,
@@ -81,7 +81,7 @@ impl MembersExternal {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> ListMembersExternal {
-        self.request(CustomersMembersListExternalParams {
+        self.client.request(CustomersMembersListExternalParams {
             external_id: self.customer.clone(),
             role: None,
             page: None,

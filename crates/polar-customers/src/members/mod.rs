@@ -20,8 +20,8 @@ pub use get::{GetMember, GetMemberExternal};
 pub use list::{ListMembers, ListMembersExternal};
 pub use update::{UpdateMember, UpdateMemberExternal};
 
+use crate::Client;
 use crate::types::CustomerId;
-use crate::{Client, Request};
 
 /// The members of one customer found by Polar ID, from
 /// [`Customers::members`](crate::Customers::members).
@@ -50,11 +50,6 @@ pub struct Members {
 impl Members {
     pub(crate) fn new(client: Client, customer: CustomerId) -> Self {
         Members { client, customer }
-    }
-
-    /// A request of `params` on this client.
-    fn request<P>(&self, params: P) -> Request<P> {
-        Request::new(self.client.clone(), params)
     }
 }
 
@@ -85,10 +80,5 @@ pub struct MembersExternal {
 impl MembersExternal {
     pub(crate) fn new(client: Client, customer: String) -> Self {
         MembersExternal { client, customer }
-    }
-
-    /// A request of `params` on this client.
-    fn request<P>(&self, params: P) -> Request<P> {
-        Request::new(self.client.clone(), params)
     }
 }

@@ -24,7 +24,7 @@ pub type UpdateMemberExternal = Request<CustomersMembersUpdateExternalParams>;
 impl Members {
     /// `PATCH /v1/customers/{id}/members/{member_id}`: changes only the fields set.
     pub fn update(&self, member: MemberId) -> UpdateMember {
-        self.request(CustomersMembersUpdateParams {
+        self.client.request(CustomersMembersUpdateParams {
             id: self.customer,
             member_id: member,
             body: MemberUpdate::default(),
@@ -35,7 +35,7 @@ impl Members {
 impl MembersExternal {
     /// `PATCH /v1/customers/external/{external_id}/members/{member_external_id}`.
     pub fn update(&self, member_external_id: impl Into<String>) -> UpdateMemberExternal {
-        self.request(CustomersMembersUpdateExternalParams {
+        self.client.request(CustomersMembersUpdateExternalParams {
             external_id: self.customer.clone(),
             member_external_id: member_external_id.into(),
             body: MemberUpdate::default(),
