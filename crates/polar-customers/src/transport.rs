@@ -9,7 +9,9 @@
 //!   [`ClientBuilder::build_with`](crate::ClientBuilder::build_with) or
 //!   [`Client::from_service`](crate::Client::from_service): the request and response types
 //!   ([`Body`], [`ResponseBody`], [`HttpService`], [`BoxError`]) and what the stack puts in a
-//!   request's or response's extensions ([`RouteTemplate`], [`Attempts`]).
+//!   request's or response's extensions ([`RouteTemplate`], [`Attempts`],
+//!   [`EarlierAttemptMayHaveBeenProcessed`], and [`RetryLater`], which a request sent again
+//!   later carries in [`RequestOptions::resume`] to go on with the same call).
 //! - **Deciding retries**: [`retry::Classify`] and its [`retry::Classification`], the
 //!   [`retry::DefaultClassifier`] to defer to, [`retry::Backoff`], and [`retry::Timer`] to
 //!   drive waits in tests.
@@ -37,8 +39,8 @@
 //! ```
 
 pub use polar_transport::{
-    Attempts, Body, BoxError, BuildError, Error, ErrorKind, HttpService, RequestOptions,
-    ResponseBody, RouteTemplate, Server, TransportBuilder,
+    Attempts, Body, BoxError, BuildError, EarlierAttemptMayHaveBeenProcessed, Error, ErrorKind,
+    HttpService, RequestOptions, ResponseBody, RetryLater, RouteTemplate, Server, TransportBuilder,
 };
 
 /// Whether a request is retried (a classifier) and when (a backoff); see
