@@ -44,8 +44,8 @@ pub trait BulkOperation: sealed::Sealed + Clone + Send + 'static {
     /// What the operation returns.
     type Output: Send + 'static;
 
-    /// Sends it.
-    fn start(self) -> ResponseFuture<Self::Output>;
+    /// Sends it; the operation is kept, in case the batch must send it again.
+    fn start(&self) -> ResponseFuture<Self::Output>;
 
     /// The same operation, going on with the call the retry layer gave back.
     fn resume(self, later: RetryLater) -> Self;
@@ -56,8 +56,11 @@ impl<P: Operation> sealed::Sealed for Request<P> {}
 impl<P: Operation> BulkOperation for Request<P> {
     type Output = P::Output;
 
-    fn start(self) -> ResponseFuture<P::Output> {
-        self.send()
+    /// Like [`Request::send`], from a borrowed request: the call (its path, query and body)
+    /// is built from the params in place, so keeping the operation copies nothing.
+    fn start(&self) -> ResponseFuture<P::Output> {
+        let call = crate::operation::call(&self.params, self.options.clone());
+        <P::Output as crate::operation::sealed::Answer>::send(self.client.clone(), call)
     }
 
     fn resume(self, later: RetryLater) -> Self {
@@ -188,7 +191,7 @@ impl<O: BulkOperation> Bulk<O> {
     }
 
     fn start(&mut self, index: usize, op: O) {
-        let fut = op.clone().start();
+        let fut = op.start();
         self.running.push(Box::pin(async move {
             Done {
                 index,
