@@ -137,8 +137,10 @@ impl<T: Send + 'static> Pages<T> {
         self
     }
 
-    /// Starts requests until `limit` are in flight, none past the last page known.
-    fn fill(&mut self, limit: usize) {
+    /// Starts requests until `limit` are in flight, none past the last page known. With
+    /// `reader_waits`, the reader is waiting for the first page in line: when that one is
+    /// started here, it is polled in place; every other runs ahead of the reader, on a task.
+    fn fill(&mut self, limit: usize, reader_waits: bool) {
         loop {
             let room = match self.max_page {
                 // Before the first page only one request: the walk may have a single page.
@@ -149,8 +151,7 @@ impl<T: Send + 'static> Pages<T> {
                 return;
             }
             let fut = (self.fetch)(self.next_request);
-            // Only the page the reader waits for is polled by the reader alone.
-            let ahead = self.ahead > 0;
+            let ahead = !(reader_waits && self.in_flight.is_empty());
             self.in_flight.push_back(InFlight::start(fut, ahead));
             self.next_request = self.next_request.saturating_add(1);
         }
@@ -172,7 +173,7 @@ impl<T: Send + 'static> Stream for Pages<T> {
             return Poll::Ready(None);
         }
         // The reader asks for the next page: it is requested now if it is not yet.
-        this.fill(this.ahead.max(1));
+        this.fill(this.ahead.max(1), true);
         let result = ready!(
             this.in_flight
                 .front_mut()
@@ -194,7 +195,7 @@ impl<T: Send + 'static> Stream for Pages<T> {
                 } else {
                     // Only when the caller opted in: the next pages are fetched while it
                     // handles this one.
-                    this.fill(this.ahead);
+                    this.fill(this.ahead, false);
                 }
                 Poll::Ready(Some(Ok(page)))
             }
