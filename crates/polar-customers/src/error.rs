@@ -87,6 +87,16 @@ impl Error {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
+    /// True for Polar's answer that the resource asked for does not exist: a 404 whose body's
+    /// `error` is `ResourceNotFound`. A 404 of another shape (an unknown route or API version,
+    /// a proxy's page) is a misconfiguration, not that answer; [`is_not_found`](Self::is_not_found)
+    /// is true for both.
+    pub fn is_resource_not_found(&self) -> bool {
+        self.as_api().is_some_and(|api| {
+            api.status() == StatusCode::NOT_FOUND && api.code() == Some("ResourceNotFound")
+        })
+    }
+
     /// True for a timeout of the call (response body included), of an attempt, of the
     /// connection, or of a stalled export stream.
     pub fn is_timeout(&self) -> bool {

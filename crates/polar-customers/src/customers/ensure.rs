@@ -17,8 +17,9 @@ pub struct EnsureExternalParams {
     create: CustomersCreateParams,
 }
 
-/// Request of [`Customers::ensure_external`]: gets the customer by external ID; on 404 creates
-/// it with the fields given here; when the create loses a race to another caller (Polar's 422
+/// Request of [`Customers::ensure_external`]: gets the customer by external ID; on Polar's 404
+/// `ResourceNotFound` (not any 404: a wrong route's is an error) creates it with the fields
+/// given here; when the create loses a race to another caller (Polar's 422
 /// "A customer with this external ID already exists."), gets it again. Two concurrent calls
 /// for one new external ID end with one customer, and both return it.
 ///
@@ -28,8 +29,9 @@ pub type EnsureExternal = Request<EnsureExternalParams>;
 
 impl Customers {
     /// The customer with this external ID, created when Polar does not know it yet: the
-    /// sign-up path. Gets by external ID; on 404 creates it (set its fields on the builder);
-    /// when the create loses a race to a concurrent call, gets again. See [`EnsureExternal`].
+    /// sign-up path. Gets by external ID; on Polar's 404 `ResourceNotFound` creates it (set its
+    /// fields on the builder); when the create loses a race to a concurrent call, gets again.
+    /// See [`EnsureExternal`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), polar_customers::Error> {
@@ -103,7 +105,7 @@ impl EnsureExternal {
             for _ in 0..ROUNDS {
                 match get.clone().send().await {
                     Ok(customer) => return Ok(customer),
-                    Err(e) if e.is_not_found() => {}
+                    Err(e) if e.is_resource_not_found() => {}
                     Err(e) => return Err(e),
                 }
                 match create.clone().send().await {
@@ -137,4 +139,29 @@ fn lost_the_race(error: &Error) -> bool {
                     && v.msg.contains("already exists")
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use polar_transport::mock::{MockResponse, MockTransport};
+    use serde_json::json;
+
+    use crate::Client;
+
+    /// A 404 that is not Polar's "no such customer" (here an unknown route, as a wrong base URL
+    /// or API version gives) is returned as the error: no create is tried.
+    #[tokio::test]
+    async fn a_404_of_another_shape_is_an_error_not_a_create() {
+        let mock = MockTransport::new();
+        mock.push(MockResponse::json(404, &json!({"detail": "Not Found"})));
+        let error = Client::from_service(mock.clone())
+            .customers()
+            .ensure_external("user_42")
+            .email("ada@polar.sh")
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(http::StatusCode::NOT_FOUND));
+        assert!(!error.is_resource_not_found());
+        assert_eq!(mock.request_count(), 1, "only the get was sent");
+    }
 }
