@@ -14,10 +14,24 @@ use crate::state::{Config, Shared, TokenInfo};
 use crate::store::{Store, TokenKind};
 use crate::{FakePolar, KNOWN_API_VERSIONS, OrganizationId};
 
+/// Random bytes without end, from version-4 UUIDs (the crate's one source of randomness): the
+/// 14 bytes of each that hold none of the version or variant bits.
+pub(crate) fn random_bytes() -> impl Iterator<Item = u8> {
+    std::iter::repeat_with(Uuid::new_v4).flat_map(|u| {
+        let bytes = *u.as_bytes();
+        (0..16)
+            .filter(|i| *i != 6 && *i != 8)
+            .map(move |i| bytes[i])
+    })
+}
+
+/// A fresh organization access token: 40 random hex digits after `polar_oat_fake_`.
 pub(crate) fn new_token() -> String {
-    let a = Uuid::new_v4().simple().to_string();
-    let b = Uuid::new_v4().simple().to_string();
-    format!("polar_oat_fake_{}", &format!("{a}{b}")[..40])
+    let hex: String = random_bytes()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("polar_oat_fake_{hex}")
 }
 
 /// Configures a [`FakePolar`].

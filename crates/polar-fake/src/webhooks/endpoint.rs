@@ -104,10 +104,13 @@ impl WebhookEndpoint {
     /// with the legacy key (the whole secret's UTF-8 bytes).
     pub fn with_legacy_secret(mut self) -> Self {
         let secret = old_token();
-        // A legacy key exists for every non-empty secret.
-        if let Ok(signer) = Signer::new(&secret, Scheme::Legacy) {
-            self.secret = secret;
-            self.signer = signer;
+        match Signer::new(&secret, Scheme::Legacy) {
+            Ok(signer) => {
+                self.secret = secret;
+                self.signer = signer;
+            }
+            // A legacy key exists for every non-empty secret, and this one has 49 characters.
+            Err(e) => unreachable!("the legacy key of a new secret: {e}"),
         }
         self
     }
@@ -160,20 +163,12 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// digits, then their CRC-32 in base 62, padded to 6 characters.
 fn old_token() -> String {
     let mut token = String::from("whsec_");
-    let mut body = String::with_capacity(37);
-    while body.len() < 37 {
-        let mut bytes = [0u8; 64];
-        // Without randomness, a uuid's bytes (also random) fill in.
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        }
-        // 248 = 4 × 62: taking only bytes below it keeps every character equally likely.
-        for b in bytes.into_iter().filter(|b| *b < 248) {
-            if body.len() < 37 {
-                body.push(BASE62[usize::from(b % 62)] as char);
-            }
-        }
-    }
+    // 248 = 4 × 62: taking only bytes below it keeps every character equally likely.
+    let body: String = crate::builder::random_bytes()
+        .filter(|b| *b < 248)
+        .take(37)
+        .map(|b| BASE62[usize::from(b % 62)] as char)
+        .collect();
     let mut checksum = crc32(body.as_bytes());
     let mut digits = Vec::new();
     while checksum > 0 {
