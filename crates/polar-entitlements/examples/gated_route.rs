@@ -122,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The service against a local fake Polar that delivers its webhooks to it.
-async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+pub(crate) async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     use polar_customers::types::BenefitType;
     use polar_fake::{CUSTOMER_EVENTS, FakePolar, WebhookEndpoint, samples};
 
@@ -183,7 +183,7 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// `GET /pro` as `user`: prints the answer, and fails the demo when its status is not `want`
-/// (`.ci/run` runs the demo).
+/// (`tests/gated_route.rs` runs the demo under `cargo test`).
 async fn check(
     addr: SocketAddr,
     who: &str,
