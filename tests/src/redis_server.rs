@@ -37,7 +37,7 @@ pub fn skip(why: &str) {
     let test = test.name().unwrap_or("a test");
     let _ = writeln!(
         std::io::stderr(),
-        "\n!!!!!!!! SKIPPED {test}: {why}; install redis-server or set REDIS_URL !!!!!!!!\n"
+        "\n!!!!!!!! SKIPPED {test}: {why}; install redis-server !!!!!!!!\n"
     );
 }
 
@@ -157,7 +157,7 @@ pub fn redis_url() -> Option<(String, Option<RedisServer>)> {
     match std::env::var("REDIS_URL") {
         Ok(url) if !url.is_empty() => Some((url, None)),
         _ => {
-            skip("neither redis-server on PATH nor REDIS_URL");
+            skip("neither redis-server on PATH nor a Redis named by REDIS_URL");
             None
         }
     }
