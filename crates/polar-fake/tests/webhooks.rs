@@ -110,6 +110,39 @@ fn scheme_of(secret: &str, d: &WebhookDelivery) -> Option<Scheme> {
         .find(|s| Signer::new(secret, *s).is_ok_and(|k| k.sign(&d.webhook_id, ts, &d.body) == sig))
 }
 
+/// [`scheme_of`] checks deliveries with the fake's own `Signer`; these fixed vectors, computed
+/// apart from it, pin what that `Signer` writes (Standard Webhooks: `v1,` and the base64 of
+/// HMAC-SHA256 over `id.timestamp.body`, keyed by the secret's base64 part decoded, or by the
+/// whole secret's UTF-8 bytes for the legacy key):
+///
+/// ```text
+/// python3 -c "
+/// import base64,hmac,hashlib
+/// key=bytes(range(32)); secret='whsec_'+base64.b64encode(key).decode()
+/// msg=b'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.1700000000.{\"type\":\"customer.updated\"}'
+/// print(secret); print('v1,'+base64.b64encode(hmac.new(key,msg,hashlib.sha256).digest()).decode())
+/// lk=secret.encode(); print('v1,'+base64.b64encode(hmac.new(lk,msg,hashlib.sha256).digest()).decode())
+/// "
+/// ```
+#[test]
+fn the_signer_matches_known_answers() {
+    let secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let (id, ts, body) = (
+        "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+        1_700_000_000,
+        br#"{"type":"customer.updated"}"#,
+    );
+    let sign = |scheme| Signer::new(secret, scheme).unwrap().sign(id, ts, body);
+    assert_eq!(
+        sign(Scheme::Standard),
+        "v1,WqZi3Aq2ABGoIYEi1ga9ovRzzEG1IMGtppBHkXm4tzE="
+    );
+    assert_eq!(
+        sign(Scheme::Legacy),
+        "v1,CQg9aSrBjljqAN5WAxRPuyO/CjUl1ie5b74Fim29a+E="
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_retried_with_the_same_id_and_later_events_wait() {
     // The first event fails twice (a 500, then a 429) before it is accepted.
