@@ -92,7 +92,9 @@ pub trait Operation: sealed::Params + Clone + fmt::Debug + Send + Sync + 'static
 
 /// An operation that answers one page of a list. Its [`Request`] also has `page`, `limit`,
 /// `pages()` and `stream()`.
-pub trait ListOperation: Operation + sealed::Paged {
+pub trait ListOperation:
+    Operation<Output = crate::types::ListResource<<Self as ListOperation>::Item>> + sealed::Paged
+{
     /// What the list holds.
     type Item: serde::de::DeserializeOwned + Send + Unpin + 'static;
 }
@@ -271,6 +273,11 @@ impl<P: Operation> IntoFuture for Request<P> {
 /// path, query and body they state, labelled with the route's template for tracing.
 pub(crate) fn call<P: Operation>(params: &P, options: CallOptions) -> Result<Call, Error> {
     params.validate()?;
+    checked_call(params, options)
+}
+
+/// [`call`] for params already validated (the pages of a walk, checked once at its start).
+pub(crate) fn checked_call<P: Operation>(params: &P, options: CallOptions) -> Result<Call, Error> {
     let call = Call {
         method: P::ROUTE.method(),
         route: P::ROUTE.template(),

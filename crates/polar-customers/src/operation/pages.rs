@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::{ListOperation, Request, SortedList, call};
+use super::sealed::Answer;
+use super::{ListOperation, Request, SortedList, checked_call};
 use crate::Error;
 use crate::pagination::{Items, PageFetcher, Pages};
-use crate::types::ListResource;
 
 impl<P: ListOperation> Request<P> {
     /// The page to get (from 1). For [`stream`](Self::stream) and [`pages`](Self::pages), the
@@ -33,7 +33,8 @@ impl<P: ListOperation> Request<P> {
         } = self;
         let first = params.page().unwrap_or(1);
         // The walk starts at page 1 at the lowest, which would hide a `page(0)`: a query
-        // that breaks a rule fails the first page instead, with nothing sent.
+        // that breaks a rule fails the first page instead, with nothing sent. Checked once
+        // here: each page only moves `page` on from `first`, which passed.
         let invalid = params.validate().err();
         let fetch: PageFetcher<P::Item> = Arc::new(move |page| {
             let call = match (&invalid, u32::try_from(page)) {
@@ -41,7 +42,7 @@ impl<P: ListOperation> Request<P> {
                 (None, Ok(page)) => {
                     let mut params = params.clone();
                     *params.page_mut() = Some(page);
-                    call(&params, options.clone())
+                    checked_call(&params, options.clone())
                 }
                 // The walk counts in i64; a page past u32 is past any list Polar serves.
                 (None, Err(_)) => Err(Error::invalid(
@@ -49,8 +50,7 @@ impl<P: ListOperation> Request<P> {
                     format!("page {page} is out of range"),
                 )),
             };
-            let client = client.clone();
-            Box::pin(async move { client.send_json::<ListResource<P::Item>>(call?).await })
+            <P::Output as Answer>::send(client.clone(), call)
         });
         Pages::new(fetch, i64::from(first))
     }
