@@ -67,7 +67,7 @@ fn each_params_type_names_its_route() {
     assert_eq!(CustomersUpdateParams::PATH, "/v1/customers/{id}");
     let route = CustomersDeleteExternalParams::ROUTE;
     assert_eq!(route.method(), Method::DELETE);
-    assert_eq!(route.template(), CustomersDeleteExternalParams::PATH);
+    assert_eq!(route.template(), "/v1/customers/external/{external_id}");
     assert_eq!(route.operation_id(), "customers:delete_external");
     assert_eq!(
         Route::from_operation_id("customers:delete_external"),
