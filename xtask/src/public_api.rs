@@ -28,7 +28,11 @@ struct Package {
 pub fn run(root: &Path, check: bool) -> Result<(), String> {
     check_tool()?;
     let dir = root.join("api");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // A check only reads: a missing `api/` is a snapshot that differs, not one to make.
+    if !check {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
     let mut changed = Vec::new();
     for package in publishable(root)? {
         let listing = list(root, &package)?;
