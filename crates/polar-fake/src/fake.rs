@@ -420,8 +420,10 @@ impl FakePolar {
 
     /// Sends the event whose `webhook-id` is `webhook_id` again to its endpoint, as Polar's
     /// "redeliver" does (`POST /v1/webhooks/events/{id}/redeliver`): the same id and body,
-    /// signed anew at the time of the attempt, after the endpoint's earlier events, with the
-    /// usual retries. False when the fake sent no such event.
+    /// signed anew at the time of the attempt, with the usual retries. It is queued behind every
+    /// event still pending for the endpoint, newer ones included, where Polar's FIFO guard
+    /// counts only events created before it with no delivery yet (`count_earlier_pending` in
+    /// `server/polar/webhook/repository.py`). False when the fake sent no such event.
     pub fn redeliver_webhook(&self, webhook_id: &str) -> bool {
         self.shared.webhooks.redeliver(webhook_id)
     }

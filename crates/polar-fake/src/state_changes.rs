@@ -43,10 +43,13 @@ impl FakePolar {
     /// On Polar, `SubscriptionService.revoke` cancels at once (`_perform_cancellation` with
     /// `immediately=True` in `server/polar/subscription/service.py`), and
     /// `_after_subscription_updated` enqueues `customer.state_changed`. The benefits the
-    /// product granted are revoked by a separate job, each revocation with its own
-    /// `customer.state_changed`: revoke them with
-    /// [`revoke_benefit_grant`](Self::revoke_benefit_grant). `subscription.canceled` /
-    /// `subscription.revoked` are not modelled.
+    /// product granted are revoked by a separate job: revoke them with
+    /// [`revoke_benefit_grant`](Self::revoke_benefit_grant). The fake sends one
+    /// `customer.state_changed` per change, each with the state just after it; Polar's jobs
+    /// read the state when they run, so its deliveries for quick successive changes may all
+    /// carry the latest state. Not modelled: clearing `pause_at_period_end` / `resumes_at`,
+    /// settling the final meter period (`_settle_meter_cycle`), and the
+    /// `subscription.canceled` / `subscription.revoked` events.
     pub fn end_subscription(&self, customer: CustomerId, subscription: SubscriptionId) -> bool {
         let ended = self
             .shared
