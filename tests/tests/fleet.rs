@@ -137,7 +137,7 @@ fn report(label: &str, run: &Run) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_sharing_redis_runs_at_the_budget_without_a_429() {
+async fn a_fleet_sharing_redis_meets_no_429_and_creates_each_customer_once() {
     let Some((redis_url, _server)) = redis_url() else {
         return;
     };
