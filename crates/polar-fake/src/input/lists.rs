@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::params::{Page, Params, Sorts, uuid_filter};
+use super::params::{Page, Params, Sorts};
 use crate::issue::Issue;
 
 /// A payment-method list's customer, the path parameter already read, and its pagination
@@ -65,14 +65,10 @@ pub(crate) fn parse_meter_list(pairs: &[(String, String)]) -> Result<MeterQuery,
     let mut p = Params::new(pairs);
     let page = p.page();
     let sorting = p.sorting(&METER_SORTS);
-    let organization_id = uuid_filter(pairs, "organization_id", p.query());
-    let customer_id = uuid_filter(pairs, "customer_id", p.query());
-    let external_customer_id = pairs
-        .iter()
-        .filter(|(k, _)| k == "external_customer_id")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let meter_id = uuid_filter(pairs, "meter_id", p.query());
+    let organization_id = p.uuid_filter("organization_id");
+    let customer_id = p.uuid_filter("customer_id");
+    let external_customer_id = p.all("external_customer_id");
+    let meter_id = p.uuid_filter("meter_id");
     p.finish(MeterQuery {
         organization_id,
         customer_id,

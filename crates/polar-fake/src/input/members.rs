@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::fields::{email, name, raw_string, text};
-use super::params::{Page, Params, Sorts, last, query_loc};
+use super::params::{Page, Params, Sorts, query_loc};
 use crate::issue::{Issue, at, missing, not_a_string, not_an_object, one_of, root};
 use crate::rules::email::Deliverability;
 
@@ -206,7 +206,7 @@ pub(crate) fn parse_member_list<K>(
     let page = p.page();
     let sorting = p.sorting(&MEMBER_SORTS);
     let customer = p.path(customer);
-    let role = last(pairs, "role").and_then(|v| {
+    let role = p.last("role").and_then(|v| {
         let loc = query_loc("role");
         role(&Value::from(v), &ROLES, RoleField::Enum, loc, p.query())
     });

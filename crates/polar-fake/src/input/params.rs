@@ -13,7 +13,7 @@
 
 use serde_json::{Value, json};
 
-use crate::issue::{Issue, at, one_of, parse_positive, parse_uuid4, root};
+use crate::issue::{Issue, at, one_of, parse_bool, parse_positive, parse_uuid4, root};
 use crate::rules;
 
 /// `["query", key]`.
@@ -22,7 +22,7 @@ pub(super) fn query_loc(key: &str) -> Vec<Value> {
 }
 
 /// The last value of a scalar query parameter (FastAPI keeps the last one).
-pub(super) fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()
@@ -40,11 +40,7 @@ const SEQUENCE_BRANCH: &str = "json-or-python[json=list[uuid],python=chain[is-in
 /// UUID and a sequence of UUIDs. FastAPI passes every value of the key as one list, so when any
 /// value is bad both branches fail: the single-UUID branch on the whole list (`uuid_type` at
 /// `[…, "uuid"]`), then the sequence branch item by item at `[…, SEQUENCE_BRANCH, i]`.
-pub(super) fn uuid_filter(
-    pairs: &[(String, String)],
-    key: &str,
-    errs: &mut Vec<Issue>,
-) -> Vec<uuid::Uuid> {
+fn uuid_filter(pairs: &[(String, String)], key: &str, errs: &mut Vec<Issue>) -> Vec<uuid::Uuid> {
     let raw: Vec<&str> = pairs
         .iter()
         .filter(|(k, _)| k == key)
@@ -165,6 +161,33 @@ impl<'q> Params<'q> {
             sorting.push(sorts.default);
         }
         sorting
+    }
+
+    /// The last value of the scalar query parameter `key` (FastAPI keeps the last one).
+    pub(crate) fn last(&self, key: &str) -> Option<&'q str> {
+        last(self.pairs, key)
+    }
+
+    /// Every value of the query parameter `key`, in order.
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The endpoint's repeatable UUID filter `key` (see [`uuid_filter`]), its issues kept with
+    /// the endpoint's query parameters.
+    pub(crate) fn uuid_filter(&mut self, key: &str) -> Vec<uuid::Uuid> {
+        uuid_filter(self.pairs, key, &mut self.query)
+    }
+
+    /// The endpoint's boolean query parameter `key` (its last value), its issue kept with the
+    /// endpoint's query parameters.
+    pub(crate) fn bool(&mut self, key: &str) -> Option<bool> {
+        let value = last(self.pairs, key)?;
+        parse_bool(query_loc(key), value, &mut self.query)
     }
 
     /// A path parameter, already read: its value, or `None` with its issues kept.

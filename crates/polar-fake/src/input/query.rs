@@ -1,7 +1,7 @@
 //! The query strings of the customer list, export and delete (server/polar/customer/endpoints.py).
 
-use super::params::{Params, Sorts, last, query_loc, uuid_filter};
-use crate::issue::{Issue, parse_bool};
+use super::params::{Params, Sorts};
+use crate::issue::Issue;
 
 /// Sort keys of the list operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,12 +69,14 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Is
     let mut p = Params::new(pairs);
     let page = p.page();
     let sorting = p.sorting(&SORTS);
-    let organization_id = uuid_filter(pairs, "organization_id", p.query());
-    let active = last(pairs, "active").and_then(|v| parse_bool(query_loc("active"), v, p.query()));
+    let organization_id = p.uuid_filter("organization_id");
+    let active = p.bool("active");
+    let email = p.last("email").map(str::to_owned);
+    let query = p.last("query").map(str::to_owned);
     p.finish(ListQuery {
         organization_id,
-        email: last(pairs, "email").map(str::to_owned),
-        query: last(pairs, "query").map(str::to_owned),
+        email,
+        query,
         active,
         page: page.page,
         limit: page.limit,
@@ -86,7 +88,7 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, Vec<Is
 /// Decodes the export query (`organization_id` only).
 pub(crate) fn parse_export(pairs: &[(String, String)]) -> Result<Vec<uuid::Uuid>, Vec<Issue>> {
     let mut p = Params::new(pairs);
-    let ids = uuid_filter(pairs, "organization_id", p.query());
+    let ids = p.uuid_filter("organization_id");
     p.finish(ids)
 }
 
@@ -97,8 +99,6 @@ pub(crate) fn parse_delete<K>(
 ) -> Result<(K, bool), Vec<Issue>> {
     let mut p = Params::new(pairs);
     let customer = p.path(customer);
-    let anonymize = last(pairs, "anonymize")
-        .and_then(|v| parse_bool(query_loc("anonymize"), v, p.query()))
-        .unwrap_or(false);
+    let anonymize = p.bool("anonymize").unwrap_or(false);
     p.finish_path(customer, anonymize)
 }
