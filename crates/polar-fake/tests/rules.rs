@@ -852,6 +852,8 @@ async fn routes_versions_and_redirects() {
     }
     let a = api.call(Method::PUT, "/v1/customers/", None).await;
     assert_eq!(a.status, 405);
+    // The first route the server registers for the path (`list`, customer/endpoints.py).
+    assert_eq!(a.headers["allow"], "GET");
     let mut req = api.request(Method::GET, "/v1/customers/", None);
     req.headers_mut()
         .insert("polar-version", "2027-01".parse().unwrap());
