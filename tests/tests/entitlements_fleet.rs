@@ -11,7 +11,7 @@ use polar_customers::types::{BenefitId, BenefitType};
 use polar_customers::{Client, CustomerId};
 use polar_e2e::redis_server::RedisServer;
 use polar_entitlements::redis::SharedCache;
-use polar_entitlements::{Applied, Entitlements};
+use polar_entitlements::{Applied, Entitlements, EntitlementsBuilder};
 use polar_fake::{CUSTOMER_EVENTS, FakePolar, Route, WebhookEndpoint, samples};
 use polar_webhooks::dedup::RedisDedup;
 use polar_webhooks::{Event, Receiver, Webhook};
@@ -158,7 +158,8 @@ async fn a_fleet_applies_each_delivery_once_and_every_member_sees_it() {
     let app = axum::Router::new().route_service("/webhooks/polar", a.webhooks.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     fake.add_webhook_endpoint(endpoint);
-    // A first question subscribes each member to the broadcast.
+    // Built inside a runtime, each member subscribes to the broadcast at once; a first
+    // question puts the customer in both memories.
     assert!(a.entitlements.state(id).await.unwrap().is_some());
     assert!(b.entitlements.state(id).await.unwrap().is_some());
     eventually("both subscribed", async || {
@@ -207,6 +208,185 @@ async fn a_fleet_applies_each_delivery_once_and_every_member_sees_it() {
     assert_eq!(String::from_utf8_lossy(&text), "already processed");
     assert_eq!(b.entitlements.stats().webhook_updates, 0);
     assert_eq!(a.entitlements.stats().webhook_updates, 1);
+}
+
+/// Two handles of one organization sharing a cache under a new prefix, the cache's settings
+/// made by `cache` and the handle's by `settings`; returned with their shared caches once both
+/// are subscribed.
+async fn pair(
+    redis: &RedisServer,
+    fake: &FakePolar,
+    cache: impl Fn(SharedCache) -> SharedCache,
+    settings: impl Fn(EntitlementsBuilder) -> EntitlementsBuilder,
+) -> [(Entitlements, SharedCache); 2] {
+    let prefix = prefix(fake);
+    let member = || {
+        let shared = cache(SharedCache::new(&redis.url(), prefix.clone()).unwrap());
+        let builder = Entitlements::builder(client(fake), fake.organization_id());
+        (settings(builder).shared(shared.clone()).build(), shared)
+    };
+    let pair = [member(), member()];
+    eventually("both subscribed", async || {
+        pair.iter().all(|(_, shared)| shared.is_shared())
+    })
+    .await;
+    pair
+}
+
+/// Before `redis_link::millis` capped expiries, `max_staleness(Duration::MAX)` made Redis
+/// refuse the expiry of every shared write, and each write counted as an outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_maximum_staleness_still_shares_webhooks() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "endless@polar.sh", "endless").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    let [(a, shared_a), (b, _)] = pair(
+        &redis,
+        &fake,
+        |shared| shared,
+        |builder| builder.max_staleness(Duration::MAX),
+    )
+    .await;
+    assert!(!b.has_benefit(id, grant.benefit_id).await.unwrap());
+    fake.add_benefit_grant(id, &grant);
+    let granted = state_event(&fake, id).await;
+    fake.reset_stats();
+
+    assert_eq!(a.apply(&granted).await, Applied::Updated);
+    assert!(shared_a.is_shared(), "the write counted no outage");
+    eventually("b sees a's webhook", async || {
+        b.has_benefit(id, grant.benefit_id).await.unwrap()
+    })
+    .await;
+    assert_eq!(state_calls(&fake), 0);
+}
+
+/// A command timeout marks Redis away while the subscription stays up: the outage ends
+/// without a resubscription, and what a webhook changed meanwhile is still written to Redis
+/// and broadcast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_kept_while_redis_stalled_reaches_the_fleet_when_it_answers_again() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "stall@polar.sh", "stall").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    fake.add_benefit_grant(id, &grant);
+    let stalls = |shared: SharedCache| {
+        shared
+            .command_timeout(Duration::from_millis(100))
+            .reconnect_interval(Duration::from_millis(100))
+    };
+    let [(a, shared_a), (b, _)] = pair(&redis, &fake, stalls, |builder| builder).await;
+    assert!(a.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(b.has_benefit(id, grant.benefit_id).await.unwrap());
+    fake.revoke_benefit_grant(id, grant.id);
+    let revoked = state_event(&fake, id).await;
+    fake.reset_stats();
+
+    // Redis holds every write for 1.5 s (the subscriptions stay up): a's write of the
+    // webhook times out and is kept.
+    let mut admin = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1500)
+        .arg("WRITE")
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(a.apply(&revoked).await, Applied::Updated);
+    assert!(!shared_a.is_shared(), "a took Redis as away");
+    assert!(!a.has_benefit(id, grant.benefit_id).await.unwrap());
+
+    // The pause ends on its own; b hears of the revocation only through Redis.
+    eventually("b sees the revocation a kept", async || {
+        !b.has_benefit(id, grant.benefit_id).await.unwrap()
+    })
+    .await;
+    assert!(shared_a.is_shared(), "the outage ended");
+    assert_eq!(b.stats().api_fetches, 0);
+    assert_eq!(state_calls(&fake), 0, "nobody asked Polar");
+}
+
+/// A value in Redis that is not a state (a damaged entry, another version's format) is no
+/// answer: Polar is asked, and its answer replaces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_in_redis_that_cannot_be_read_is_asked_of_polar() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "damaged@polar.sh", "damaged").await;
+    let prefix = prefix(&fake);
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    redis::cmd("HSET")
+        .arg(format!("{prefix}:c:{id}"))
+        .arg(&["o", "1"])
+        .arg(&["k", &now_ms.to_string()])
+        .arg(&["v", "{\"not\": \"a state\"}"])
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    let member = || {
+        let shared = SharedCache::new(&redis.url(), prefix.clone()).unwrap();
+        let handle = Entitlements::builder(client(&fake), fake.organization_id())
+            .shared(shared.clone())
+            .build();
+        (handle, shared)
+    };
+    let (a, shared_a) = member();
+    eventually("subscribed", async || shared_a.is_shared()).await;
+    fake.reset_stats();
+
+    let state = a.state(id).await.unwrap();
+    assert_eq!(
+        state.map(|s| s.state().id()),
+        Some(id),
+        "not taken as unknown"
+    );
+    assert_eq!(state_calls(&fake), 1);
+    assert_eq!(a.stats().shared_hits, 0);
+
+    // Polar's answer replaced the damaged value.
+    let (b, _) = member();
+    assert!(b.state(id).await.unwrap().is_some());
+    assert_eq!(b.stats().shared_hits, 1);
+    assert_eq!(state_calls(&fake), 1);
+}
+
+/// `refresh` asks Polar even when Redis holds the customer's state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_asks_polar_not_the_shared_level() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "refresh@polar.sh", "refresh").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    let [(a, _), (b, _)] = pair(&redis, &fake, |shared| shared, |builder| builder).await;
+    assert!(!a.has_benefit(id, grant.benefit_id).await.unwrap());
+    // Granted at Polar, with no webhook wired: Redis still holds the state without it.
+    fake.add_benefit_grant(id, &grant);
+    fake.reset_stats();
+
+    let state = b.refresh(id).await.unwrap().unwrap();
+    assert!(state.has_benefit(grant.benefit_id));
+    assert_eq!(state_calls(&fake), 1);
+    assert!(b.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(b.has_benefit("refresh", grant.benefit_id).await.unwrap());
 }
 
 /// One worker process, asked one line at a time.
@@ -345,11 +525,14 @@ fn a_fleet_of_three_processes_shares_one_cache_and_survives_a_redis_restart() {
         );
     }
 
-    // Redis comes back (empty). Nothing wrong is served after every process rejoined.
+    // Redis comes back (empty). Nothing wrong is served after every process rejoined, and
+    // the answers come from what worker 0 wrote back to Redis, not from Polar (which holds the
+    // revoked state too, so asking it would hide a lost write-back).
     redis.restart();
     for w in &mut workers {
         until("the worker rejoined", || w.ask("shared") == "true");
     }
+    fake.reset_stats();
     for w in &mut workers {
         assert_eq!(
             w.has(id, g1.benefit_id),
@@ -358,6 +541,11 @@ fn a_fleet_of_three_processes_shares_one_cache_and_survives_a_redis_restart() {
         );
         assert_eq!(w.has(id, g2.benefit_id), "true");
     }
+    assert_eq!(
+        state_calls(&fake),
+        0,
+        "every worker read the revocation worker 0 wrote back to Redis"
+    );
 
     // And the broadcast works again.
     fake.add_benefit_grant(id, &g3);

@@ -61,17 +61,7 @@ impl Entitlements {
                 }
             }
             Event::CustomerDeleted { data, .. } if data.organization_id() == inner.organization => {
-                if let Some(x) = data.external_id() {
-                    inner.offer_alias(x, None, stamp, now);
-                }
-                let (_, accepted) = inner.offer_local(
-                    data.id(),
-                    crate::store::Entry {
-                        stamp,
-                        state: None,
-                        checked: now,
-                    },
-                );
+                let (_, accepted) = inner.offer_gone(data.id(), data.external_id(), stamp, now);
                 if accepted {
                     Applied::Updated
                 } else {

@@ -29,6 +29,15 @@ use crate::store::{Alias, Entry, Store};
 type Answer = Result<Option<CachedState>, Error>;
 type Flight = Shared<BoxFuture<'static, Answer>>;
 
+/// Where a fetch may take its answer from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The shared level (feature `redis`) when it has the answer, else Polar.
+    Any,
+    /// Polar only ([`Entitlements::refresh`]).
+    Polar,
+}
+
 /// Answers "may this customer use this?" from a bounded cache of customer states; see the
 /// [crate docs](crate).
 ///
@@ -62,14 +71,6 @@ pub(crate) struct Inner {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Each critical section is one map operation: a panic cannot leave it half done.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Polar's 404 for a customer it does not know (`{"error":"ResourceNotFound",...}`). A 404 of
-/// another shape (an unknown route or API version) is a misconfiguration, not an answer.
-fn is_unknown_customer(error: &polar_customers::Error) -> bool {
-    error
-        .as_api()
-        .is_some_and(|api| api.status() == 404 && api.code() == Some("ResourceNotFound"))
 }
 
 /// What memory holds for a key: the answer and when it was learnt.
@@ -165,7 +166,7 @@ impl Entitlements {
     ) -> Result<Option<CachedState>, Error> {
         let key = customer.into();
         let key = self.inner.canonical(&key).unwrap_or(key);
-        self.inner.flight(key).await
+        self.inner.flight_from(key, Source::Polar).await
     }
 
     /// The counters so far (of this handle and its clones).
@@ -246,7 +247,7 @@ impl Inner {
         #[cfg(feature = "redis")]
         self.start_listening();
         let (found, fetch_key) = self.find(&key);
-        if let Some(found) = &found {
+        if let Some(found) = found {
             let age = found.checked.elapsed();
             let lifetime = if found.state.is_some() {
                 self.config.ttl
@@ -255,15 +256,15 @@ impl Inner {
             };
             if age < lifetime {
                 bump(&self.counters.hits);
-                return Ok(found.state.clone());
+                return Ok(found.state);
             }
-            if let (Some(state), Some(window)) = (&found.state, self.config.stale_while_refresh)
+            if let (Some(state), Some(window)) = (found.state, self.config.stale_while_refresh)
                 && age < lifetime.saturating_add(window)
             {
                 bump(&self.counters.hits);
                 // Started, not awaited: the fetch runs on its own task.
                 drop(self.flight(fetch_key));
-                return Ok(Some(state.clone()));
+                return Ok(Some(state));
             }
         }
         bump(&self.counters.misses);
@@ -278,8 +279,8 @@ impl Inner {
             }
             // Unknown by external ID, but a `customer.created` mapped it meanwhile.
             Ok(None) => match self.canonical(&key) {
-                Some(by_id) if !through_alias => self.flight(by_id).await,
-                _ => Ok(None),
+                Some(by_id) => self.flight(by_id).await,
+                None => Ok(None),
             },
             Ok(answer) => Ok(answer),
             Err(error) => self.last_known(&key, error),
@@ -313,6 +314,11 @@ impl Inner {
 
     /// The fetch in flight for `key`, or a new one on its own task.
     pub(crate) fn flight(self: &Arc<Self>, key: CustomerKey) -> Flight {
+        self.flight_from(key, Source::Any)
+    }
+
+    /// As [`flight`](Self::flight); a new fetch takes its answer only from `source`.
+    fn flight_from(self: &Arc<Self>, key: CustomerKey, source: Source) -> Flight {
         let mut flights = lock(&self.flights);
         if let Some(flight) = flights.get(&key) {
             bump(&self.counters.coalesced);
@@ -323,7 +329,7 @@ impl Inner {
         // The task removes its own entry; it waits for this lock, so that cannot happen
         // before the entry is in.
         let task = tokio::spawn(async move {
-            let answer = inner.fetch(&task_key).await;
+            let answer = inner.fetch(&task_key, source).await;
             lock(&inner.flights).remove(&task_key);
             answer
         });
@@ -334,11 +340,15 @@ impl Inner {
         flight
     }
 
-    async fn fetch(self: &Arc<Self>, key: &CustomerKey) -> Answer {
+    async fn fetch(self: &Arc<Self>, key: &CustomerKey, source: Source) -> Answer {
         #[cfg(feature = "redis")]
-        if let Some(answer) = self.read_shared(key).await {
+        if source == Source::Any
+            && let Some(answer) = self.read_shared(key).await
+        {
             return Ok(answer);
         }
+        #[cfg(not(feature = "redis"))]
+        let _ = source;
         let span = match key {
             CustomerKey::Id(id) => tracing::info_span!(
                 "polar_entitlements.fetch",
@@ -371,7 +381,9 @@ impl Inner {
                 }
                 Ok(self.offer_state(state, stamp, checked).0)
             }
-            Err(e) if is_unknown_customer(&e) => {
+            // Polar's 404 for a customer it does not know; a 404 of another shape (an unknown
+            // route or API version) is a misconfiguration, not an answer.
+            Err(e) if e.is_resource_not_found() => {
                 span.record("outcome", "unknown customer");
                 #[cfg(feature = "redis")]
                 self.share_fetch(key, None, stamp).await;
@@ -398,20 +410,11 @@ impl Inner {
         checked: Instant,
     ) -> (Option<CachedState>, bool) {
         let id = state.id();
-        let external = state.external_id().map(str::to_owned);
         if CachedState::is_deleted(&state) {
-            if let Some(x) = &external {
-                self.offer_alias(x, None, stamp, checked);
-            }
-            let entry = Entry {
-                stamp,
-                state: None,
-                checked,
-            };
-            let (entry, accepted) = self.offer_local(id, entry);
+            let (entry, accepted) = self.offer_gone(id, state.external_id(), stamp, checked);
             return (entry.state, accepted);
         }
-        if let Some(x) = &external {
+        if let Some(x) = state.external_id() {
             self.offer_alias(x, Some(id), stamp, checked);
         }
         let entry = Entry {
@@ -419,8 +422,28 @@ impl Inner {
             state: Some(CachedState::new(state, stamp)),
             checked,
         };
-        let (entry, accepted) = self.offer_local(id, entry);
+        let (entry, accepted) = self.store.offer_entry(id, entry);
         (entry.state, accepted)
+    }
+
+    /// Records that the customer is gone (deleted): unknown by its ID and by its external ID.
+    /// Answers what the entry holds afterwards, and whether the offer was taken.
+    pub(crate) fn offer_gone(
+        &self,
+        id: CustomerId,
+        external_id: Option<&str>,
+        stamp: Stamp,
+        checked: Instant,
+    ) -> (Entry, bool) {
+        if let Some(x) = external_id {
+            self.offer_alias(x, None, stamp, checked);
+        }
+        let entry = Entry {
+            stamp,
+            state: None,
+            checked,
+        };
+        self.store.offer_entry(id, entry)
     }
 
     /// Records that Polar does not know `key`.
@@ -437,7 +460,7 @@ impl Inner {
                     state: None,
                     checked,
                 };
-                self.offer_local(*id, entry).0.state
+                self.store.offer_entry(*id, entry).0.state
             }
             CustomerKey::External(x) => {
                 let (alias, _) = self.offer_alias(x, None, stamp, checked);
@@ -448,10 +471,6 @@ impl Inner {
                     .and_then(|e| e.state)
             }
         }
-    }
-
-    pub(crate) fn offer_local(&self, id: CustomerId, entry: Entry) -> (Entry, bool) {
-        self.store.offer_entry(id, entry)
     }
 
     pub(crate) fn offer_alias(

@@ -20,12 +20,16 @@
 //! Redis never fails a question. When it cannot be reached, or answers slower than
 //! [`command_timeout`](SharedCache::command_timeout) (250 ms by default), the process logs one
 //! warning for the outage and goes on with its own memory: misses go to Polar, webhooks change
-//! only its own entries, and what it could not write is kept (up to
-//! [`MAX_PENDING`] entries) to be written once Redis is back. Redis is tried again at most
-//! every [`reconnect_interval`](SharedCache::reconnect_interval) (1 s by default). On its
-//! return the process writes what it kept (the ordering rule decides, in Redis, against what
-//! others wrote meanwhile), subscribes again, drops its own memory — it may have missed
-//! broadcasts — and logs that it rejoined; from then on a miss reads the shared level again.
+//! only its own entries, and the webhook updates it could not write are kept (up to
+//! [`MAX_PENDING`] entries, each with its lifetime) to be written once Redis is back; what it
+//! fetched is not kept (any process can fetch it again). Redis is tried again at most every
+//! [`reconnect_interval`](SharedCache::reconnect_interval) (1 s by default). On its return
+//! the process writes what it kept (the ordering rule decides, in Redis, against what others
+//! wrote meanwhile) and broadcasts it, and logs that it rejoined; from then on a miss reads the
+//! shared level again. When the subscription to the broadcast was lost, it subscribes again and
+//! drops its own memory first (it may have missed broadcasts); when only commands timed out and
+//! the subscription stayed up, the outage ends with the next answer and what was kept is
+//! written within a second.
 //!
 //! During an outage a process may serve, within its lifetime, a state that another process
 //! already replaced by a webhook; keep the lifetime short enough for that (or the outage
@@ -95,7 +99,8 @@ struct Shared {
     nonce: u64,
     subscribed: AtomicBool,
     listening: AtomicBool,
-    pending: Mutex<VecDeque<Record>>,
+    /// Webhook updates not written yet (Redis was away), each with its lifetime there.
+    pending: Mutex<VecDeque<(Record, Duration)>>,
     offer: redis::Script,
 }
 
@@ -143,7 +148,8 @@ impl Record {
 impl SharedCache {
     /// The shared level in the Redis at `url` (`redis://[user:password@]host:port[/db]`), its
     /// keys and channel under `prefix` (one prefix per organization). Nothing is connected
-    /// until the handle is used; an invalid URL is an error here.
+    /// here: a handle built with it inside a tokio runtime subscribes at once, else with its
+    /// first question. An invalid URL is an error here.
     pub fn new(url: &str, prefix: impl Into<String>) -> Result<SharedCache, redis::RedisError> {
         let prefix = prefix.into();
         let link = RedisLink::new(
@@ -223,22 +229,32 @@ impl Shared {
                     .query_async(&mut conn),
             )
             .await?;
-        self.link.answered();
+        self.answered();
         Some(match (o, k, v) {
             (Some(o), Some(k), Some(v)) => Some((o, k, v)),
             _ => None,
         })
     }
 
-    /// Writes a record through the ordering script; kept for later when Redis is away.
-    async fn write(&self, record: Record, ttl: Duration) {
-        if !self.try_write(&record, ttl).await {
+    /// Redis answered a command: an outage, if any, is over. One that left the subscription up
+    /// is logged here (a lost subscription's return is logged once subscribed again); what was
+    /// kept meanwhile is written by the listener.
+    fn answered(&self) {
+        if self.link.answered().is_some() && self.subscribed.load(Ordering::Relaxed) {
+            tracing::info!(prefix = %self.prefix, "entitlements: Redis answers again; the cache is shared again");
+        }
+    }
+
+    /// Writes a record through the ordering script; when Redis is away, kept for later if
+    /// `keep`, else dropped.
+    async fn write(&self, record: Record, ttl: Duration, keep: bool) {
+        if !self.try_write(&record, ttl).await && keep {
             let mut pending = lock(&self.pending);
             if pending.len() >= MAX_PENDING {
                 pending.pop_front();
                 tracing::warn!(prefix = %self.prefix, "entitlements: too many writes kept while Redis is away; the oldest is dropped");
             }
-            pending.push_back(record);
+            pending.push_back((record, ttl));
         }
     }
 
@@ -282,19 +298,19 @@ impl Shared {
             .arg(message.to_string());
         let written: Option<i64> = self.link.bounded(invocation.invoke_async(&mut conn)).await;
         if written.is_some() {
-            self.link.answered();
+            self.answered();
         }
         written.is_some()
     }
 
-    /// Writes what was kept during an outage; false when Redis went away again.
-    async fn flush_pending(&self, ttl: Duration) -> bool {
+    /// Writes what was kept during an outage; false when Redis is (or went) away again.
+    async fn flush_pending(&self) -> bool {
         loop {
-            let Some(record) = lock(&self.pending).pop_front() else {
+            let Some((record, ttl)) = lock(&self.pending).pop_front() else {
                 return true;
             };
             if !self.try_write(&record, ttl).await {
-                lock(&self.pending).push_front(record);
+                lock(&self.pending).push_front((record, ttl));
                 return false;
             }
         }
@@ -343,10 +359,26 @@ impl SharedCache {
         self.inner.read(self.inner.alias_key(external_id)).await
     }
 
-    /// Writes a record under the ordering rule and broadcasts it, or keeps it for when Redis
-    /// is back.
-    pub(crate) async fn write(&self, record: Record, ttl: Duration) {
-        self.inner.write(record, ttl).await;
+    /// Writes a record under the ordering rule and broadcasts it, with `ttl` in Redis; when
+    /// Redis is away, keeps it for its return if `keep`.
+    pub(crate) async fn write(&self, record: Record, ttl: Duration, keep: bool) {
+        self.inner.write(record, ttl, keep).await;
+    }
+
+    /// True when writes kept during an outage wait for Redis.
+    pub(crate) fn has_pending(&self) -> bool {
+        !lock(&self.inner.pending).is_empty()
+    }
+
+    /// Writes what was kept during an outage (tried only when it is time to try Redis again);
+    /// false when Redis is away.
+    pub(crate) async fn flush_pending(&self) -> bool {
+        self.inner.flush_pending().await
+    }
+
+    /// True once a listener was claimed.
+    pub(crate) fn is_listening(&self) -> bool {
+        self.inner.listening.load(Ordering::Relaxed)
     }
 
     /// True for the first caller only: one listener per shared cache.
@@ -354,9 +386,9 @@ impl SharedCache {
         !self.inner.listening.swap(true, Ordering::AcqRel)
     }
 
-    /// Subscribes to the broadcast, then writes what was kept during an outage (with
-    /// `pending_ttl`); `None` when Redis is away for either.
-    pub(crate) async fn subscribe(&self, pending_ttl: Duration) -> Option<PubSubStream> {
+    /// Subscribes to the broadcast, then writes what was kept during an outage; `None` when
+    /// Redis is away for either.
+    pub(crate) async fn subscribe(&self) -> Option<PubSubStream> {
         let shared = &self.inner;
         let subscribed = async {
             let mut pubsub = shared.link.client().get_async_pubsub().await?;
@@ -364,7 +396,7 @@ impl SharedCache {
             Ok::<_, redis::RedisError>(pubsub)
         };
         let pubsub = shared.link.bounded(subscribed).await?;
-        if !shared.flush_pending(pending_ttl).await {
+        if !shared.flush_pending().await {
             return None;
         }
         Some(pubsub.into_on_message())

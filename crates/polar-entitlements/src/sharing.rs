@@ -78,86 +78,60 @@ pub(crate) trait Sharing: Send + Sync + Sized + 'static {
         };
         let checked = learnt_at(learnt_ms, lifetime)?;
         let stamp = Stamp::from_order(order);
-        let record = Record::Entry {
+        let Some(entry) = take_entry(
+            store,
             id,
             stamp,
-            learnt_ms,
-            state: (!value.is_empty()).then_some(value),
+            (!value.is_empty()).then_some(value),
+            checked,
+        ) else {
+            // Not an answer (another version's format, or a damaged value): Polar is asked.
+            tracing::warn!(customer_id = %id, "entitlements: a state in Redis could not be read; asking Polar");
+            return None;
         };
-        take_record(store, record, checked);
         bump(&self.counters().shared_hits);
-        Some(store.entry(&id).and_then(|e| e.state))
+        Some(entry.state)
     }
 
-    /// After a fetch from Polar: what it said, for the other processes.
+    /// After a fetch from Polar: what it said, for the other processes. Not kept while Redis
+    /// is away: any process can fetch it again.
     async fn share_fetch(&self, key: &CustomerKey, state: Option<&CustomerState>, stamp: Stamp) {
         let Some(shared) = self.shared_cache() else {
             return;
         };
-        let config = self.config();
-        let learnt_ms = unix_ms();
+        let to = Sharer {
+            shared,
+            config: self.config(),
+            stamp,
+            learnt_ms: unix_ms(),
+            keep: false,
+        };
         match (key, state) {
-            (_, Some(state)) => share_state(shared, config, state, stamp, learnt_ms).await,
-            (CustomerKey::Id(id), None) => {
-                let record = Record::Entry {
-                    id: *id,
-                    stamp,
-                    learnt_ms,
-                    state: None,
-                };
-                shared.write(record, config.negative_ttl).await;
-            }
-            (CustomerKey::External(x), None) => {
-                let record = Record::Alias {
-                    external_id: x.clone(),
-                    stamp,
-                    learnt_ms,
-                    target: None,
-                };
-                shared.write(record, config.negative_ttl).await;
-            }
+            (_, Some(state)) => to.state(state).await,
+            (CustomerKey::Id(id), None) => to.entry(*id, None).await,
+            (CustomerKey::External(x), None) => to.alias(x, None).await,
         }
     }
 
-    /// After an event changed this process's memory: the same change, for the others.
+    /// After an event changed this process's memory: the same change, for the others. Kept
+    /// while Redis is away, to be written on its return: only this process has it.
     async fn share_event(&self, event: &Event) {
         let Some(shared) = self.shared_cache() else {
             return;
         };
-        let config = self.config();
-        let stamp = Stamp::webhook(event.timestamp());
-        let learnt_ms = unix_ms();
+        let to = Sharer {
+            shared,
+            config: self.config(),
+            stamp: Stamp::webhook(event.timestamp()),
+            learnt_ms: unix_ms(),
+            keep: true,
+        };
         match event {
-            Event::CustomerStateChanged { data, .. } => {
-                share_state(shared, config, data, stamp, learnt_ms).await;
-            }
-            Event::CustomerDeleted { data, .. } => {
-                if let Some(x) = data.external_id() {
-                    let record = Record::Alias {
-                        external_id: x.to_owned(),
-                        stamp,
-                        learnt_ms,
-                        target: None,
-                    };
-                    shared.write(record, config.negative_ttl).await;
-                }
-                let record = Record::Entry {
-                    id: data.id(),
-                    stamp,
-                    learnt_ms,
-                    state: None,
-                };
-                shared.write(record, config.negative_ttl).await;
-            }
+            Event::CustomerStateChanged { data, .. } => to.state(data).await,
+            Event::CustomerDeleted { data, .. } => to.gone(data.id(), data.external_id()).await,
             Event::CustomerCreated { data, .. } | Event::CustomerUpdated { data, .. } => {
                 if let Some(x) = data.external_id() {
-                    let record = Record::Alias {
-                        external_id: x.to_owned(),
-                        stamp,
-                        learnt_ms,
-                        target: Some(data.id()),
-                    };
-                    shared.write(record, config.max_staleness).await;
+                    to.alias(x, Some(data.id())).await;
                 }
             }
             _ => {}
@@ -165,10 +139,14 @@ pub(crate) trait Sharing: Send + Sync + Sized + 'static {
     }
 
     /// Starts the listener for the other processes' broadcasts, once, on the current runtime.
+    /// Cheap once it runs (one atomic load): every question calls it.
     fn start_listening(self: &Arc<Self>) {
         let Some(shared) = self.shared_cache() else {
             return;
         };
+        if shared.is_listening() {
+            return;
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -194,27 +172,38 @@ fn learnt_at(learnt_ms: i64, lifetime: Duration) -> Option<Instant> {
     (age < lifetime).then(|| Instant::now().checked_sub(age).unwrap_or_else(Instant::now))
 }
 
+/// Takes a customer's entry (its state's JSON, `None` for "unknown") into this process's
+/// memory under the ordering rule; answers what memory holds afterwards, or `None` when the
+/// state cannot be decoded (nothing is taken then).
+fn take_entry(
+    store: &Store,
+    id: CustomerId,
+    stamp: Stamp,
+    state: Option<String>,
+    checked: Instant,
+) -> Option<Entry> {
+    let state = match state {
+        Some(json) => Some(CachedState::new(
+            serde_json::from_str::<CustomerState>(&json).ok()?,
+            stamp,
+        )),
+        None => None,
+    };
+    let entry = Entry {
+        stamp,
+        state,
+        checked,
+    };
+    Some(store.offer_entry(id, entry).0)
+}
+
 /// Takes a record into this process's memory, under the ordering rule.
 fn take_record(store: &Store, record: Record, checked: Instant) {
     match record {
         Record::Entry {
             id, stamp, state, ..
         } => {
-            let state = match state {
-                Some(json) => match serde_json::from_str::<CustomerState>(&json) {
-                    Ok(state) => Some(CachedState::new(state, stamp)),
-                    Err(_) => return,
-                },
-                None => None,
-            };
-            store.offer_entry(
-                id,
-                Entry {
-                    stamp,
-                    state,
-                    checked,
-                },
-            );
+            take_entry(store, id, stamp, state, checked);
         }
         Record::Alias {
             external_id,
@@ -237,37 +226,72 @@ fn take_record(store: &Store, record: Record, checked: Instant) {
     }
 }
 
-/// A customer's state (and its external ID's mapping), for the other processes.
-async fn share_state(
-    shared: &SharedCache,
-    config: &Config,
-    state: &CustomerState,
+/// One answer's records on their way to the shared level: each with its lifetime there (the
+/// maximum staleness, the negative lifetime for "unknown"), kept during an outage or not.
+struct Sharer<'a> {
+    shared: &'a SharedCache,
+    config: &'a Config,
     stamp: Stamp,
     learnt_ms: i64,
-) {
-    let deleted = CachedState::is_deleted(state);
-    let id = state.id();
-    if let Some(x) = state.external_id() {
-        let record = Record::Alias {
-            external_id: x.to_owned(),
-            stamp,
-            learnt_ms,
-            target: (!deleted).then_some(id),
-        };
-        shared.write(record, config.max_staleness).await;
+    /// Kept while Redis is away (a webhook's update), or dropped (a fetch: it can be redone).
+    keep: bool,
+}
+
+impl Sharer<'_> {
+    /// A customer's state and its external ID's mapping; a deleted customer's is "gone".
+    async fn state(&self, state: &CustomerState) {
+        let id = state.id();
+        if CachedState::is_deleted(state) {
+            return self.gone(id, state.external_id()).await;
+        }
+        if let Some(x) = state.external_id() {
+            self.alias(x, Some(id)).await;
+        }
+        if let Ok(json) = serde_json::to_string(state) {
+            self.entry(id, Some(json)).await;
+        }
     }
-    let (json, ttl) = if deleted {
-        (None, config.negative_ttl)
-    } else {
-        (serde_json::to_string(state).ok(), config.max_staleness)
-    };
-    let record = Record::Entry {
-        id,
-        stamp,
-        learnt_ms,
-        state: json,
-    };
-    shared.write(record, ttl).await;
+
+    /// A customer that is gone: unknown by its ID and by its external ID.
+    async fn gone(&self, id: CustomerId, external_id: Option<&str>) {
+        if let Some(x) = external_id {
+            self.alias(x, None).await;
+        }
+        self.entry(id, None).await;
+    }
+
+    /// A customer's entry: its state's JSON, or `None` for "unknown".
+    async fn entry(&self, id: CustomerId, state: Option<String>) {
+        let ttl = self.lifetime(state.is_some());
+        let record = Record::Entry {
+            id,
+            stamp: self.stamp,
+            learnt_ms: self.learnt_ms,
+            state,
+        };
+        self.shared.write(record, ttl, self.keep).await;
+    }
+
+    /// An external ID's mapping: a customer, or `None` for "unknown".
+    async fn alias(&self, external_id: &str, target: Option<CustomerId>) {
+        let record = Record::Alias {
+            external_id: external_id.to_owned(),
+            stamp: self.stamp,
+            learnt_ms: self.learnt_ms,
+            target,
+        };
+        self.shared
+            .write(record, self.lifetime(target.is_some()), self.keep)
+            .await;
+    }
+
+    fn lifetime(&self, known: bool) -> Duration {
+        if known {
+            self.config.max_staleness
+        } else {
+            self.config.negative_ttl
+        }
+    }
 }
 
 /// Subscribes to the broadcast and applies what others send; after a lost subscription,
@@ -279,7 +303,7 @@ async fn listen<H: Sharing>(handle: Weak<H>, shared: SharedCache) {
         let Some(inner) = handle.upgrade() else {
             return;
         };
-        let Some(mut messages) = shared.subscribe(inner.config().max_staleness).await else {
+        let Some(mut messages) = shared.subscribe().await else {
             drop(inner);
             was_down = true;
             shared.wait_to_reconnect().await;
@@ -303,6 +327,12 @@ async fn listen<H: Sharing>(handle: Weak<H>, shared: SharedCache) {
                 _ = tick.tick() => {
                     if handle.strong_count() == 0 {
                         return;
+                    }
+                    // An outage that left the subscription up (commands timed out, the
+                    // connection did not drop) ends without a resubscription: what was kept
+                    // is written from here, once Redis answers again.
+                    if shared.has_pending() {
+                        shared.flush_pending().await;
                     }
                 }
             }

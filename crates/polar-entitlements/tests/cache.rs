@@ -111,6 +111,30 @@ async fn a_thousand_first_checks_make_one_call(client: Client, fake: FakePolar) 
     assert_eq!(stats.coalesced + stats.hits, 999, "{stats:?}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn refresh_asks_polar_within_the_lifetime_and_its_answer_is_served() {
+    let fake = FakePolar::new();
+    let id = customer(&fake, "refresh@polar.sh", "user_refresh").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    let ent = handle(&fake);
+    assert!(!ent.has_benefit(id, grant.benefit_id).await.unwrap());
+    // Granted at Polar with no webhook: memory does not know it within the lifetime.
+    fake.add_benefit_grant(id, &grant);
+    assert!(!ent.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert_eq!(state_calls(&fake), 1);
+
+    // By external ID, which memory maps to the customer's entry.
+    let state = ent.refresh("user_refresh").await.unwrap().unwrap();
+    assert!(state.has_benefit(grant.benefit_id));
+    assert_eq!(state_calls(&fake), 2);
+    assert!(ent.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert_eq!(
+        state_calls(&fake),
+        2,
+        "the refreshed state is served from memory"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_checks_make_one_call_in_process() {
     let fake = FakePolar::new();
