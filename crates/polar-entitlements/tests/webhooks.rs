@@ -167,8 +167,8 @@ async fn reordered_and_duplicated_events_never_roll_an_entry_back() {
     assert_eq!(ent.apply(&e3).await, Applied::Updated);
     assert_eq!(ent.apply(&e1).await, Applied::Refused);
     assert_eq!(ent.apply(&e2).await, Applied::Refused);
-    // A retried delivery of the newest changes nothing.
-    ent.apply(&e3).await;
+    // A retried delivery of the newest changes nothing: the same state is taken again.
+    assert_eq!(ent.apply(&e3).await, Applied::Updated);
     assert!(!ent.has_benefit(id, a).await.unwrap());
     assert!(ent.has_benefit(id, b).await.unwrap());
     assert_eq!(ent.stats().stale_refused, 2);
@@ -191,6 +191,7 @@ async fn reordered_and_duplicated_events_never_roll_an_entry_back() {
         }
         let state = ent.state(id).await.unwrap().unwrap();
         assert_eq!(state.state(), &s3, "order {order:?}");
+        assert_eq!(ent.stats().api_fetches, 0, "order {order:?}: no refetch");
     }
 }
 

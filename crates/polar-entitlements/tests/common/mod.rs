@@ -2,12 +2,8 @@
 //! the fake's webhooks wired to a `polar_webhooks::Receiver` on loopback that applies them.
 #![allow(dead_code)]
 
-use std::convert::Infallible;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use jiff::Timestamp;
 use polar_customers::{Client, CustomerId, CustomerState};
 use polar_entitlements::Entitlements;
@@ -79,23 +75,8 @@ pub async fn wire_webhooks(fake: &FakePolar, entitlements: Entitlements) {
     let url = format!("http://{}/webhooks/polar", listener.local_addr().unwrap());
     let endpoint = WebhookEndpoint::new(&url, CUSTOMER_EVENTS).unwrap();
     let receiver = Receiver::new(Webhook::new(endpoint.secret()).unwrap(), entitlements);
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let receiver = receiver.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let receiver = receiver.clone();
-                    async move { Ok::<_, Infallible>(receiver.receive(req).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let app = axum::Router::new().route_service("/webhooks/polar", receiver);
+    tokio::spawn(async move { axum::serve(listener, app).await });
     fake.add_webhook_endpoint(endpoint);
 }
 
