@@ -3,13 +3,19 @@
 //! processing is processed again, an expired lease is taken over without the late holder
 //! dropping it, and a fleet of stores on one Redis shares every id.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use polar_e2e::redis_server::RedisServer;
 use polar_webhooks::dedup::{Claim, Dedup, Lease, MemoryDedup, RedisDedup};
 
-const LEASE: Duration = Duration::from_millis(300);
+/// The lease of every store but the expiring holder's: far longer than any check takes, so an
+/// `InProgress` never depends on how fast the machine is.
+const LONG: Duration = Duration::from_secs(60);
+/// The lease of a holder that dies, in the expiry section.
+const SHORT: Duration = Duration::from_millis(300);
 
 fn lease(claim: Claim) -> Lease {
     match claim {
@@ -23,7 +29,7 @@ fn id() -> String {
 }
 
 /// The contract, for two handles on one store (two processes of a fleet for Redis; the same
-/// store twice in memory).
+/// store twice in memory), both with long leases.
 async fn contract(a: Arc<dyn Dedup>, b: Arc<dyn Dedup>) {
     // The first copy is claimed; a copy meanwhile is in progress; once completed, done.
     let msg = id();
@@ -46,17 +52,6 @@ async fn contract(a: Arc<dyn Dedup>, b: Arc<dyn Dedup>) {
     a.release(&msg, &failed).await.unwrap();
     assert_eq!(a.claim(&msg).await.unwrap(), Claim::Done);
 
-    // A holder that died: its lease expires and a retry takes the id over; the late holder's
-    // release does not drop the new lease, and its completion still counts (it did finish).
-    let msg = id();
-    let dead = lease(a.claim(&msg).await.unwrap());
-    tokio::time::sleep(LEASE + Duration::from_millis(100)).await;
-    let taken = lease(b.claim(&msg).await.unwrap());
-    a.release(&msg, &dead).await.unwrap();
-    assert_eq!(a.claim(&msg).await.unwrap(), Claim::InProgress);
-    b.complete(&msg, &taken).await.unwrap();
-    assert_eq!(a.claim(&msg).await.unwrap(), Claim::Done);
-
     // Many copies at once: exactly one claim wins.
     let msg = id();
     let claims = (0..32).map(|i| {
@@ -75,14 +70,45 @@ async fn contract(a: Arc<dyn Dedup>, b: Arc<dyn Dedup>) {
     assert_eq!(won, 1);
 }
 
+/// A holder that died: its lease (`dead`'s, short) expires once `expire` is done and a retry
+/// takes the id over through `b` (long lease); the late holder's release does not drop the new
+/// lease, and the new holder's completion counts.
+async fn a_dead_holders_lease_expires(
+    dead: &dyn Dedup,
+    a: &dyn Dedup,
+    b: &dyn Dedup,
+    expire: impl Future<Output = ()>,
+) {
+    let msg = id();
+    let gone = lease(dead.claim(&msg).await.unwrap());
+    expire.await;
+    let taken = lease(b.claim(&msg).await.unwrap());
+    dead.release(&msg, &gone).await.unwrap();
+    assert_eq!(a.claim(&msg).await.unwrap(), Claim::InProgress);
+    b.complete(&msg, &taken).await.unwrap();
+    assert_eq!(a.claim(&msg).await.unwrap(), Claim::Done);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_memory_store_keeps_the_contract() {
-    let store: Arc<dyn Dedup> = Arc::new(MemoryDedup::new(1000).lease(LEASE));
+    let store: Arc<dyn Dedup> = Arc::new(MemoryDedup::new(1000).lease(LONG));
     contract(store.clone(), store).await;
+
+    // Expiry on a clock moved by hand: it stands still while the checks run.
+    let start = Instant::now();
+    let millis = Arc::new(AtomicU64::new(0));
+    let now = millis.clone();
+    let store = MemoryDedup::new(1000)
+        .lease(SHORT)
+        .clock(move || start + Duration::from_millis(now.load(Ordering::SeqCst)));
+    let expire = async {
+        millis.fetch_add(SHORT.as_millis() as u64 + 100, Ordering::SeqCst);
+    };
+    a_dead_holders_lease_expires(&store, &store, &store, expire).await;
 }
 
 fn redis_store(url: &str) -> RedisDedup {
-    RedisDedup::new(url).unwrap().lease(LEASE)
+    RedisDedup::new(url).unwrap().lease(LONG)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +117,13 @@ async fn two_redis_stores_on_one_server_keep_the_contract_together() {
         return;
     };
     let (a, b) = (redis_store(&server.url()), redis_store(&server.url()));
-    contract(Arc::new(a), Arc::new(b)).await;
+    let (a, b): (Arc<dyn Dedup>, Arc<dyn Dedup>) = (Arc::new(a), Arc::new(b));
+    contract(a.clone(), b.clone()).await;
+
+    // The dying holder is a third process, with a short lease; Redis expires it on its clock.
+    let dead = RedisDedup::new(&server.url()).unwrap().lease(SHORT);
+    let expire = async { tokio::time::sleep(SHORT + Duration::from_millis(100)).await };
+    a_dead_holders_lease_expires(&dead, &*a, &*b, expire).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,8 +138,7 @@ async fn redis_keeps_one_key_per_id_that_expires_on_its_own() {
     let client = redis::Client::open(server.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let msg = id();
-    let key = store.key(&msg);
-    assert_eq!(key, format!("test:hooks:{msg}"));
+    let key = format!("test:hooks:{msg}");
 
     let held = lease(store.claim(&msg).await.unwrap());
     let value: String = redis::cmd("GET")
@@ -148,29 +179,59 @@ async fn redis_keeps_one_key_per_id_that_expires_on_its_own() {
     assert!(!shown.contains("127.0.0.1"), "{shown}");
 }
 
+async fn pause_redis(url: &str, pause: Duration) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(pause.as_millis() as u64)
+        .arg("ALL")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_down_is_an_error_within_the_timeout_and_recovers() {
+async fn redis_stalled_or_down_is_an_error_and_the_store_recovers_after_its_reconnect_interval() {
     let Some(mut server) = RedisServer::start() else {
         return;
     };
-    let store = RedisDedup::new(&server.url())
+    // Tries Redis again on every call once it failed.
+    let eager = RedisDedup::new(&server.url())
         .unwrap()
-        .command_timeout(Duration::from_millis(500));
+        .command_timeout(Duration::from_millis(500))
+        .reconnect_interval(Duration::ZERO);
+    // Waits a minute before trying again: longer than this test.
+    let patient = RedisDedup::new(&server.url())
+        .unwrap()
+        .reconnect_interval(Duration::from_secs(60));
     let msg = id();
-    let held = lease(store.claim(&msg).await.unwrap());
-    server.kill();
-    let started = std::time::Instant::now();
-    let err = store.claim(&id()).await.unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    let held = lease(eager.claim(&msg).await.unwrap());
+    assert_eq!(patient.claim(&msg).await.unwrap(), Claim::InProgress);
+
+    // A stalled Redis (connected, answering nothing for 10 s): the claim ends with an error
+    // well before Redis would answer it. (What ends it is the shorter of the store's command
+    // timeout, 500 ms here, and the redis crate's own response timeout, also 500 ms.)
+    pause_redis(&server.url(), Duration::from_secs(10)).await;
+    let stalled = tokio::time::timeout(Duration::from_secs(5), eager.claim(&id()))
+        .await
+        .expect("the claim waited for the stalled Redis instead of its command timeout");
+    let err = stalled.unwrap_err();
     assert!(err.to_string().contains("deduplication store"), "{err}");
-    assert!(store.complete(&msg, &held).await.is_err());
-    // Back (empty): the store reconnects on its own.
+
+    // A Redis that is gone: the calls fail.
+    server.kill();
+    assert!(eager.complete(&msg, &held).await.is_err());
+    assert!(patient.claim(&id()).await.is_err());
+
+    // Back (empty): the eager store reconnects on its next call; the patient one is not tried
+    // again within its reconnect interval, so it still fails.
     server.restart();
-    let again = lease(store.claim(&msg).await.unwrap());
-    store.complete(&msg, &again).await.unwrap();
-    assert_eq!(store.claim(&msg).await.unwrap(), Claim::Done);
+    let again = lease(eager.claim(&msg).await.unwrap());
+    eager.complete(&msg, &again).await.unwrap();
+    assert_eq!(eager.claim(&msg).await.unwrap(), Claim::Done);
+    assert!(
+        patient.claim(&msg).await.is_err(),
+        "tried within its interval"
+    );
 }

@@ -2,11 +2,10 @@
 //! (feature `redis`).
 
 use std::fmt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
+use polar_transport::redis_link::{RedisLink, millis};
 
 use super::{Claim, DEFAULT_LEASE, DEFAULT_REMEMBER, Dedup, DedupError, DedupFuture, Lease};
 
@@ -37,7 +36,10 @@ return 0
 /// next retry is processed again. When Redis cannot be reached (or does not answer within
 /// [`command_timeout`](Self::command_timeout), 1 s by default), the calls fail with a
 /// [`DedupError`]: a `Receiver` then answers 503 and Polar retries later;
-/// nothing is processed without the store.
+/// nothing is processed without the store. The start of such an outage is logged (`warn`, once)
+/// and its end (`info`); during it Redis is tried again at most every
+/// [`reconnect_interval`](Self::reconnect_interval) (1 s by default), the calls in between
+/// failing at once rather than each waiting for the timeout.
 ///
 /// ```no_run
 /// use polar_webhooks::dedup::RedisDedup;
@@ -50,8 +52,9 @@ return 0
 /// # }
 /// ```
 pub struct RedisDedup {
-    client: redis::Client,
-    conn: Mutex<Option<MultiplexedConnection>>,
+    /// The connection and its outages, shared with the SDK's other Redis-backed parts' way of
+    /// keeping one; it shows no URL (which may hold a password) in `Debug`.
+    link: RedisLink,
     prefix: String,
     lease: Duration,
     remember: Duration,
@@ -63,19 +66,32 @@ pub struct RedisDedup {
 }
 
 impl fmt::Debug for RedisDedup {
-    // The URL may hold a password: it is not shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisDedup")
             .field("prefix", &self.prefix)
             .field("lease", &self.lease)
             .field("remember", &self.remember)
-            .field("command_timeout", &self.command_timeout)
+            .field("link", &self.link)
             .finish_non_exhaustive()
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+/// The start of an outage, once per outage (the link's label is the key prefix).
+fn log_outage(prefix: &str, error: &str) {
+    tracing::warn!(
+        prefix,
+        error,
+        "polar webhook dedup: Redis is unreachable; deliveries are answered 503 until it is back"
+    );
+}
+
+fn link(
+    client: redis::Client,
+    command_timeout: Duration,
+    reconnect: Duration,
+    prefix: &str,
+) -> RedisLink {
+    RedisLink::new(client, command_timeout, reconnect, prefix, log_outage)
 }
 
 impl RedisDedup {
@@ -88,13 +104,14 @@ impl RedisDedup {
     pub fn new(url: &str) -> Result<RedisDedup, DedupError> {
         let client = redis::Client::open(url).map_err(DedupError::new)?;
         let nonce = getrandom::u64().map_err(|e| DedupError::new(e.to_string()))?;
+        let prefix = "polar:webhook:".to_owned();
+        let command_timeout = Duration::from_secs(1);
         Ok(RedisDedup {
-            client,
-            conn: Mutex::new(None),
-            prefix: "polar:webhook:".to_owned(),
+            link: link(client, command_timeout, Duration::from_secs(1), &prefix),
+            prefix,
             lease: DEFAULT_LEASE,
             remember: DEFAULT_REMEMBER,
-            command_timeout: Duration::from_secs(1),
+            command_timeout,
             nonce,
             claims: AtomicU64::new(0),
             release: redis::Script::new(RELEASE),
@@ -105,6 +122,13 @@ impl RedisDedup {
     /// share it too.
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> RedisDedup {
         self.prefix = prefix.into();
+        // The link logs its outages by the prefix: a new link (nothing is connected yet).
+        self.link = link(
+            self.link.client().clone(),
+            self.command_timeout,
+            self.link.reconnect_interval(),
+            &self.prefix,
+        );
         self
     }
 
@@ -120,58 +144,50 @@ impl RedisDedup {
         self
     }
 
-    /// The longest wait for connecting or for one command (1 s by default).
+    /// The longest wait for connecting or for one command (1 s by default). The redis crate's
+    /// own limits apply too: 1 s to connect, 500 ms for an answer.
     pub fn command_timeout(mut self, timeout: Duration) -> RedisDedup {
         self.command_timeout = timeout;
+        self.link.set_command_timeout(timeout);
+        self
+    }
+
+    /// How often Redis is tried again once it failed to answer (1 s by default); until then
+    /// every call fails at once.
+    pub fn reconnect_interval(mut self, interval: Duration) -> RedisDedup {
+        self.link.set_reconnect_interval(interval);
         self
     }
 
     /// The key of `webhook_id`.
-    pub fn key(&self, webhook_id: &str) -> String {
+    fn key(&self, webhook_id: &str) -> String {
         format!("{}{webhook_id}", self.prefix)
     }
 
-    fn cached(&self) -> Option<MultiplexedConnection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    fn cache(&self, conn: Option<MultiplexedConnection>) {
-        *self.conn.lock().unwrap_or_else(|p| p.into_inner()) = conn;
-    }
-
     /// Runs one Redis exchange on the shared connection (made on first use), within the
-    /// command timeout; a failure drops the connection so the next call makes a new one.
+    /// command timeout. A failure or a timeout starts an outage (the link drops the connection
+    /// and waits the reconnect interval before trying again); an answer ends it.
     async fn run<T, F, Fut>(&self, op: F) -> Result<T, DedupError>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: FnOnce(redis::aio::MultiplexedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        let attempt = async {
-            let conn = match self.cached() {
-                Some(conn) => conn,
-                None => {
-                    let conn = self
-                        .client
-                        .get_multiplexed_async_connection()
-                        .await
-                        .map_err(DedupError::new)?;
-                    self.cache(Some(conn.clone()));
-                    conn
-                }
-            };
-            op(conn).await.map_err(DedupError::new)
-        };
-        let outcome = match tokio::time::timeout(self.command_timeout, attempt).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(DedupError::new(format!(
-                "Redis did not answer within {:?}",
+        let unreachable = || {
+            DedupError::new(format!(
+                "Redis is unreachable or did not answer within {:?} (the error is logged when an outage starts)",
                 self.command_timeout
-            ))),
+            ))
         };
-        if outcome.is_err() {
-            self.cache(None);
+        let conn = self.link.connection().await.ok_or_else(unreachable)?;
+        let value = self.link.bounded(op(conn)).await.ok_or_else(unreachable)?;
+        if let Some(outage) = self.link.answered() {
+            tracing::info!(
+                prefix = %self.prefix,
+                outage_ms = u64::try_from(outage.as_millis()).unwrap_or(u64::MAX),
+                "polar webhook dedup: Redis is back"
+            );
         }
-        outcome
+        Ok(value)
     }
 
     async fn claim_in_redis(&self, webhook_id: &str) -> Result<Claim, DedupError> {
