@@ -9,11 +9,12 @@
 //! retry policy (its classifier, however configured, and its `max_attempts`). When the retry
 //! layer gives an answer back only because the wait it calls for (a 429's `Retry-After`, say)
 //! does not fit in what is left of the call's time, it says so
-//! ([`RetryLater`](polar_transport::RetryLater)). The batch then stops starting operations until
-//! that wait has passed and sends the item again, first, as the same call: its attempts count
-//! against the same budget, so an item is sent at most `max_attempts` times in all, and what an
-//! earlier attempt may have done is kept (a DELETE whose first answer was lost still reads a
-//! later 404 as done). Anything else is the item's result: a failure the policy does not retry
+//! ([`RetryLater`](polar_transport::RetryLater)), as it does for an item the client's rate
+//! limiter held unsent because its wait (a 429's cooldown) outlasts the call. The batch then
+//! stops starting operations until that wait has passed and sends the item again, first, as the
+//! same call: its attempts count against the same budget, so an item is sent at most
+//! `max_attempts` times in all, and what an earlier attempt may have done is kept (a DELETE
+//! whose first answer was lost still reads a later 404 as done). Anything else is the item's result: a failure the policy does not retry
 //! (a reset, a timeout or a 5xx on a `POST`, which may have reached the server), a wait longer
 //! than the policy's `max_retry_after`, or an item whose attempts are spent.
 
@@ -293,7 +294,12 @@ impl<O: BulkOperation> Stream for Bulk<O> {
     }
 }
 
-/// The retry layer's offer to go on with the item's call after a wait, if it made one.
+/// The retry layer's offer to go on with the item's call after a wait, if it made one: on an
+/// answer, or on the error of a request the rate limiter held unsent past the call's time.
 fn retry_later<T>(result: &Result<T, Error>) -> Option<RetryLater> {
-    result.as_ref().err()?.as_api()?.retry_later()
+    let err = result.as_ref().err()?;
+    match err.as_api() {
+        Some(api) => api.retry_later(),
+        None => err.transport_error()?.retry_later(),
+    }
 }

@@ -434,3 +434,43 @@ async fn a_delete_sent_again_by_the_batch_remembers_an_earlier_lost_answer() {
         .as_ref()
         .expect("the first attempt may have deleted it");
 }
+
+#[tokio::test(start_paused = true)]
+async fn items_the_limiter_holds_past_their_call_are_sent_after_the_cooldown() {
+    // Two requests per 500 ms and 1 s per call. The first input is refused once, at 5 ms, with
+    // `Retry-After: 2`: the limiter holds every caller back for 2 s, the two items already
+    // waiting in it included, longer than their calls may last. They were never sent: the
+    // batch sends them after the cooldown like the refused one, and every item ends well.
+    let refused = Arc::new(Mutex::new(false));
+    let (svc, seen, _) = server(move |_, email| {
+        let mut refused = refused.lock().unwrap();
+        if email == "c0@example.com" && !*refused {
+            *refused = true;
+            (429, MS * 5)
+        } else {
+            (201, MS * 10)
+        }
+    });
+    let client = Client::builder()
+        .token("polar_oat_test")
+        .rate_limit(RateLimitConfig::new(2, MS * 500))
+        .call_timeout(Duration::from_secs(1))
+        .build_with(svc)
+        .unwrap();
+    let inputs = emails(6);
+    let results: Vec<_> = client
+        .customers()
+        .bulk(inputs.clone(), |c, email| c.create().email(email))
+        .concurrency(4)
+        .collect()
+        .await;
+    assert_eq!(results.len(), 6);
+    for (i, result) in &results {
+        match result {
+            Ok(customer) => assert_eq!(customer.email(), Some(inputs[*i].as_str())),
+            Err(err) => panic!("item {i}: {err}"),
+        }
+    }
+    let sent = seen.emails();
+    assert_eq!(sent.len(), 7, "six creates and one resend: {sent:?}");
+}

@@ -24,8 +24,9 @@
 //! `hyper`/`std::io`, which do not print request headers.
 
 use std::fmt;
+use std::time::Duration;
 
-use crate::BoxError;
+use crate::{BoxError, RetryLater};
 
 /// What went wrong, in a form a caller can match on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,6 +96,10 @@ pub struct Error {
     kind: ErrorKind,
     attempts: u32,
     source: Option<BoxError>,
+    /// Set by the rate limiter: the request was never sent, and waiting this long would have
+    /// let it go.
+    not_sent: Option<Duration>,
+    retry_later: Option<RetryLater>,
 }
 
 impl Error {
@@ -104,6 +109,8 @@ impl Error {
             kind,
             attempts: 1,
             source: None,
+            not_sent: None,
+            retry_later: None,
         }
     }
 
@@ -113,6 +120,8 @@ impl Error {
             kind,
             attempts: 1,
             source: Some(source.into()),
+            not_sent: None,
+            retry_later: None,
         }
     }
 
@@ -120,6 +129,36 @@ impl Error {
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
+    }
+
+    /// Marks the [`ErrorKind::CallTimeout`] of a request the rate limiter gave up on before
+    /// sending it (at once, when its wait was known to end after the deadline, or after
+    /// waiting in line until the deadline); `wait`: how much longer the limiter knew it would
+    /// have to wait (zero when it did not know).
+    pub(crate) fn not_sent(mut self, wait: Duration) -> Self {
+        self.not_sent = Some(wait);
+        self
+    }
+
+    /// When the request was never sent (the rate limiter held it): the wait the limiter knew of.
+    pub(crate) fn not_sent_wait(&self) -> Option<Duration> {
+        self.not_sent
+    }
+
+    pub(crate) fn with_retry_later(mut self, later: RetryLater) -> Self {
+        self.retry_later = Some(later);
+        self
+    }
+
+    /// Given by the retry layer with the [`ErrorKind::CallTimeout`] of a request the rate
+    /// limiter held because its wait did not fit in the call (given back at once when the
+    /// limiter knew the wait, such as a 429's cooldown, else at the deadline): the request was
+    /// never sent, and may be sent again after
+    /// [`RetryLater::wait`] with this value in
+    /// [`RequestOptions::resume`](crate::RequestOptions::resume), going on with the same call
+    /// (this attempt is not counted). `None` for every other error.
+    pub fn retry_later(&self) -> Option<RetryLater> {
+        self.retry_later
     }
 
     /// What went wrong.
@@ -217,6 +256,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.kind)
             .field("attempts", &self.attempts)
             .field("source", &self.source)
+            .field("retry_later", &self.retry_later)
             .finish()
     }
 }

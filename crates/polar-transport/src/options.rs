@@ -67,7 +67,9 @@ pub struct EarlierAttemptMayHaveBeenProcessed;
 /// client's `max_attempts`, or the request's), and whether an earlier attempt may have been
 /// carried out is kept (see [`EarlierAttemptMayHaveBeenProcessed`]). It is not given when the
 /// budget is spent, nor when the server asked for longer than the retry layer's
-/// `max_retry_after`, nor for an error (only for an answer).
+/// `max_retry_after`. The one error that carries it ([`Error::retry_later`](crate::Error::retry_later))
+/// is a request the rate limiter held until it no longer fit in the call: never sent, its
+/// attempt is not counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryLater {
     wait: Duration,

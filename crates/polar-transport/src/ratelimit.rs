@@ -14,7 +14,12 @@
 //!
 //! Callers that must wait queue in arrival order. A caller that gives up while queued (its call
 //! timeout fired, it lost a `select!`, its future was dropped) leaves the queue and holds
-//! nothing: no slot is reserved for a request that is not sent.
+//! nothing: no slot is reserved for a request that is not sent. A caller whose wait the store
+//! knows ends after its call's deadline (a cooldown, a full window; see
+//! [`RateLimitStore::known_wait`]) does not wait at all: its call fails at once with
+//! [`ErrorKind::CallTimeout`](crate::ErrorKind::CallTimeout), as it does when the deadline
+//! comes in line, and behind the retry layer that error carries a
+//! [`RetryLater`](crate::RetryLater): the request was never sent and may be sent again.
 //!
 //! When a response has status 429 and a `Retry-After` header, every caller waits until that
 //! time has passed (capped by [`RateLimitConfig::max_cooldown`]) before sending, including those
@@ -174,6 +179,15 @@ pub trait RateLimitStore: Send + Sync + 'static {
     /// The server refused a request with 429 and asked to wait `wait`: hold every caller back
     /// that long (a store may cap the wait).
     fn cool_down(&self, wait: Duration);
+
+    /// How long a caller asking now will wait at least, when the store knows it without a
+    /// round trip (a cooldown running, the window's oldest request to age out); `None` when it
+    /// does not know. The [`RateLimit`] layer gives a request back unsent at once, instead of
+    /// waiting until its call's deadline, when this wait ends after that deadline. The default
+    /// knows nothing.
+    fn known_wait(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A shareable handle on a rate-limit budget; clones share it. See the [module docs](self).
@@ -392,6 +406,14 @@ impl RateLimitStore for LocalStore {
             w.cooldown_until = Some(until);
         }
     }
+
+    fn known_wait(&self) -> Option<Duration> {
+        let now = Instant::now();
+        match self.window().wait(now, &self.config)? {
+            Wait::Until(at) => Some(at.saturating_duration_since(now)),
+            Wait::ForAnEnd => None,
+        }
+    }
 }
 
 /// Layer that applies [`RateLimit`]; every service it makes shares its [`RateLimiter`].
@@ -456,11 +478,25 @@ where
                 let permit = match limiter.try_acquire() {
                     Some(permit) => permit,
                     // Wait for a permit, but not past the call's deadline; giving up leaves the
-                    // line and holds nothing.
+                    // line and holds nothing. Either way the request was not sent: the error
+                    // says so, and how long the limiter knew it would still wait, for the retry
+                    // layer to offer the request back (`RetryLater`).
                     None => match call.deadline {
-                        Some(deadline) => tokio::time::timeout_at(deadline, limiter.acquire())
-                            .await
-                            .map_err(|_| call.timeout_error())?,
+                        Some(deadline) => {
+                            // A wait known to end after the deadline is not started (as the
+                            // retry layer's waits): the call times out at once.
+                            if let Some(wait) = limiter.store.known_wait()
+                                && later(Instant::now(), wait) >= deadline
+                            {
+                                return Err(call.timeout_error().not_sent(wait).into());
+                            }
+                            tokio::time::timeout_at(deadline, limiter.acquire())
+                                .await
+                                .map_err(|_| {
+                                    let wait = limiter.store.known_wait().unwrap_or_default();
+                                    call.timeout_error().not_sent(wait)
+                                })?
+                        }
                         None => limiter.acquire().await,
                     },
                 };

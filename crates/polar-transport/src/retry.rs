@@ -17,7 +17,10 @@
 //! and throwing it away. Such an answer carries a [`RetryLater`]: whoever can wait longer than
 //! one call may send the request again after its wait, with it in
 //! [`RequestOptions::resume`](crate::RequestOptions), and the layer goes on with the same call
-//! and the same budget of attempts (the SDK's bulk operations do so).
+//! and the same budget of attempts (the SDK's bulk operations do so). So does the
+//! [`ErrorKind::CallTimeout`] of a request the rate limiter held because its wait did not fit
+//! in the call ([`Error::retry_later`]): it was never sent, so its attempt is not counted and it
+//! never marks [`EarlierAttemptMayHaveBeenProcessed`].
 //!
 //! The default policy retries idempotent methods (GET, HEAD, OPTIONS, DELETE, PUT, PATCH) on
 //! connect errors, connection errors, attempt timeouts and statuses 408, 429, 500, 502, 503 and
@@ -645,6 +648,7 @@ where
                         this.method,
                         attempt,
                         *this.max_attempts,
+                        *this.earlier_processed,
                         err,
                     )
                 }
@@ -675,9 +679,9 @@ where
 fn may_have_been_processed<B>(outcome: &Result<Response<B>, BoxError>) -> bool {
     match outcome {
         Ok(res) => matches!(res.status().as_u16(), 502 | 504),
-        Err(err) => !err
-            .downcast_ref::<Error>()
-            .is_some_and(|e| e.is_connect() || e.kind() == ErrorKind::InvalidRequest),
+        Err(err) => !err.downcast_ref::<Error>().is_some_and(|e| {
+            e.is_connect() || e.kind() == ErrorKind::InvalidRequest || e.not_sent_wait().is_some()
+        }),
     }
 }
 
@@ -736,8 +740,19 @@ fn after_error<B>(
     method: &Method,
     attempt: u32,
     max_attempts: u32,
+    earlier_processed: bool,
     err: BoxError,
 ) -> Next<B> {
+    if let Some(wait) = err.downcast_ref::<Error>().and_then(Error::not_sent_wait) {
+        // The rate limiter held the request until it no longer fit in the call: it was never
+        // sent, so it may be sent again after the wait, as the same call, this attempt not
+        // counted (attempt - 1 < max_attempts: the budget keeps an attempt for it).
+        let later = RetryLater::new(wait, attempt - 1, max_attempts, earlier_processed);
+        let err = Error::from_boxed(err)
+            .with_attempts(attempt)
+            .with_retry_later(later);
+        return Next::Finish(Err(err.into()));
+    }
     let retry = attempt < max_attempts
         && config.classifier.classify_error(method, &err) == Classification::Retry;
     match retry.then(|| config.backoff.delay(attempt)) {

@@ -456,3 +456,66 @@ async fn a_huge_retry_after_saturates_instead_of_overflowing() {
         "nothing sent during the cooldown"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cooldown_longer_than_the_call_gives_the_request_back_unsent_at_once() {
+    // The first request is refused with Retry-After: 10; calls may last 1 s.
+    let (mock, times) = recording_mock(|n| {
+        if n == 0 {
+            MockResponse::new(429).with_header("retry-after", "10")
+        } else {
+            MockResponse::new(200)
+        }
+    });
+    let svc = TransportBuilder::new()
+        .token("polar_oat_rate_test")
+        .rate_limit(RateLimitConfig::new(100, Duration::from_secs(1)))
+        .call_timeout(Duration::from_secs(1))
+        .build_with(mock.clone())
+        .unwrap();
+    assert_eq!(svc.clone().oneshot(get()).await.unwrap().status(), 429);
+    // The next call would wait 10 s in the limiter: it fails at once, unsent, and says when to
+    // send it again.
+    let start = Instant::now();
+    let err = svc.clone().oneshot(get()).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::ZERO, "no wait for the deadline");
+    let err = err.downcast_ref::<polar_transport::Error>().unwrap();
+    assert_eq!(err.kind(), polar_transport::ErrorKind::CallTimeout);
+    let later = err
+        .retry_later()
+        .expect("a request never sent may be sent again");
+    assert_eq!(later.wait(), Duration::from_secs(10));
+    assert_eq!(later.attempts(), 0, "the unsent attempt is not counted");
+    assert_eq!(times.lock().unwrap().len(), 1, "nothing was sent");
+    // Sent again after the wait, it goes through.
+    tokio::time::sleep(later.wait()).await;
+    let mut req = get();
+    let mut options = polar_transport::RequestOptions::default();
+    options.resume = Some(later);
+    req.extensions_mut().insert(options);
+    assert_eq!(svc.oneshot(req).await.unwrap().status(), 200);
+    assert_eq!(times.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_window_that_frees_no_slot_within_the_call_gives_the_request_back_unsent() {
+    // One request per 10 s, calls of 1 s: the second caller's slot frees 10 s after the first
+    // request ended.
+    let (mock, times) = recording_mock(|_| MockResponse::new(200));
+    let svc = TransportBuilder::new()
+        .token("polar_oat_rate_test")
+        .rate_limit(RateLimitConfig::new(1, Duration::from_secs(10)))
+        .call_timeout(Duration::from_secs(1))
+        .build_with(mock.clone())
+        .unwrap();
+    assert_eq!(svc.clone().oneshot(get()).await.unwrap().status(), 200);
+    let err = svc.clone().oneshot(get()).await.unwrap_err();
+    let err = err.downcast_ref::<polar_transport::Error>().unwrap();
+    assert_eq!(err.kind(), polar_transport::ErrorKind::CallTimeout);
+    assert_eq!(times.lock().unwrap().len(), 1, "nothing was sent");
+    let later = err
+        .retry_later()
+        .expect("a request never sent may be sent again");
+    assert_eq!(later.wait(), Duration::from_secs(10));
+    assert_eq!(later.attempts(), 0);
+}

@@ -100,9 +100,53 @@ async fn call_timeout_covers_rate_limit_waits() {
         .unwrap();
     let req = || Request::get("/v1/customers/").body(empty()).unwrap();
     svc.clone().oneshot(req()).await.unwrap();
+    // The limiter knows the slot frees in 60 s, past the deadline: it gives the request back
+    // at once, unsent, instead of waiting for the deadline.
+    let start = tokio::time::Instant::now();
     let err = svc.oneshot(req()).await.unwrap_err();
     assert_eq!(kind_and_attempts(&err).0, ErrorKind::CallTimeout);
+    assert_eq!(start.elapsed(), Duration::ZERO);
     assert_eq!(mock.request_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn call_timeout_covers_rate_limit_waits_of_unknown_length() {
+    // One slot, held by a request the server never answers: the second caller cannot know how
+    // long it will wait, waits in line until its deadline, and is given back unsent.
+    let inner = tower::service_fn(|_req: Request<polar_transport::Body>| async {
+        std::future::pending::<()>().await;
+        Ok::<_, polar_transport::BoxError>(http::Response::new(empty()))
+    });
+    let svc = TransportBuilder::new()
+        .token("polar_oat_timeout_test")
+        .rate_limit(polar_transport::RateLimitConfig::new(
+            1,
+            Duration::from_secs(60),
+        ))
+        .call_timeout(Duration::from_secs(5))
+        .build_with(inner)
+        .unwrap();
+    let req = || Request::get("/v1/customers/").body(empty()).unwrap();
+    let start = tokio::time::Instant::now();
+    let first = tokio::spawn(svc.clone().oneshot(req()));
+    tokio::task::yield_now().await;
+    let err = svc.oneshot(req()).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    assert_eq!(kind_and_attempts(&err).0, ErrorKind::CallTimeout);
+    let later = err.downcast_ref::<Error>().unwrap().retry_later();
+    assert_eq!(
+        later.map(|l| l.attempts()),
+        Some(0),
+        "never sent: may be sent again"
+    );
+    let first = first.await.unwrap().unwrap_err();
+    let first = first.downcast_ref::<Error>().unwrap();
+    assert_eq!(first.kind(), ErrorKind::CallTimeout);
+    assert_eq!(
+        first.retry_later(),
+        None,
+        "sent: it may have been carried out"
+    );
 }
 
 #[test]

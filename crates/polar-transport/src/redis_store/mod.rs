@@ -280,4 +280,15 @@ impl RateLimitStore for RedisStore {
         let inner = self.inner.clone();
         spawn(async move { inner.share_cooldown(wait).await });
     }
+
+    /// The cooldown this process knows of (another process's reaches it with the next
+    /// acquire); during an outage, the fallback's wait.
+    fn known_wait(&self) -> Option<Duration> {
+        let now = Instant::now();
+        match self.cooldown_left(now) {
+            Some(until) => Some(until - now),
+            None if !self.is_shared() => self.inner.fallback.known_wait(),
+            None => None,
+        }
+    }
 }
