@@ -603,3 +603,38 @@ async fn abandoned_entries_carried_by_an_acquire_given_up_on_the_way_are_still_r
         "the abandoned entry is still counted"
     );
 }
+
+/// The link's command timeout is the only one: a command Redis answers after 1.2 s is not an
+/// outage when the link waits up to 5 s. (The redis crate gives each connection its own 500 ms
+/// response timeout unless told otherwise, which cut every longer setting short.)
+#[tokio::test]
+async fn a_command_answered_within_the_links_timeout_is_no_outage() {
+    use polar_transport::redis_link::RedisLink;
+
+    let Some((url, _server)) = redis_url() else {
+        return;
+    };
+    let link = RedisLink::new(
+        redis::Client::open(url.as_str()).unwrap(),
+        Duration::from_secs(5),
+        Duration::from_secs(60),
+        "slow-answer",
+        |_, _| {},
+    );
+    let mut conn = link.connection().await.expect("Redis is up");
+    let () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1200)
+        .arg("ALL")
+        .query_async(&mut connection(&url).await)
+        .await
+        .unwrap();
+    let pong: Option<String> = link
+        .bounded(redis::cmd("PING").query_async(&mut conn))
+        .await;
+    assert_eq!(pong.as_deref(), Some("PONG"), "answered after the pause");
+    assert!(
+        !link.is_down(),
+        "a slow answer within the timeout is no outage"
+    );
+}

@@ -115,6 +115,11 @@ impl RedisLink {
         &self.client
     }
 
+    /// The longest wait for one command (or for connecting).
+    pub fn command_timeout(&self) -> Duration {
+        self.command_timeout
+    }
+
     /// Changes the longest wait for one command.
     pub fn set_command_timeout(&mut self, timeout: Duration) {
         self.command_timeout = timeout;
@@ -149,8 +154,16 @@ impl RedisLink {
                 return None;
             }
         }
+        // The redis crate bounds each connection's answers (500 ms) and connecting (1 s) by
+        // default; `bounded` already applies the link's own timeout, which must be the only one.
+        let unbounded = redis::AsyncConnectionConfig::new()
+            .set_response_timeout(None)
+            .set_connection_timeout(None);
         let conn = self
-            .bounded(self.client.get_multiplexed_async_connection())
+            .bounded(
+                self.client
+                    .get_multiplexed_async_connection_with_config(&unbounded),
+            )
             .await?;
         lock(&self.state).conn = Some(conn.clone());
         Some(conn)

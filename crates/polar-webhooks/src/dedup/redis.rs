@@ -58,7 +58,6 @@ pub struct RedisDedup {
     prefix: String,
     lease: Duration,
     remember: Duration,
-    command_timeout: Duration,
     /// Tells this process's leases apart from other processes'.
     nonce: u64,
     claims: AtomicU64,
@@ -105,13 +104,16 @@ impl RedisDedup {
         let client = redis::Client::open(url).map_err(DedupError::new)?;
         let nonce = getrandom::u64().map_err(|e| DedupError::new(e.to_string()))?;
         let prefix = "polar:webhook:".to_owned();
-        let command_timeout = Duration::from_secs(1);
         Ok(RedisDedup {
-            link: link(client, command_timeout, Duration::from_secs(1), &prefix),
+            link: link(
+                client,
+                Duration::from_secs(1),
+                Duration::from_secs(1),
+                &prefix,
+            ),
             prefix,
             lease: DEFAULT_LEASE,
             remember: DEFAULT_REMEMBER,
-            command_timeout,
             nonce,
             claims: AtomicU64::new(0),
             release: redis::Script::new(RELEASE),
@@ -125,7 +127,7 @@ impl RedisDedup {
         // The link logs its outages by the prefix: a new link (nothing is connected yet).
         self.link = link(
             self.link.client().clone(),
-            self.command_timeout,
+            self.link.command_timeout(),
             self.link.reconnect_interval(),
             &self.prefix,
         );
@@ -144,10 +146,8 @@ impl RedisDedup {
         self
     }
 
-    /// The longest wait for connecting or for one command (1 s by default). The redis crate's
-    /// own limits apply too: 1 s to connect, 500 ms for an answer.
+    /// The longest wait for connecting or for one command (1 s by default).
     pub fn command_timeout(mut self, timeout: Duration) -> RedisDedup {
-        self.command_timeout = timeout;
         self.link.set_command_timeout(timeout);
         self
     }
@@ -175,7 +175,7 @@ impl RedisDedup {
         let unreachable = || {
             DedupError::new(format!(
                 "Redis is unreachable or did not answer within {:?} (the error is logged when an outage starts)",
-                self.command_timeout
+                self.link.command_timeout()
             ))
         };
         let conn = self.link.connection().await.ok_or_else(unreachable)?;
