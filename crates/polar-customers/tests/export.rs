@@ -517,3 +517,45 @@ async fn garbage_never_panics() {
         let _ = rows_of_bytes(input).await;
     }
 }
+
+/// The parser's own measure of what it held (`peak_buffered_bytes` in its `Debug`, which the
+/// fuzz target `sdk_export_rows` bounds) counts a record buffer grown within the last chunk:
+/// here the whole export is one chunk holding a 100 KB record, so the buffer grows from 1 KiB
+/// only after the last chunk came.
+#[tokio::test]
+async fn the_parsers_peak_counts_a_record_grown_within_the_last_chunk() {
+    let long_name = "x".repeat(100_000);
+    let body = format!(
+        "{}{}",
+        csv_header(),
+        csv_line(&row_id(1), "c1@example.com", 1).replace("\"Lovelace, Ada\"", &long_name)
+    );
+    let body_len = body.len();
+    let client = Client::from_service(tower::service_fn(move |_req| {
+        let body = body.clone();
+        async move {
+            Ok::<_, Infallible>(
+                http::Response::builder()
+                    .header("content-type", "text/csv")
+                    .body(http_body_util::Full::new(Bytes::from(body)))
+                    .unwrap(),
+            )
+        }
+    }));
+    let mut rows = client.customers().export().rows().await.unwrap();
+    let row = rows.try_next().await.unwrap().unwrap();
+    assert_eq!(row.name.as_deref(), Some(long_name.as_str()));
+    assert!(rows.try_next().await.unwrap().is_none());
+    let debug = format!("{rows:?}");
+    let peak: usize = debug
+        .split_once("peak_buffered_bytes: ")
+        .and_then(|(_, after)| {
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no peak in {debug}"));
+    assert!(
+        peak >= body_len + 100_000,
+        "peak {peak} misses the record buffer (chunk {body_len} bytes + a 100 KB record)"
+    );
+}
