@@ -253,7 +253,7 @@ impl<O: BulkOperation> Stream for Bulk<O> {
             }
             match this.running.poll_next_unpin(cx) {
                 Poll::Ready(Some(done)) => {
-                    if let Some(later) = retry_later(&done.result) {
+                    if let Some(later) = done.result.as_ref().err().and_then(Error::retry_later) {
                         // The client's policy sends it again, after a wait the call had no
                         // time for: pause the batch, then send this item before any new one.
                         tracing::debug!(
@@ -291,15 +291,5 @@ impl<O: BulkOperation> Stream for Bulk<O> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-    }
-}
-
-/// The retry layer's offer to go on with the item's call after a wait, if it made one: on an
-/// answer, or on the error of a request the rate limiter held unsent past the call's time.
-fn retry_later<T>(result: &Result<T, Error>) -> Option<RetryLater> {
-    let err = result.as_ref().err()?;
-    match err.as_api() {
-        Some(api) => api.retry_later(),
-        None => err.transport_error()?.retry_later(),
     }
 }

@@ -97,6 +97,20 @@ impl Error {
         })
     }
 
+    /// The retry layer's offer to go on with this call after a wait, if it made one: on an
+    /// answer it would have retried had the call had time left (a 429 whose `Retry-After` did
+    /// not fit), or on a request the rate limiter held unsent past the call's time. Send the
+    /// same request again after [`RetryLater::wait`] with the offer in
+    /// [`RequestOptions::resume`](polar_transport::RequestOptions::resume) (through
+    /// `.request_options(..)`): its attempts count against the same budget. Bulk operations do
+    /// this for you.
+    pub fn retry_later(&self) -> Option<RetryLater> {
+        match self.as_api() {
+            Some(api) => api.retry_later(),
+            None => self.transport_error()?.retry_later(),
+        }
+    }
+
     /// True for a timeout of the call (response body included), of an attempt, of the
     /// connection, or of a stalled export stream.
     pub fn is_timeout(&self) -> bool {

@@ -474,3 +474,41 @@ async fn items_the_limiter_holds_past_their_call_are_sent_after_the_cooldown() {
     let sent = seen.emails();
     assert_eq!(sent.len(), 7, "six creates and one resend: {sent:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn one_call_can_take_the_offer_to_go_on_later_as_bulk_does() {
+    // What a batch does, done by hand on one call through the public API: a 429 whose
+    // `Retry-After: 2` does not fit in the call's 1 s gives `Error::retry_later`; the same
+    // request sent after its wait with the offer in `RequestOptions::resume` goes on with the
+    // same call and its attempt budget.
+    let (svc, seen, _) = server(|n, _| {
+        if n == 0 {
+            (429, MS * 5)
+        } else {
+            (201, MS * 10)
+        }
+    });
+    let client = call_timeout_client(svc, RetryConfig::default(), Duration::from_secs(1));
+    let err = client
+        .customers()
+        .create()
+        .email("c0@example.com")
+        .await
+        .unwrap_err();
+    let later = err
+        .retry_later()
+        .expect("a 429 that did not fit offers to go on later");
+    assert!(later.wait() >= Duration::from_secs(2), "{later:?}");
+    tokio::time::sleep(later.wait()).await;
+    let mut options = polar_customers::transport::RequestOptions::default();
+    options.resume = Some(later);
+    let created = client
+        .customers()
+        .create()
+        .email("c0@example.com")
+        .request_options(options)
+        .await
+        .unwrap();
+    assert_eq!(created.email(), Some("c0@example.com"));
+    assert_eq!(seen.emails().len(), 2, "the 429 and the resumed attempt");
+}
