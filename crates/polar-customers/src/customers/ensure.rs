@@ -45,7 +45,7 @@ impl Customers {
     pub fn ensure_external(&self, external_id: impl Into<String>) -> EnsureExternal {
         let external_id = external_id.into();
         let create = self.create().external_id(external_id.clone()).params;
-        self.request(EnsureExternalParams {
+        self.client.request(EnsureExternalParams {
             get: CustomersGetExternalParams { external_id },
             create,
         })
@@ -77,7 +77,7 @@ impl EnsureExternal {
     /// ```
     pub fn create_with(mut self, fields: impl FnOnce(CreateCustomer) -> CreateCustomer) -> Self {
         let EnsureExternalParams { get, create } = self.params;
-        let create = Request::new(self.client.clone(), create);
+        let create = self.client.request(create);
         let create = fields(create).external_id(get.external_id.clone()).params;
         self.params = EnsureExternalParams { get, create };
         self

@@ -35,12 +35,6 @@ impl Customers {
         Customers { client }
     }
 
-    /// [`Client::request`]; kept only for `ensure.rs`, which should call `self.client.request`
-    /// (then this goes).
-    fn request<P>(&self, params: P) -> crate::Request<P> {
-        self.client.request(params)
-    }
-
     /// The team members of the customer with this Polar ID: list, add, get, update, remove.
     ///
     /// ```
