@@ -45,9 +45,9 @@ impl FakePolar {
     /// `_after_subscription_updated` enqueues `customer.state_changed`. The benefits the
     /// product granted are revoked by a separate job: revoke them with
     /// [`revoke_benefit_grant`](Self::revoke_benefit_grant). The fake sends one
-    /// `customer.state_changed` per change, each with the state just after it; Polar's jobs
-    /// read the state when they run, so its deliveries for quick successive changes may all
-    /// carry the latest state. Not modelled: clearing `pause_at_period_end` / `resumes_at`,
+    /// `customer.state_changed` per change, at once, each with the state just after it; Polar
+    /// debounces that delivery per customer (1 s after the last change, at most 5 s after the
+    /// first), so a burst of changes reaches an endpoint as one delivery with the latest state. Not modelled: clearing `pause_at_period_end` / `resumes_at`,
     /// settling the final meter period (`_settle_meter_cycle`), and the
     /// `subscription.canceled` / `subscription.revoked` events.
     pub fn end_subscription(&self, customer: CustomerId, subscription: SubscriptionId) -> bool {
