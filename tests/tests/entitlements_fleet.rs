@@ -11,7 +11,7 @@ use polar_customers::types::{BenefitId, BenefitType};
 use polar_customers::{Client, CustomerId};
 use polar_e2e::redis_server::RedisServer;
 use polar_entitlements::redis::SharedCache;
-use polar_entitlements::{Applied, Entitlements, EntitlementsBuilder};
+use polar_entitlements::{Applied, Entitlements, EntitlementsBuilder, Error};
 use polar_fake::{CUSTOMER_EVENTS, FakePolar, Route, WebhookEndpoint, samples};
 use polar_webhooks::dedup::RedisDedup;
 use polar_webhooks::{Event, Receiver, Webhook};
@@ -388,6 +388,106 @@ async fn refresh_asks_polar_not_the_shared_level() {
     assert_eq!(state_calls(&fake), 1);
     assert!(b.has_benefit(id, grant.benefit_id).await.unwrap());
     assert!(b.has_benefit("refresh", grant.benefit_id).await.unwrap());
+}
+
+/// When Polar cannot answer, a state another process learnt is served from Redis while it is
+/// younger than the maximum staleness, even past this process's lifetime and with nothing of
+/// the customer in its memory; older, the question fails. A negative record follows the same
+/// rule as memory's, and a record that cannot be read is no answer (never "unknown").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_polar_cannot_answer_a_state_in_redis_serves_until_the_max_staleness() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakePolar::new();
+    let id = customer(&fake, "outage@polar.sh", "outage").await;
+    let grant = samples::benefit_grant(BenefitType::FeatureFlag);
+    fake.add_benefit_grant(id, &grant);
+    let unknown = CustomerId::new_v4();
+    let damaged = CustomerId::new_v4();
+    let prefix = prefix(&fake);
+    let member = |client: Client, settings: fn(EntitlementsBuilder) -> EntitlementsBuilder| {
+        let shared = SharedCache::new(&redis.url(), prefix.clone()).unwrap();
+        let builder = Entitlements::builder(client, fake.organization_id());
+        (settings(builder).shared(shared.clone()).build(), shared)
+    };
+
+    // `a` learns the state and that `unknown` is unknown; Redis keeps both for a minute.
+    let (a, _) = member(client(&fake), |b| {
+        b.negative_ttl(Duration::from_secs(60))
+            .max_staleness(Duration::from_secs(60))
+    });
+    assert!(a.has_benefit(id, grant.benefit_id).await.unwrap());
+    assert!(a.state(unknown).await.unwrap().is_none());
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    redis::cmd("HSET")
+        .arg(format!("{prefix}:c:{damaged}"))
+        .arg(&["o", "1"])
+        .arg(&["k", &now_ms.to_string()])
+        .arg(&["v", "{\"not\": \"a state\"}"])
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    // Every record is now older than the lifetimes below (100 ms).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Polar is down, for clients that do not retry.
+    fake.fail_next(1_000, http::StatusCode::SERVICE_UNAVAILABLE);
+    let down = || {
+        Client::builder()
+            .token(fake.token())
+            .disable_rate_limit()
+            .retry(polar_customers::RetryConfig::disabled())
+            .build_with(fake.clone())
+            .unwrap()
+    };
+    let (b, shared_b) = member(down(), |b| {
+        b.ttl(Duration::from_millis(100))
+            .negative_ttl(Duration::from_millis(100))
+            .max_staleness(Duration::from_secs(60))
+    });
+    eventually("b subscribed", async || shared_b.is_shared()).await;
+    assert!(
+        b.has_benefit(id, grant.benefit_id).await.unwrap(),
+        "the state a learnt, from Redis"
+    );
+    assert!(
+        b.has_benefit("outage", grant.benefit_id).await.unwrap(),
+        "by the external ID too"
+    );
+    assert!(
+        b.state(unknown).await.unwrap().is_none(),
+        "the negative record, as memory's"
+    );
+    let err = b.state(damaged).await.unwrap_err();
+    assert!(matches!(err, Error::Polar { .. }), "{err:?}");
+    let stats = b.stats();
+    assert_eq!(
+        stats.api_fetches, stats.fetch_errors,
+        "Polar answered nothing"
+    );
+    assert_eq!(stats.stale_served, 3, "{stats:?}");
+    assert_eq!(stats.shared_hits, 0, "nothing was within the lifetime");
+
+    // A maximum staleness shorter than the records' age: an error, with the age it had.
+    let (c, shared_c) = member(down(), |b| {
+        b.ttl(Duration::from_millis(100))
+            .negative_ttl(Duration::from_millis(100))
+            .max_staleness(Duration::from_millis(200))
+    });
+    eventually("c subscribed", async || shared_c.is_shared()).await;
+    let err = c.has_benefit(id, grant.benefit_id).await.unwrap_err();
+    let Error::Polar { last_known_age, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert!(last_known_age.is_some(), "{err}");
+    assert!(c.state(unknown).await.is_err());
+    assert_eq!(c.stats().stale_served, 0);
 }
 
 /// One worker process, asked one line at a time.

@@ -85,7 +85,7 @@ impl Entitlements {
     ///
     /// # Errors
     /// [`Error::Polar`] when Polar could not be asked and no state younger than the maximum
-    /// staleness is known.
+    /// staleness is known (in memory, or in the shared level with feature `redis`).
     pub async fn state(
         &self,
         customer: impl Into<CustomerKey>,
@@ -283,33 +283,61 @@ impl Inner {
                 None => Ok(None),
             },
             Ok(answer) => Ok(answer),
-            Err(error) => self.last_known(&key, error),
+            Err(error) => self.last_known(&key, error).await,
         }
     }
 
     /// After a failed fetch: the last known answer while younger than the maximum staleness
-    /// (read again: a webhook may have brought one meanwhile), else the error.
-    fn last_known(&self, key: &CustomerKey, error: Error) -> Answer {
+    /// (read again: a webhook may have brought one meanwhile), from memory, else (feature
+    /// `redis`) from the shared level, whose records live that long for this; else the error.
+    async fn last_known(&self, key: &CustomerKey, error: Error) -> Answer {
         let (found, _) = self.find(key);
-        let Some(found) = found else {
-            return Err(error);
-        };
-        let age = found.checked.elapsed();
-        if age < self.config.max_staleness {
-            bump(&self.counters.stale_served);
-            tracing::debug!(
-                age_ms = age.as_millis() as u64,
-                "serving the last known customer state"
-            );
-            return Ok(found.state);
+        let mut last_known_age = None;
+        if let Some(found) = found {
+            let age = found.checked.elapsed();
+            if age < self.config.max_staleness {
+                return Ok(self.serve_last_known(found.state, age, "memory"));
+            }
+            last_known_age = Some(age);
+        }
+        #[cfg(feature = "redis")]
+        {
+            use crate::sharing::Read;
+            // Memory's mapping, if any, names the customer; else the shared level's does.
+            let shared_key = self.canonical(key).unwrap_or_else(|| key.clone());
+            match self.read_last_known(&shared_key).await {
+                Some(Read::Taken { state, age }) => {
+                    return Ok(self.serve_last_known(state, age, "the shared level"));
+                }
+                Some(Read::TooOld(age)) => {
+                    last_known_age = Some(last_known_age.map_or(age, |a: Duration| a.min(age)));
+                }
+                Some(Read::Unreadable(_)) | None => {}
+            }
         }
         Err(match error {
             Error::Polar { source, .. } => Error::Polar {
                 source,
-                last_known_age: Some(age),
+                last_known_age,
             },
             other => other,
         })
+    }
+
+    /// Counts and logs a last known answer served because Polar could not be asked.
+    fn serve_last_known(
+        &self,
+        state: Option<CachedState>,
+        age: Duration,
+        from: &'static str,
+    ) -> Option<CachedState> {
+        bump(&self.counters.stale_served);
+        tracing::debug!(
+            age_ms = age.as_millis() as u64,
+            from,
+            "serving the last known customer state"
+        );
+        state
     }
 
     /// The fetch in flight for `key`, or a new one on its own task.

@@ -54,8 +54,10 @@
 //!   customers; evictions are counted ([`Stats::evictions`]).
 //! - **When Polar cannot be reached** (a transport error, a timeout, a 429 or 5xx past the
 //!   call's deadline, or any other refusal), the last known answer is served while it is
-//!   younger than the maximum staleness ([`Stats::stale_served`]); otherwise the question fails
-//!   with [`Error::Polar`]. The cache never silently allows or denies: the application decides.
+//!   younger than the maximum staleness, counted from when it was learnt
+//!   ([`Stats::stale_served`]): from memory, else (feature `redis`) from the shared level,
+//!   where another process may have learnt it. Otherwise the question fails with
+//!   [`Error::Polar`]. The cache never silently allows or denies: the application decides.
 //!
 //! # Fresh by webhooks
 //!

@@ -13,7 +13,11 @@
 //! - writes keep the ordering rule: one Lua script compares the stamps and writes only a newer
 //!   answer, so processes racing each other cannot roll an entry back in Redis either;
 //! - entries expire from Redis after the maximum staleness, and "unknown" entries after the
-//!   negative lifetime.
+//!   negative lifetime. Past its lifetime an entry is not read for a miss, but when Polar
+//!   cannot answer and memory has nothing younger than the maximum staleness, an entry younger
+//!   than that (by when it was learnt) is served ([`Stats::stale_served`](crate::Stats)): a
+//!   process started during a Polar outage serves what the fleet learnt before it. An entry
+//!   that cannot be read is never taken as "unknown".
 //!
 //! # When Redis is away
 //!

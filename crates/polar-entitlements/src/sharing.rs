@@ -36,61 +36,105 @@ pub(crate) trait Sharing: Send + Sync + Sized + 'static {
 
     /// A miss: the shared level's answer for `key`, when it has one within its lifetime.
     async fn read_shared(&self, key: &CustomerKey) -> Option<Option<CachedState>> {
-        let shared = self.shared_cache()?;
         let config = self.config();
+        let read = self
+            .read_within(key, |record| match record {
+                Kind::State => config.ttl,
+                Kind::Unknown | Kind::UnknownAlias => config.negative_ttl,
+                Kind::Alias => config.max_staleness,
+            })
+            .await?;
+        match read {
+            Read::Taken { state, .. } => {
+                bump(&self.counters().shared_hits);
+                Some(state)
+            }
+            Read::TooOld(_) => None,
+            Read::Unreadable(id) => {
+                // Not an answer (another version's format, or a damaged value).
+                tracing::warn!(customer_id = %id, "entitlements: a state in Redis could not be read; asking Polar");
+                None
+            }
+        }
+    }
+
+    /// Polar could not answer: the shared level's answer for `key` while it is younger than
+    /// the maximum staleness, whatever its lifetime (as memory's last known answer is served),
+    /// taken into memory under the ordering rule. `None` when Redis is away, holds nothing
+    /// for `key` or holds what cannot be read.
+    async fn read_last_known(&self, key: &CustomerKey) -> Option<Read> {
+        let max_staleness = self.config().max_staleness;
+        let read = self.read_within(key, |_| max_staleness).await?;
+        if let Read::Unreadable(id) = read {
+            // Not an answer: never "unknown".
+            tracing::warn!(customer_id = %id, "entitlements: a state in Redis could not be read");
+            return None;
+        }
+        Some(read)
+    }
+
+    /// The shared level's record for `key` (through its external ID's mapping), taken into
+    /// memory under the ordering rule when younger than `lifetime` of its kind. `None` when
+    /// Redis is away or holds no record.
+    async fn read_within(
+        &self,
+        key: &CustomerKey,
+        lifetime: impl Fn(Kind) -> Duration,
+    ) -> Option<Read> {
+        let shared = self.shared_cache()?;
         let store = self.store();
         let id = match key {
             CustomerKey::Id(id) => *id,
             CustomerKey::External(x) => {
                 let (order, learnt_ms, target) = shared.read_alias(x).await??;
                 let stamp = Stamp::from_order(order);
-                if target.is_empty() {
-                    let checked = learnt_at(learnt_ms, config.negative_ttl)?;
-                    store.offer_alias(
-                        x,
-                        Alias {
-                            target: None,
-                            stamp,
-                            checked,
-                        },
-                    );
-                    bump(&self.counters().shared_hits);
-                    return Some(None);
+                let (target, kind) = if target.is_empty() {
+                    (None, Kind::UnknownAlias)
+                } else {
+                    (Some(target.parse::<CustomerId>().ok()?), Kind::Alias)
+                };
+                let age = age_of(learnt_ms);
+                if age >= lifetime(kind) {
+                    return Some(Read::TooOld(age));
                 }
-                let id: CustomerId = target.parse().ok()?;
-                let checked = learnt_at(learnt_ms, config.max_staleness)?;
                 store.offer_alias(
                     x,
                     Alias {
-                        target: Some(id),
+                        target,
                         stamp,
-                        checked,
+                        checked: checked_at(age),
                     },
                 );
-                id
+                match target {
+                    Some(id) => id,
+                    None => return Some(Read::Taken { state: None, age }),
+                }
             }
         };
         let (order, learnt_ms, value) = shared.read_entry(&id).await??;
-        let lifetime = if value.is_empty() {
-            config.negative_ttl
+        let kind = if value.is_empty() {
+            Kind::Unknown
         } else {
-            config.ttl
+            Kind::State
         };
-        let checked = learnt_at(learnt_ms, lifetime)?;
+        let age = age_of(learnt_ms);
+        if age >= lifetime(kind) {
+            return Some(Read::TooOld(age));
+        }
         let stamp = Stamp::from_order(order);
         let Some(entry) = take_entry(
             store,
             id,
             stamp,
             (!value.is_empty()).then_some(value),
-            checked,
+            checked_at(age),
         ) else {
-            // Not an answer (another version's format, or a damaged value): Polar is asked.
-            tracing::warn!(customer_id = %id, "entitlements: a state in Redis could not be read; asking Polar");
-            return None;
+            return Some(Read::Unreadable(id));
         };
-        bump(&self.counters().shared_hits);
-        Some(entry.state)
+        Some(Read::Taken {
+            state: entry.state,
+            age,
+        })
     }
 
     /// After a fetch from Polar: what it said, for the other processes. Not kept while Redis
@@ -164,12 +208,48 @@ fn unix_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// What a shared record says, for its lifetime.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// A customer's state.
+    State,
+    /// A customer Polar does not know.
+    Unknown,
+    /// An external ID's customer.
+    Alias,
+    /// An external ID Polar does not know.
+    UnknownAlias,
+}
+
+/// A shared record, read for a key.
+pub(crate) enum Read {
+    /// Within its lifetime: taken into memory, which holds `state` afterwards (a newer answer
+    /// than the record's, when memory had one); `age` is the record's.
+    Taken {
+        state: Option<CachedState>,
+        age: Duration,
+    },
+    /// Past its lifetime: not taken. The record's age.
+    TooOld(Duration),
+    /// A customer's state that cannot be decoded: not taken.
+    Unreadable(CustomerId),
+}
+
+/// How long ago a record learnt at `learnt_ms` (Unix ms) was learnt.
+fn age_of(learnt_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(unix_ms().saturating_sub(learnt_ms)).unwrap_or(0))
+}
+
+/// When something learnt `age` ago was learnt, on this process's clock.
+fn checked_at(age: Duration) -> Instant {
+    Instant::now().checked_sub(age).unwrap_or_else(Instant::now)
+}
+
 /// When a record learnt at `learnt_ms` (Unix ms) was learnt, on this process's clock;
 /// `None` when it is past `lifetime`.
 fn learnt_at(learnt_ms: i64, lifetime: Duration) -> Option<Instant> {
-    let age =
-        Duration::from_millis(u64::try_from(unix_ms().saturating_sub(learnt_ms)).unwrap_or(0));
-    (age < lifetime).then(|| Instant::now().checked_sub(age).unwrap_or_else(Instant::now))
+    let age = age_of(learnt_ms);
+    (age < lifetime).then(|| checked_at(age))
 }
 
 /// Takes a customer's entry (its state's JSON, `None` for "unknown") into this process's

@@ -28,7 +28,7 @@ pub struct Stats {
     /// Events ignored: another organization's, or of a type that carries no customer state.
     pub events_ignored: u64,
     /// Last known states served because Polar could not be asked (younger than the maximum
-    /// staleness).
+    /// staleness), from memory or (feature `redis`) from the shared level.
     pub stale_served: u64,
     /// Entries (states, or external-ID mappings) evicted to keep within the maximum number of
     /// customers.
