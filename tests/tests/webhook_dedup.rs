@@ -196,23 +196,25 @@ async fn redis_stalled_or_down_is_an_error_and_the_store_recovers_after_its_reco
     let Some(mut server) = RedisServer::start() else {
         return;
     };
-    // Tries Redis again on every call once it failed.
+    // Tries Redis again on every call once it failed. Its command timeout leaves room for the
+    // first call's connect on a machine busy with other tests (500 ms was cut short in CI).
     let eager = RedisDedup::new(&server.url())
         .unwrap()
-        .command_timeout(Duration::from_millis(500))
+        .command_timeout(Duration::from_secs(2))
         .reconnect_interval(Duration::ZERO);
     // Waits a minute before trying again: longer than this test.
     let patient = RedisDedup::new(&server.url())
         .unwrap()
+        .command_timeout(Duration::from_secs(2))
         .reconnect_interval(Duration::from_secs(60));
     let msg = id();
     let held = lease(eager.claim(&msg).await.unwrap());
     assert_eq!(patient.claim(&msg).await.unwrap(), Claim::InProgress);
 
-    // A stalled Redis (connected, answering nothing for 10 s): the claim ends with an error
-    // well before Redis would answer it: the store's command timeout (500 ms here) ends it.
-    pause_redis(&server.url(), Duration::from_secs(10)).await;
-    let stalled = tokio::time::timeout(Duration::from_secs(5), eager.claim(&id()))
+    // A stalled Redis (connected, answering nothing for 20 s): the claim ends with an error
+    // well before Redis would answer it: the store's command timeout (2 s here) ends it.
+    pause_redis(&server.url(), Duration::from_secs(20)).await;
+    let stalled = tokio::time::timeout(Duration::from_secs(10), eager.claim(&id()))
         .await
         .expect("the claim waited for the stalled Redis instead of its command timeout");
     let err = stalled.unwrap_err();
